@@ -1,0 +1,306 @@
+"""The build: read ▶ render ▶ lay out ▶ write, in that order and no other.
+
+``build_site`` is the whole pipeline in one readable function. Each stage is a
+function of plain data: ``content.discover`` gives Posts, ``render_post`` turns
+one into HTML, the ``_write_*`` functions lay pages out with templates, and
+``StagedOutput`` makes the result appear all at once or not at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+from . import __version__
+from .config import Config, load_config
+from .content import Post, Tag, discover
+from .errors import BuildFailed, ContentError, ContentWarning
+from .feed import FeedEntry, atom_feed, sitemap
+from .highlight import stylesheet
+from .layout import NavItem, Pagination, PostView, Renderer, TagView, theme_dirs
+from .markdown import MarkdownRenderer, RenderedDoc
+from .output import OutputConflict, StagedOutput
+
+DESCRIPTION_LENGTH = 200
+CODE_CSS = "static/css/code.css"
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    pages: int  # HTML pages written
+    files: int  # every file written, pages included
+    warnings: list[ContentWarning] = field(default_factory=list)
+
+
+@dataclass
+class RenderedSite:
+    """Everything rendered, before anything is written."""
+
+    posts: list[PostView]  # newest first
+    pages: list[PostView]  # standalone pages, by URL
+    feed_html: dict[str, str]  # url_path -> body with absolute URLs
+    warnings: list[ContentWarning]
+
+
+def build_site(root: Path, *, output: Path | None = None, drafts: bool = False) -> BuildResult:
+    """Build the site at ``root`` into ``output`` (default ``root/public``).
+
+    Raises BuildFailed with every error found; the previous output is then untouched.
+    """
+    config = load_config(root)
+    sources, errors = discover(config, drafts=drafts)
+    rendered = render_all(config, sources, errors)
+    if errors:
+        raise BuildFailed(errors)
+    target = output if output is not None else config.root / "public"
+    with StagedOutput(target) as out:
+        try:
+            pages = write_site(config, rendered, out)
+        except ContentError as exc:
+            raise BuildFailed([exc]) from None
+        except OutputConflict as exc:
+            raise BuildFailed(
+                [ContentError(None, None, str(exc), "give one of them a different slug or name")]
+            ) from None
+        files = out.count
+        out.commit()
+    return BuildResult(target.resolve(), pages, files, rendered.warnings)
+
+
+def render_all(config: Config, sources: Sequence[Post], errors: list[ContentError]) -> RenderedSite:
+    """Render every source, collecting errors instead of stopping at the first."""
+    renderer = MarkdownRenderer(macros=config.macros)
+    views: list[PostView] = []
+    feed_html: dict[str, str] = {}
+    warnings: list[ContentWarning] = []
+    for post in sources:
+        try:
+            view, feed_body, post_warnings = render_post(config, renderer, post)
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        views.append(view)
+        feed_html[post.url_path] = feed_body
+        warnings.extend(post_warnings)
+    posts = sorted((v for v in views if not v.post.is_page), key=lambda v: (v.date, v.url_path), reverse=True)
+    pages = sorted((v for v in views if v.post.is_page), key=lambda v: v.url_path)
+    return RenderedSite(posts, pages, feed_html, warnings)
+
+
+def render_post(config: Config, renderer: MarkdownRenderer, post: Post) -> tuple[PostView, str, list[ContentWarning]]:
+    """One post's Markdown to HTML: the page body, its summary, and the feed body."""
+
+    def render(source: str, first_line: int) -> RenderedDoc:
+        return renderer.render(
+            source,
+            path=post.rel_source,
+            first_line=first_line,
+            page_url=post.url_path,
+            base_path=config.base_path,
+            base_url=config.base_url,
+            macros=post.macros,
+        )
+
+    doc = render(post.body, post.body_line)
+    warnings = list(doc.warnings)
+    summary_html = doc.summary_html
+    if post.summary is not None:
+        summary_doc = render(post.summary, 1)
+        summary_html = summary_doc.html
+        warnings.extend(summary_doc.warnings)
+    description = _truncate(plain_text(summary_html), DESCRIPTION_LENGTH)
+    return PostView.build(post, doc, summary_html, description), doc.feed_html, warnings
+
+
+class PageWriter:
+    """Writes HTML pages through templates and remembers them for the sitemap."""
+
+    def __init__(self, renderer: Renderer, out: StagedOutput) -> None:
+        self.renderer = renderer
+        self.out = out
+        self.sitemap: list[tuple[str, datetime | None]] = []
+
+    def page(self, template: str, path: str, title: str, lastmod: datetime | None = None, **context: object) -> None:
+        self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
+        self.sitemap.append((path, lastmod))
+
+
+def write_site(config: Config, site: RenderedSite, out: StagedOutput) -> int:
+    """Lay out and write every page, feed and asset. Returns the number of HTML pages."""
+    nav = [NavItem(page.title, page.url_path) for page in site.pages]
+    main_feed = ("Atom feed", config.abs_url("feed.xml"))
+    renderer = Renderer(config, {"nav": nav, "feed_links": [main_feed]})
+    writer = PageWriter(renderer, out)
+
+    for index, post in enumerate(site.posts):
+        newer = site.posts[index - 1] if index > 0 else None
+        older = site.posts[index + 1] if index + 1 < len(site.posts) else None
+        feeds = [main_feed] + [(f"{config.title}: {t.name}", config.abs_url(t.feed_path)) for t in post.tags]
+        writer.page(
+            "post.html",
+            post.url_path,
+            post.title,
+            post.post.last_modified,
+            post=post,
+            prev_post=older,
+            next_post=newer,
+            feed_links=feeds,
+        )
+    for standalone in site.pages:
+        writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
+    for path, title, posts, pagination in _home_pages(config, site.posts):
+        writer.page("home.html", path, title, posts=posts, pagination=pagination)
+    _write_tags(config, site, writer, main_feed)
+    writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
+    out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
+
+    out.write(
+        "feed.xml",
+        atom_feed(
+            config,
+            title=config.title,
+            feed_path="feed.xml",
+            page_path="",
+            entries=_feed_entries(config, site, site.posts),
+            version=__version__,
+        ),
+    )
+    out.write("sitemap.xml", sitemap(config, writer.sitemap))
+    out.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.abs_url('sitemap.xml')}\n".encode())
+    out.write(CODE_CSS, stylesheet().encode("utf-8"))
+    _copy_static(config, out)
+    for view in site.posts + site.pages:
+        for asset in view.post.assets:
+            out.copy(view.url_path + asset.relative_to(view.post.source.parent).as_posix(), asset)
+    return len(writer.sitemap) + 1  # + 404.html
+
+
+def _home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, str, list[PostView], Pagination]]:
+    """Home page 1 at the root, then page/2/, page/3/…"""
+    size = config.posts_per_page
+    total = max(1, -(-len(posts) // size))
+
+    def path_of(number: int) -> str:
+        return "" if number == 1 else f"page/{number}/"
+
+    for number in range(1, total + 1):
+        pagination = Pagination(
+            page=number,
+            pages=total,
+            prev_path=path_of(number - 1) if number > 1 else None,
+            next_path=path_of(number + 1) if number < total else None,
+        )
+        title = config.title if number == 1 else f"Page {number}"
+        yield path_of(number), title, posts[(number - 1) * size : number * size], pagination
+
+
+def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_feed: tuple[str, str]) -> None:
+    """The tag index, one page per tag, and one Atom feed per tag."""
+    by_tag: dict[Tag, list[PostView]] = defaultdict(list)
+    for post in site.posts:
+        for tag in post.tags:
+            by_tag[tag].append(post)
+    tags = sorted((TagView(tag, len(posts)) for tag, posts in by_tag.items()), key=lambda t: (t.name.lower(), t.slug))
+    writer.page("tags.html", "tags/", "Tags", tags=tags)
+    for view in tags:
+        posts = by_tag[view.tag]
+        feed_title = f"{config.title}: {view.name}"
+        writer.page(
+            "tag.html",
+            view.url_path,
+            f"Posts tagged {view.name}",
+            tag=view,
+            posts=posts,
+            feed_links=[main_feed, (feed_title, config.abs_url(view.feed_path))],
+        )
+        writer.out.write(
+            view.feed_path,
+            atom_feed(
+                config,
+                title=feed_title,
+                feed_path=view.feed_path,
+                page_path=view.url_path,
+                version=__version__,
+                entries=_feed_entries(config, site, posts),
+            ),
+        )
+
+
+def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> list[FeedEntry]:
+    return [
+        FeedEntry(
+            title=post.title,
+            url_path=post.url_path,
+            published=post.date,
+            updated=post.post.last_modified,
+            tags=tuple(tag.name for tag in post.tags),
+            summary=post.description,
+            content_html=site.feed_html[post.url_path],
+        )
+        for post in posts[: config.feed_size]
+    ]
+
+
+def _by_year(posts: list[PostView]) -> list[tuple[int, list[PostView]]]:
+    years: dict[int, list[PostView]] = defaultdict(list)
+    for post in posts:
+        years[post.date.year].append(post)
+    return sorted(years.items(), reverse=True)
+
+
+def _copy_static(config: Config, out: StagedOutput) -> None:
+    """The theme's static files, overridden file by file by the site's own."""
+    chosen: dict[str, Path] = {}
+    for base in [*theme_dirs(), config.root]:
+        folder = base / "static"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                chosen["static/" + path.relative_to(folder).as_posix()] = path
+    chosen.pop(CODE_CSS, None)  # generated from Pygments, always current
+    for rel, path in sorted(chosen.items()):
+        out.copy(rel, path)
+
+
+class _TextExtractor(HTMLParser):
+    """Plain text of an HTML fragment; math contributes its TeX, not its MathML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._math_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "math":
+            if self._math_depth == 0:
+                self.parts.append(dict(attrs).get("alttext") or "")
+            self._math_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "math" and self._math_depth:
+            self._math_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._math_depth:
+            self.parts.append(data)
+
+
+def plain_text(fragment: str) -> str:
+    """Text for meta descriptions and feed summaries, with whitespace collapsed."""
+    extractor = _TextExtractor()
+    extractor.feed(fragment)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"

@@ -1,0 +1,189 @@
+"""``site.toml``: the few settings a site has, checked strictly.
+
+A typo in a config key silently ignored is a setting that silently does not
+apply, so unknown keys and wrong types are errors that name the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ContentError
+
+CONFIG_NAME = "site.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Site-wide settings; every field has a default except where noted."""
+
+    root: Path
+    title: str = "A learning notebook"
+    author: str = "Anonymous"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    license: str = ""
+    timezone: str = "UTC"
+    posts_per_page: int = 10
+    feed_size: int = 20
+    macros: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under: "/" or e.g. "/notebook/"."""
+        return urlsplit(self.base_url).path
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+    @property
+    def diagrams_dir(self) -> Path:
+        return self.root / "diagrams"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".cache"
+
+    def url(self, path: str) -> str:
+        """Site-relative path ("posts/x/") to a URL on this site ("/notebook/posts/x/")."""
+        return self.base_path + path.lstrip("/")
+
+    def abs_url(self, path: str) -> str:
+        """Site-relative path to an absolute URL, for feeds, sitemaps and OpenGraph."""
+        return self.base_url + path.lstrip("/")
+
+
+# The TOML type each key must have; ints are not bools, although Python thinks so.
+_EXPECTED: dict[str, type] = {
+    "title": str,
+    "author": str,
+    "description": str,
+    "base_url": str,
+    "language": str,
+    "license": str,
+    "timezone": str,
+    "posts_per_page": int,
+    "feed_size": int,
+    "macros": dict,
+}
+
+
+def load_config(root: Path) -> Config:
+    """Read ``root/site.toml`` (optional: a site without one gets the defaults)."""
+    root = root.resolve()
+    path = root / CONFIG_NAME
+    if not path.exists():
+        return Config(root=root)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(path, _toml_error_line(exc), f"invalid TOML: {exc}", "fix the syntax of site.toml") from None
+    return _config_from_dict(root, path, data)
+
+
+def _config_from_dict(root: Path, path: Path, data: dict[str, Any]) -> Config:
+    known = {f.name for f in fields(Config)} - {"root"}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ContentError(
+                path,
+                _line_of_key(path, key),
+                f"unknown setting '{key}'",
+                f"valid settings: {', '.join(sorted(known))}",
+            )
+        expected = _EXPECTED[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ContentError(
+                path,
+                _line_of_key(path, key),
+                f"setting '{key}' must be {_type_name(expected)}, not {_type_name(type(value))}",
+            )
+        values[key] = value
+    config = Config(root=root, **values)
+    _validate(config, path)
+    return config
+
+
+def _validate(config: Config, path: Path) -> None:
+    def fail(key: str, message: str, hint: str = "") -> None:
+        raise ContentError(path, _line_of_key(path, key), message, hint)
+
+    parts = urlsplit(config.base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(
+            "base_url",
+            f"base_url '{config.base_url}' is not an absolute http(s) URL",
+            'write it like "https://user.github.io/notebook/"',
+        )
+    if not config.base_url.endswith("/"):
+        fail("base_url", "base_url must end with '/'", f'write "{config.base_url}/"')
+    if parts.query or parts.fragment:
+        fail("base_url", "base_url must not have a query or fragment")
+    for key in ("posts_per_page", "feed_size"):
+        if getattr(config, key) < 1:
+            fail(key, f"setting '{key}' must be at least 1")
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("timezone", f"unknown timezone '{config.timezone}'", 'use an IANA name like "Europe/Paris" or "UTC"')
+    for name, body in config.macros.items():
+        if not isinstance(body, str) or not name.isalpha():
+            fail(
+                "macros",
+                f"macro '{name}' must map a letters-only name to a TeX string",
+                'e.g. R = "\\\\mathbb{R}" under [macros]',
+            )
+
+
+def _type_name(kind: type) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        dict: "a table",
+        bool: "true/false",
+        float: "a number",
+        list: "an array",
+    }.get(kind, kind.__name__)
+
+
+def _line_of_key(path: Path, key: str) -> int | None:
+    """Best-effort line of ``key = …`` in site.toml; tomllib does not keep positions."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.split("=", 1)[0].strip() == key or stripped == f"[{key}]":
+            return number
+    return None
+
+
+def _toml_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """tomllib gains ``lineno`` in Python 3.14; before that the line is only in the message."""
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+    return int(found.group(1)) if found else None

@@ -1,0 +1,353 @@
+"""Reading ``content/``: discovery, front matter, and the ``Post`` model.
+
+This is the *reader* stage of the pipeline: it turns files into plain data and
+knows nothing about Markdown rendering, templates or output. Everything it
+checks (required keys, dates, slugs) is checked here, once, so later stages can
+trust a ``Post``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Config
+from .errors import ContentError
+
+FRONT_MATTER_FENCE = "---"
+POSTS_DIR = "posts"
+BUNDLE_INDEX = "index.md"
+
+REQUIRED_KEYS = ("title", "date")
+OPTIONAL_KEYS = ("updated", "tags", "summary", "draft", "slug", "macros")
+_SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True, order=True)
+class Tag:
+    """A tag as written (``name``) and as addressed (``slug``)."""
+
+    slug: str
+    name: str
+
+    @property
+    def url_path(self) -> str:
+        return f"tags/{self.slug}/"
+
+    @property
+    def feed_path(self) -> str:
+        return f"tags/{self.slug}/feed.xml"
+
+
+@dataclass(frozen=True)
+class Post:
+    """One source file, parsed and checked, not yet rendered.
+
+    Standalone pages (``content/about.md``) are Posts with ``is_page`` set: the
+    same reader, the same renderer, a different template and no listings.
+    """
+
+    source: Path  # absolute path of the Markdown file
+    rel_source: Path  # relative to the site root, for messages
+    is_page: bool
+    slug: str
+    url_path: str  # site-relative URL of the page, e.g. "posts/hello/"
+    title: str
+    date: datetime
+    updated: datetime | None
+    tags: tuple[Tag, ...]
+    summary: str | None
+    draft: bool
+    body: str
+    body_line: int  # 1-based line of the file where ``body`` starts
+    macros: dict[str, str] = field(default_factory=dict)
+    assets: tuple[Path, ...] = ()  # bundle files copied beside the page
+
+    @property
+    def output_path(self) -> str:
+        return self.url_path + "index.html"
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.date
+
+
+def slugify(text: str) -> str:
+    """A URL-safe, stable slug: lowercase letters and digits joined by '-'."""
+    normalized = unicodedata.normalize("NFKD", text)
+    ascii_text = normalized.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug or "untitled"
+
+
+def discover(config: Config, *, drafts: bool = False) -> tuple[list[Post], list[ContentError]]:
+    """Every post and page under ``content/``, sorted by URL, and the errors met.
+
+    Errors are collected rather than raised so one build reports every broken
+    file at once, the way a compiler lists all its errors.
+    """
+    posts: list[Post] = []
+    errors: list[ContentError] = []
+    if not config.content_dir.is_dir():
+        errors.append(
+            ContentError(
+                config.content_dir,
+                None,
+                "no content/ folder",
+                'create content/posts/<slug>.md, or run `site-gen new post "Title"`',
+            )
+        )
+        return posts, errors
+    for path in sorted(config.content_dir.rglob("*.md")):
+        if _is_hidden(path.relative_to(config.content_dir)) or _inside_bundle(path, config.content_dir):
+            continue
+        try:
+            post = read_post(path, config)
+        except ContentError as exc:
+            errors.append(exc)
+            continue
+        if post.draft and not drafts:
+            continue
+        posts.append(post)
+    errors.extend(_duplicate_urls(posts))
+    posts.sort(key=lambda p: p.url_path)
+    return posts, errors
+
+
+def read_post(path: Path, config: Config) -> Post:
+    """Parse one Markdown file with YAML front matter into a ``Post``."""
+    rel = _relative(path, config.root)
+    text = path.read_text(encoding="utf-8")
+    meta, body, body_line = split_front_matter(text, rel)
+    _check_keys(meta, rel, text)
+
+    is_bundle = path.name == BUNDLE_INDEX
+    if is_bundle and path.parent == config.content_dir:
+        raise ContentError(
+            rel,
+            1,
+            "content/index.md is not supported: the home page is generated",
+            "put the text in content/about.md, or override templates/home.html",
+        )
+    in_posts = path.relative_to(config.content_dir).parts[0] == POSTS_DIR
+    default_slug = path.parent.name if is_bundle else path.stem
+    slug = _slug(meta, default_slug, rel, text)
+    section = path.parent.parent if is_bundle else path.parent
+    section_path = section.relative_to(config.content_dir).as_posix()
+    url_path = f"{slug}/" if section_path == "." else f"{section_path}/{slug}/"
+
+    tz = config.tz
+    return Post(
+        source=path,
+        rel_source=rel,
+        is_page=not in_posts,
+        slug=slug,
+        url_path=url_path,
+        title=_string(meta, "title", rel, text),
+        date=_datetime(meta["date"], "date", rel, text, tz),
+        updated=_datetime(meta["updated"], "updated", rel, text, tz) if meta.get("updated") else None,
+        tags=_tags(meta.get("tags"), rel, text),
+        summary=_string(meta, "summary", rel, text) if meta.get("summary") is not None else None,
+        draft=_bool(meta, "draft", rel, text),
+        body=body,
+        body_line=body_line,
+        macros=_macros(meta.get("macros"), rel, text),
+        assets=_bundle_assets(path) if is_bundle else (),
+    )
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay strings so a bad one gets our error, with its line."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def split_front_matter(text: str, rel: Path) -> tuple[dict[str, Any], str, int]:
+    """Split ``---``-fenced YAML from the body; return (meta, body, body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
+        raise ContentError(
+            rel, 1, "missing front matter", "start the file with '---', then at least `title:` and `date:`, then '---'"
+        )
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FRONT_MATTER_FENCE:
+            break
+    else:
+        raise ContentError(rel, 1, "front matter is not closed", "add a line '---' after the front matter")
+    yaml_text = "".join(lines[1:index])
+    try:
+        meta = yaml.load(yaml_text, Loader=_FrontMatterLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(
+            rel,
+            line,
+            f"invalid YAML in front matter: {problem}",
+            "check indentation and quote values that contain ':' or '#'",
+        ) from None
+    if not isinstance(meta, dict):
+        raise ContentError(rel, 2, "front matter must be a mapping of keys to values", "write `key: value` lines")
+    return meta, "".join(lines[index + 1 :]), index + 2
+
+
+def _check_keys(meta: dict[str, Any], rel: Path, text: str) -> None:
+    for key in REQUIRED_KEYS:
+        if meta.get(key) in (None, ""):
+            raise ContentError(rel, 1, f"front matter has no '{key}'", f"add a line `{key}: …` to the front matter")
+    allowed = set(REQUIRED_KEYS) | set(OPTIONAL_KEYS)
+    for key in meta:
+        if key not in allowed:
+            raise ContentError(
+                rel,
+                _line_of(text, key),
+                f"unknown front matter key '{key}'",
+                f"valid keys: {', '.join(sorted(allowed))}",
+            )
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line of ``key:`` in the front matter (1-based), or 1 if not found."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.split(":", 1)[0].strip() == key:
+            return number
+        if number > 1 and line.strip() == FRONT_MATTER_FENCE:
+            break
+    return 1
+
+
+def _string(meta: dict[str, Any], key: str, rel: Path, text: str) -> str:
+    value = meta[key]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(rel, _line_of(text, key), f"'{key}' must be text")
+    return value.strip()
+
+
+def _bool(meta: dict[str, Any], key: str, rel: Path, text: str) -> bool:
+    value = meta.get(key, False)
+    if not isinstance(value, bool):
+        raise ContentError(rel, _line_of(text, key), f"'{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _datetime(value: Any, key: str, rel: Path, text: str, tz: Any) -> datetime:
+    """Dates as YAML gives them (date, datetime or ISO string), made timezone-aware."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ContentError(
+                rel,
+                _line_of(text, key),
+                f"cannot parse {key} {value!r}",
+                "write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]",
+            ) from None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=tz)
+    raise ContentError(rel, _line_of(text, key), f"cannot parse {key} {value!r}", "write dates as YYYY-MM-DD")
+
+
+def _slug(meta: dict[str, Any], default: str, rel: Path, text: str) -> str:
+    if meta.get("slug") is None:
+        return slugify(default) if not _SLUG_OK.match(default) else default
+    slug = meta["slug"]
+    if not isinstance(slug, str) or not _SLUG_OK.match(slug):
+        raise ContentError(
+            rel,
+            _line_of(text, "slug"),
+            f"invalid slug {slug!r}",
+            "use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit",
+        )
+    return slug
+
+
+def _tags(value: Any, rel: Path, text: str) -> tuple[Tag, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(tag, (str, int)) for tag in value):
+        raise ContentError(
+            rel, _line_of(text, "tags"), "'tags' must be a list of names", "write `tags: [math, python]`"
+        )
+    unique = {slugify(str(name)): str(name).strip() for name in value}
+    return tuple(sorted(Tag(slug, name) for slug, name in unique.items()))
+
+
+def _macros(value: Any, rel: Path, text: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k.isalpha() and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ContentError(
+            rel,
+            _line_of(text, "macros"),
+            "'macros' must map letter-only names to TeX strings",
+            'write `macros: {R: "\\\\mathbb{R}"}`',
+        )
+    return dict(value)
+
+
+def _bundle_assets(index: Path) -> tuple[Path, ...]:
+    """Files that travel with a page bundle: everything in its folder but Markdown."""
+    folder = index.parent
+    return tuple(
+        sorted(
+            p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md" and not _is_hidden(p.relative_to(folder))
+        )
+    )
+
+
+def _inside_bundle(path: Path, content_dir: Path) -> bool:
+    """True for Markdown files nested inside a page bundle: they belong to its index.md."""
+    for folder in path.parents:
+        if folder == content_dir:
+            return False
+        owns_it = folder == path.parent and path.name == BUNDLE_INDEX
+        if not owns_it and (folder / BUNDLE_INDEX).exists():
+            return True
+    return False
+
+
+def _is_hidden(rel: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in rel.parts)
+
+
+def _duplicate_urls(posts: list[Post]) -> list[ContentError]:
+    seen: dict[str, Post] = {}
+    errors = []
+    for post in sorted(posts, key=lambda p: str(p.rel_source)):
+        other = seen.setdefault(post.url_path, post)
+        if other is not post:
+            errors.append(
+                ContentError(
+                    post.rel_source,
+                    1,
+                    f"URL /{post.url_path} is also used by {other.rel_source}",
+                    "give one of them a different `slug:`",
+                )
+            )
+    return errors
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return path.relative_to(root)
+    except ValueError:
+        return path

@@ -1,0 +1,68 @@
+"""User-facing failures.
+
+A user's mistake (bad front matter, bad TeX, an unknown fence option) is not a
+bug in site_gen, so it never shows a Python traceback. Every stage raises
+``ContentError`` with enough context for the edge (the CLI, later the preview
+overlay) to print it the way a compiler would: ``path:line: message`` and a
+hint saying what to do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class ContentError(Exception):
+    """A problem in the user's site that stops the build."""
+
+    path: Path | None
+    line: int | None
+    message: str
+    hint: str = ""
+    column: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    @property
+    def location(self) -> str:
+        """``path:line:column`` with whatever parts are known."""
+        if self.path is None:
+            return "site"
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
+        text = f"{self.location}: error: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+@dataclass(frozen=True)
+class ContentWarning:
+    """Something the build could handle but the author should know about."""
+
+    path: Path | None
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = "site" if self.path is None else str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+        return f"{where}: warning: {self.message}"
+
+
+class BuildFailed(Exception):
+    """One or more ContentErrors; raised so the build stops before writing."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors

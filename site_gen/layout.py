@@ -1,0 +1,171 @@
+"""Pages from templates: the Jinja2 environment and the objects templates see.
+
+Templates are looked up in the site's ``templates/`` first and then in the
+theme that ships with site_gen, so a site overrides one file at a time.
+Template errors become ContentErrors naming the template file and line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .config import Config
+from .content import Post, Tag
+from .errors import ContentError
+from .feed import rfc3339
+from .markdown import RenderedDoc, TocEntry
+
+WORDS_PER_MINUTE = 220
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A rendered post as templates see it: the Post plus its HTML."""
+
+    post: Post
+    html: Markup
+    summary_html: Markup
+    description: str
+    toc: tuple[TocEntry, ...]
+    word_count: int
+
+    @classmethod
+    def build(cls, post: Post, doc: RenderedDoc, summary_html: str, description: str) -> PostView:
+        return cls(post, Markup(doc.html), Markup(summary_html), description, tuple(doc.toc), doc.word_count)
+
+    # The Post's fields, so templates write post.title rather than post.post.title.
+    title = property(lambda self: self.post.title)
+    url_path = property(lambda self: self.post.url_path)
+    date = property(lambda self: self.post.date)
+    updated = property(lambda self: self.post.updated)
+    tags = property(lambda self: self.post.tags)
+
+    @property
+    def reading_time(self) -> int:
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+
+@dataclass(frozen=True)
+class TagView:
+    tag: Tag
+    count: int
+
+    name = property(lambda self: self.tag.name)
+    slug = property(lambda self: self.tag.slug)
+    url_path = property(lambda self: self.tag.url_path)
+    feed_path = property(lambda self: self.tag.feed_path)
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    pages: int
+    prev_path: str | None
+    next_path: str | None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    url_path: str
+
+
+def theme_dirs() -> list[Path]:
+    """Where the bundled theme lives: inside the installed package, or beside it in a checkout."""
+    packaged = Path(__file__).parent / "theme"
+    checkout = Path(__file__).parent.parent
+    return [packaged] if (packaged / "templates").is_dir() else [checkout]
+
+
+def make_environment(config: Config) -> jinja2.Environment:
+    search = [config.templates_dir] + [base / "templates" for base in theme_dirs()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in search if path.is_dir()]),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = human_date
+    env.filters["isodate"] = rfc3339
+    env.globals.update(site=config, url=config.url, abs_url=config.abs_url)
+    return env
+
+
+def human_date(moment: datetime) -> str:
+    return f"{moment.day} {moment:%B %Y}"
+
+
+class Renderer:
+    """Renders named templates, turning template mistakes into ContentErrors."""
+
+    def __init__(self, config: Config, common: Mapping[str, Any]) -> None:
+        self.config = config
+        self.env = make_environment(config)
+        self.common = dict(common)
+
+    def page(self, template: str, page_path: str, page_title: str, **context: Any) -> bytes:
+        values = {
+            **self.common,
+            "page_path": page_path,
+            "page_title": page_title,
+            "canonical_url": self.config.abs_url(page_path),
+            **context,
+        }
+        try:
+            html = self.env.get_template(template).render(values)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ContentError(
+                Path(exc.filename or template),
+                exc.lineno,
+                f"template syntax error: {exc.message}",
+                "fix the template (Jinja2 syntax)",
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise ContentError(
+                self.config.templates_dir / str(exc.name),
+                None,
+                f"template {exc.name} not found",
+                "add it to templates/ or restore the theme's copy",
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise ContentError(
+                _template_frame(exc, template),
+                _template_line(exc),
+                f"template error while rendering /{page_path}: {exc.message}",
+                "the template uses a variable this page does not have",
+            ) from None
+        return html.encode("utf-8")
+
+
+def _template_frame(exc: BaseException, fallback: str) -> Path:
+    path, _ = _last_template_location(exc)
+    return Path(path) if path else Path(fallback)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    return _last_template_location(exc)[1]
+
+
+def _last_template_location(exc: BaseException) -> tuple[str | None, int | None]:
+    """Jinja2 rewrites tracebacks so template frames carry the template's file and line."""
+    location: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".j2")):
+            location = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return location
+
+
+Url = Callable[[str], str]

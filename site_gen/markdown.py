@@ -1,0 +1,714 @@
+"""Markdown -> HTML: the markdown-it setup, its token rules and render rules.
+
+One ``MarkdownIt`` is configured per ``MarkdownRenderer`` (plugins are slow to
+set up) and reused; everything about the post being rendered lives in the
+``env`` dict markdown-it passes to every rule, so renders never share state.
+
+A post goes through three steps:
+
+1. **Parse** with CommonMark plus tables, strikethrough, footnotes, task lists,
+   linkify (``http://…`` URLs only, as GitHub does), math (``$…$``, ``$$…$$``,
+   ``\\(…\\)``, ``\\[…\\]``, amsmath environments), callouts (``::: note``),
+   and equation references (``\\eqref{eq:x}``, ``\\ref{eq:x}``, ``@eq-x``).
+2. **Core rules** walk the token list once the parse is done. They do every
+   check that can fail (TeX, fence options, callout kinds, equation labels),
+   so errors carry the file line, and compute what rendering needs: heading
+   ids and the TOC, equation numbers, MathML, highlighted code, figures.
+3. **Render** the same tokens twice: once with URLs for the site
+   (``/notebook/posts/x/img.png``) and once with absolute URLs for the feed.
+   Render rules read the URL base from ``env``, so nothing is parsed twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from site_gen.errors import ContentError, ContentWarning
+from site_gen.highlight import FenceError, highlight, parse_fence_info
+from site_gen.math import TexError, to_mathml
+
+CALLOUT_KINDS = {"note": "Note", "warning": "Warning", "tip": "Tip"}
+TOC_LEVELS = (2, 3, 4)
+MORE_MARKER = "<!--more-->"
+
+_ENV_KEY = "site_gen"
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_EQREF_RE = re.compile(r"\\(eqref|ref)\{([^{}\s]+)\}")
+_AT_EQ_RE = re.compile(r"@(eq-[\w:-]*\w)")
+_MATH_TYPES = {
+    "math_inline": False,
+    "math_inline_double": True,
+    "math_block": True,
+    "math_block_label": True,
+    "amsmath": True,
+}
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One h2-h4 heading, for the page's table of contents."""
+
+    level: int
+    id: str
+    title: str
+
+
+@dataclass
+class RenderedDoc:
+    """Everything later stages need from one Markdown body."""
+
+    html: str
+    feed_html: str
+    summary_html: str
+    toc: list[TocEntry]
+    word_count: int
+    warnings: list[ContentWarning]
+
+
+@dataclass(frozen=True)
+class UrlBase:
+    """Where relative URLs in content point: a root plus the page's folder."""
+
+    root: str  # "/notebook/" for the site, "https://…/notebook/" for the feed
+    page_dir: str  # site-relative folder of the page, e.g. "posts/hello/"
+
+    def resolve(self, url: str) -> str:
+        """Make a content URL work from any page that shows this content."""
+        if not url or url.startswith(("#", "//")) or _SCHEME_RE.match(url):
+            return url
+        rel = url[1:] if url.startswith("/") else self.page_dir + url
+        return self.root + _normalise_path(rel)
+
+
+@dataclass
+class _DocState:
+    """Per-render state, kept in ``env`` so the renderer stays shareable."""
+
+    path: Path
+    first_line: int
+    macros: dict[str, str]
+    warnings: list[ContentWarning] = field(default_factory=list)
+    toc: list[TocEntry] = field(default_factory=list)
+    equations: dict[str, int] = field(default_factory=dict)
+    urls: UrlBase = UrlBase("/", "")
+
+    def line(self, token: Token | None, offset: int = 0) -> int | None:
+        """The file line of a token (token.map counts body lines from 0)."""
+        if token is None or not token.map:
+            return None
+        return self.first_line + token.map[0] + offset
+
+    def error(self, line: int | None, message: str, hint: str) -> ContentError:
+        return ContentError(self.path, line, message, hint)
+
+
+def _doc(env: EnvType) -> _DocState:
+    state: _DocState = env[_ENV_KEY]
+    return state
+
+
+class MarkdownRenderer:
+    """Turns a post's Markdown body into HTML for the page, the feed and lists."""
+
+    def __init__(self, *, macros: Mapping[str, str] | None = None) -> None:
+        self.macros = dict(macros or {})
+        self.md = build_parser()
+
+    def render(
+        self,
+        source: str,
+        *,
+        path: Path,
+        first_line: int = 1,
+        page_url: str = "",
+        base_path: str = "/",
+        base_url: str = "http://localhost/",
+        macros: Mapping[str, str] | None = None,
+    ) -> RenderedDoc:
+        """Parse once, check everything, render for the site and for the feed."""
+        doc = _DocState(path, first_line, {**self.macros, **(macros or {})})
+        env: EnvType = {_ENV_KEY: doc}
+        tokens = self.md.parse(source, env)
+        page_dir = _page_dir(page_url)
+        site = UrlBase(_with_slash(base_path), page_dir)
+        feed = UrlBase(_with_slash(base_url), page_dir)
+        return RenderedDoc(
+            html=self._render(tokens, env, site),
+            feed_html=self._render(tokens, env, feed),
+            summary_html=self._render(summary_tokens(tokens), env, site),
+            toc=list(doc.toc),
+            word_count=count_words(tokens),
+            warnings=list(doc.warnings),
+        )
+
+    def _render(self, tokens: Sequence[Token], env: EnvType, urls: UrlBase) -> str:
+        _doc(env).urls = urls
+        return self.md.renderer.render(tokens, self.md.options, env)
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _page_dir(page_url: str) -> str:
+    """``"posts/hello/"`` stays; ``"/posts/hello.html"`` -> ``"posts/"``."""
+    page_url = page_url.lstrip("/")
+    return page_url[: page_url.rfind("/") + 1]
+
+
+def _normalise_path(url: str) -> str:
+    """Resolve ``.`` and ``..`` in the path part; keep query and fragment."""
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    path, suffix = url[:cut], url[cut:]
+    segments = path.split("/")
+    out: list[str] = []
+    for seg in segments:
+        if seg == "..":
+            if out:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    if segments[-1] in (".", ".."):
+        out.append("")
+    return "/".join(out) + suffix
+
+
+# --------------------------------------------------------------------------
+# Parser setup
+
+
+def build_parser() -> MarkdownIt:
+    """CommonMark plus our extensions; the expensive part, done once."""
+    md = MarkdownIt("commonmark", {"linkify": True})
+    md.enable(["table", "strikethrough", "linkify"])
+    # Only scheme URLs: fuzzy "example.com" and e-mail matching turn ordinary
+    # prose (file names like model.py) into links.
+    md.linkify = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False})
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(
+        dollarmath_plugin,
+        allow_space=False,  # "$5 and $10" is money, not math (Pandoc's rule)
+        allow_digits=False,
+        double_inline=True,
+        label_normalizer=str.strip,
+    )
+    md.use(amsmath_plugin)
+    md.use(container_plugin, name="callout", validate=_is_callout)
+    md.inline.ruler.before("escape", "bracket_math", bracket_math_inline)
+    md.inline.ruler.before("escape", "eqref", eqref_inline)
+    md.inline.ruler.after("eqref", "at_eqref", at_eqref_inline)
+    md.block.ruler.before(
+        "fence", "bracket_math_block", bracket_math_block, {"alt": []}
+    )
+    for rule in (
+        check_callouts,
+        number_equations,
+        convert_math,
+        check_eqrefs,
+        heading_ids,
+        figures,
+        fences,
+    ):
+        md.core.ruler.push(rule.__name__, rule)
+    for name, func in RENDER_RULES.items():
+        md.add_render_rule(name, func)
+    return md
+
+
+def _is_callout(params: str, markup: str) -> bool:
+    # Accept any word so a typo ("::: notes") is an error, not silent text.
+    return bool(params.strip())
+
+
+# --------------------------------------------------------------------------
+# Inline and block rules: \( \) \[ \] math, equation references
+
+
+def _find_close(src: str, start: int, end: int, close: str) -> int:
+    """Position of ``\\<close>`` from ``start``, skipping ``\\x`` pairs; -1 if none."""
+    i = start
+    while i < end - 1:
+        if src[i] == "\\":
+            if src[i + 1] == close:
+                return i
+            i += 2
+        else:
+            i += 1
+    return -1
+
+
+def _looks_like_math(tex: str) -> bool:
+    # "\(\)" and "\[\\\]" are CommonMark escapes, not formulas.
+    return any(c.isalnum() for c in tex)
+
+
+def bracket_math_inline(state: StateInline, silent: bool) -> bool:
+    """``\\(x\\)`` inline math and ``\\[x\\]`` display math inside a paragraph."""
+    pos, src = state.pos, state.src
+    if src[pos] != "\\" or pos + 1 >= state.posMax or src[pos + 1] not in "([":
+        return False
+    close = ")" if src[pos + 1] == "(" else "]"
+    end = _find_close(src, pos + 2, state.posMax, close)
+    if end < 0 or not _looks_like_math(src[pos + 2 : end]):
+        return False
+    if not silent:
+        kind = "math_inline" if close == ")" else "math_inline_double"
+        token = state.push(kind, "math", 0)
+        token.content = src[pos + 2 : end]
+        token.markup = src[pos : pos + 2]
+    state.pos = end + 2
+    return True
+
+
+def bracket_math_block(
+    state: StateBlock, start_line: int, end_line: int, silent: bool
+) -> bool:
+    """``\\[`` … ``\\]`` display math on lines of its own."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[begin : begin + 2] != "\\[":
+        return False
+    for line in range(start_line, end_line):
+        text = state.src[state.bMarks[line] : state.eMarks[line]].rstrip()
+        if text.endswith("\\]") and (line > start_line or len(text.strip()) > 3):
+            break
+    else:
+        return False
+    body = state.getLines(start_line, line + 1, state.blkIndent, False).strip()
+    tex = body[2:-2]
+    if not _looks_like_math(tex):
+        return False
+    if not silent:
+        token = state.push("math_block", "math", 0)
+        token.block = True
+        token.content = tex
+        token.markup = "\\["
+        token.map = [start_line, line + 1]
+    state.line = line + 1
+    return True
+
+
+def _push_eqref(state: StateInline, label: str, kind: str, end: int) -> None:
+    token = state.push("eqref", "a", 0)
+    token.meta = {"label": label, "id": label_id(label), "kind": kind}
+    token.content = state.src[state.pos : end]
+    state.pos = end
+
+
+def eqref_inline(state: StateInline, silent: bool) -> bool:
+    """``\\eqref{eq:x}`` -> "(1)" and ``\\ref{eq:x}`` -> "1", as links."""
+    if state.src[state.pos] != "\\":
+        return False
+    match = _EQREF_RE.match(state.src, state.pos, state.posMax)
+    if not match:
+        return False
+    if silent:
+        state.pos = match.end()
+    else:
+        _push_eqref(state, match.group(2), match.group(1), match.end())
+    return True
+
+
+def at_eqref_inline(state: StateInline, silent: bool) -> bool:
+    """Quarto's ``@eq-x``; not after a word character, so e-mails stay text."""
+    pos = state.pos
+    if state.src[pos] != "@" or (pos > 0 and state.src[pos - 1].isalnum()):
+        return False
+    match = _AT_EQ_RE.match(state.src, pos, state.posMax)
+    if not match:
+        return False
+    if silent:
+        state.pos = match.end()
+    else:
+        _push_eqref(state, match.group(1), "eqref", match.end())
+    return True
+
+
+def label_id(label: str) -> str:
+    """An element id for an equation label: ``eq:loss`` -> ``eq-loss``."""
+    return re.sub(r"[^\w-]+", "-", label.strip()).strip("-") or "eq"
+
+
+# --------------------------------------------------------------------------
+# Core rules: checks and computed data, run once per parse
+
+
+def _inline_children(tokens: Sequence[Token]) -> Iterator[tuple[Token, Token, int]]:
+    """Every inline child with its parent and its line offset in the parent.
+
+    Children have no ``map``; counting line breaks before them recovers the
+    line, so an error in the third line of a paragraph points there.
+    """
+    for parent in tokens:
+        if parent.type != "inline" or not parent.children:
+            continue
+        offset = 0
+        for child in parent.children:
+            yield child, parent, offset
+            if child.type in ("softbreak", "hardbreak"):
+                offset += 1
+            elif child.type.startswith("math"):
+                offset += child.content.count("\n")
+
+
+def check_callouts(state: StateCore) -> None:
+    """Reject unknown callout kinds; store each callout's kind and title."""
+    doc = _doc(state.env)
+    for token in state.tokens:
+        if token.type != "container_callout_open":
+            continue
+        kind, _, title = token.info.strip().partition(" ")
+        if kind.lower() not in CALLOUT_KINDS:
+            raise doc.error(
+                doc.line(token),
+                f"unknown callout kind {kind!r}",
+                "use one of: " + ", ".join(f"'::: {k}'" for k in CALLOUT_KINDS)
+                + " (an optional title may follow, e.g. '::: tip Try this')",
+            )
+        kind = kind.lower()
+        token.meta = {"kind": kind, "title": title.strip() or CALLOUT_KINDS[kind]}
+
+
+def number_equations(state: StateCore) -> None:
+    """Number labelled display equations in document order."""
+    doc = _doc(state.env)
+    lines: dict[str, int | None] = {}
+    for token in state.tokens:
+        if token.type != "math_block_label":
+            continue
+        eq_id = label_id(token.info)
+        if eq_id in doc.equations:
+            raise doc.error(
+                doc.line(token),
+                f"equation label {token.info!r} is used twice "
+                f"(first at line {lines[eq_id]})",
+                "give each labelled equation its own label",
+            )
+        doc.equations[eq_id] = len(doc.equations) + 1
+        lines[eq_id] = doc.line(token)
+        token.meta = {"id": eq_id, "number": doc.equations[eq_id]}
+
+
+def convert_math(state: StateCore) -> None:
+    """TeX -> MathML for every formula, so bad TeX fails with its line."""
+    doc = _doc(state.env)
+    for token in state.tokens:
+        if token.type in _MATH_TYPES:
+            _convert_one(doc, token, doc.line(token))
+    for child, parent, offset in _inline_children(state.tokens):
+        if child.type in _MATH_TYPES:
+            _convert_one(doc, child, doc.line(parent, offset))
+
+
+def _convert_one(doc: _DocState, token: Token, line: int | None) -> None:
+    display = _MATH_TYPES[token.type]
+    try:
+        mathml = to_mathml(token.content, display=display, macros=doc.macros)
+    except TexError as err:
+        raise doc.error(
+            line,
+            f"bad TeX in {'display' if display else 'inline'} math: {err.message}",
+            f"check the formula {token.content.strip()!r}; custom commands "
+            "must be defined as macros in the site config or front matter",
+        ) from None
+    token.meta = {**(token.meta or {}), "mathml": mathml}
+
+
+def check_eqrefs(state: StateCore) -> None:
+    """Every equation reference must name a labelled equation."""
+    doc = _doc(state.env)
+    for child, parent, offset in _inline_children(state.tokens):
+        if child.type == "eqref" and child.meta["id"] not in doc.equations:
+            known = ", ".join(sorted(doc.equations)) or "none"
+            raise doc.error(
+                doc.line(parent, offset),
+                f"reference to undefined equation label {child.meta['label']!r}",
+                "label a display equation with '$$ … $$ (eq:name)'; "
+                f"labels defined in this post: {known}",
+            )
+
+
+def slugify(text: str) -> str:
+    """Heading text -> id: lowercase, letters/digits/-/_ kept, spaces -> '-'."""
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"\s+", "-", text.strip()) or "section"
+
+
+def plain_text(children: Sequence[Token] | None) -> str:
+    """The readable text of inline tokens (for ids, TOC titles, word counts)."""
+    parts: list[str] = []
+    for child in children or []:
+        if child.type in ("text", "code_inline") or child.type in _MATH_TYPES:
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(plain_text(child.children))
+    return "".join(parts)
+
+
+def heading_ids(state: StateCore) -> None:
+    """Give every heading a unique id; collect h2-h4 into the TOC."""
+    doc = _doc(state.env)
+    used = set(doc.equations)
+    for i, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        title = plain_text(state.tokens[i + 1].children).strip()
+        base = slugify(title)
+        slug, n = base, 0
+        while slug in used:
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        token.attrSet("id", slug)
+        level = int(token.tag[1])
+        if level in TOC_LEVELS:
+            doc.toc.append(TocEntry(level, slug, title))
+
+
+def figures(state: StateCore) -> None:
+    """An image alone in its paragraph becomes a figure with a caption.
+
+    As in Pandoc and Quarto, the caption is the image title, else its alt text.
+    """
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i : i + 3]
+        if (
+            opening.type != "paragraph_open"
+            or opening.hidden
+            or not inline.children
+            or len(inline.children) != 1
+            or inline.children[0].type != "image"
+        ):
+            continue
+        image = inline.children[0]
+        image.attrSet("loading", "lazy")
+        title = str(image.attrGet("title") or "")
+        caption = [Token("text", "", 0, content=title)] if title else image.children
+        opening.type, opening.tag = "figure_open", "figure"
+        closing.type, closing.tag = "figure_close", "figure"
+        if caption:
+            inline.children = [
+                image,
+                Token("figcaption_open", "figcaption", 1),
+                *caption,
+                Token("figcaption_close", "figcaption", -1),
+            ]
+
+
+def fences(state: StateCore) -> None:
+    """Parse fence options and highlight every fenced block, once."""
+    doc = _doc(state.env)
+    for token in state.tokens:
+        if token.type != "fence":
+            continue
+        line = doc.line(token)
+        try:
+            fence = parse_fence_info(unescapeAll(token.info))
+        except FenceError as err:
+            raise doc.error(line, err.message, err.hint) from None
+        result = highlight(token.content, fence)
+        if result.warning:
+            doc.warnings.append(ContentWarning(doc.path, line, result.warning))
+        if fence.ignored:
+            doc.warnings.append(
+                ContentWarning(
+                    doc.path,
+                    line,
+                    f"ignored {fence.ignored!r} after the language; "
+                    'fence options go in braces, e.g. {filename="x.py"}',
+                )
+            )
+        token.meta = {"html": result.html}
+
+
+# --------------------------------------------------------------------------
+# Render rules (called once per output; they must not change tokens)
+
+
+
+def render_link_open(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    resolved = token.copy(attrs={**token.attrs, "href": _doc(env).urls.resolve(href)})
+    return self.renderToken([resolved], 0, options, env)
+
+
+def render_image(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src)})
+    return RendererHTML.image(self, [resolved], 0, options, env)
+
+
+def render_heading_open(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    # The anchor is hidden from assistive tech (the heading itself is the
+    # landmark) and from the tab order; it is a mouse convenience for copying.
+    slug = escape(str(tokens[idx].attrGet("id")))
+    anchor = (
+        f'<a class="anchor" href="#{slug}" aria-hidden="true" tabindex="-1">#</a>'
+    )
+    return self.renderToken(tokens, idx, options, env) + anchor
+
+
+def render_callout_open(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    kind, title = tokens[idx].meta["kind"], tokens[idx].meta["title"]
+    return (
+        f'<aside class="callout callout-{kind}" role="note">\n'
+        f'<p class="callout-title">{escape(title)}</p>\n'
+    )
+
+
+def render_callout_close(*args: Any) -> str:
+    return "</aside>\n"
+
+
+def render_fence(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    return str(tokens[idx].meta["html"])
+
+
+def render_math_inline(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    return str(tokens[idx].meta["mathml"])
+
+
+def render_math_inline_display(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    # A span, not a div: it sits inside a <p>. CSS makes it a block.
+    return f'<span class="math-display">{tokens[idx].meta["mathml"]}</span>'
+
+
+def render_math_block(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    meta = tokens[idx].meta
+    if "number" not in meta:
+        return f'<div class="math-display">{meta["mathml"]}</div>\n'
+    return (
+        f'<div class="math-display" id="{escape(meta["id"])}">{meta["mathml"]}'
+        f'<span class="eq-number">({meta["number"]})</span></div>\n'
+    )
+
+
+def render_eqref(
+    self: RendererHTML,
+    tokens: Sequence[Token],
+    idx: int,
+    options: OptionsDict,
+    env: EnvType,
+) -> str:
+    meta = tokens[idx].meta
+    number = _doc(env).equations[meta["id"]]
+    text = f"({number})" if meta["kind"] == "eqref" else str(number)
+    return f'<a class="eqref" href="#{escape(meta["id"])}">{text}</a>'
+
+
+RENDER_RULES = {
+    "link_open": render_link_open,
+    "image": render_image,
+    "heading_open": render_heading_open,
+    "container_callout_open": render_callout_open,
+    "container_callout_close": render_callout_close,
+    "fence": render_fence,
+    "math_inline": render_math_inline,
+    "math_inline_double": render_math_inline_display,
+    "math_block": render_math_block,
+    "math_block_label": render_math_block,
+    "amsmath": render_math_block,
+    "eqref": render_eqref,
+}
+
+
+# --------------------------------------------------------------------------
+# Summary and word count
+
+
+def summary_tokens(tokens: list[Token]) -> list[Token]:
+    """Tokens before a top-level ``<!--more-->`` line, else the first paragraph."""
+    for i, token in enumerate(tokens):
+        if token.type == "html_block" and token.level == 0:
+            if token.content.strip() == MORE_MARKER:
+                return tokens[:i]
+    for i, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            return tokens[i : i + 3]
+    return []
+
+
+def count_words(tokens: Sequence[Token]) -> int:
+    """Words of prose and code, for the reading-time estimate."""
+    words = 0
+    for token in tokens:
+        if token.type in ("fence", "code_block"):
+            words += len(token.content.split())
+        elif token.type == "inline":
+            words += len(plain_text(token.children).split())
+    return words

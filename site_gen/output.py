@@ -1,0 +1,81 @@
+"""Writing the site: into a fresh folder beside ``public/``, swapped in at the end.
+
+A build that fails half-way must leave the previous site exactly as it was, so
+nothing is ever written into the live output folder. Files go into a sibling
+temporary folder (same filesystem, so the final rename is atomic per step),
+and only a build that finished replaces the old folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+
+class OutputConflict(Exception):
+    """Two parts of the build want to write the same output file."""
+
+
+class StagedOutput:
+    """A temporary output folder that becomes ``target`` on ``commit()``."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target.resolve()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+        self._written: set[str] = set()
+
+    @property
+    def count(self) -> int:
+        return len(self._written)
+
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset(self._written)
+
+    def write(self, rel_path: str, data: bytes) -> None:
+        """Write one output file; ``rel_path`` is site-relative, POSIX style."""
+        destination = self._claim(rel_path)
+        destination.write_bytes(data)
+
+    def copy(self, rel_path: str, source: Path) -> None:
+        """Copy a file (an image of a bundle, a stylesheet) into the output."""
+        destination = self._claim(rel_path)
+        shutil.copyfile(source, destination)
+
+    def _claim(self, rel_path: str) -> Path:
+        parts = PurePosixPath(rel_path).parts
+        if not parts or PurePosixPath(rel_path).is_absolute() or ".." in parts:
+            raise OutputConflict(f"refusing to write outside the output folder: {rel_path!r}")
+        if rel_path in self._written:
+            raise OutputConflict(f"two sources write the same output file: {rel_path}")
+        self._written.add(rel_path)
+        destination = self.staging.joinpath(*parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        return destination
+
+    def commit(self) -> None:
+        """Replace ``target`` with the staged folder, keeping the old one until the new is in place."""
+        os.chmod(self.staging, 0o755)  # mkdtemp makes it private; a site is for publishing
+        previous = None
+        if self.target.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.previous-", dir=self.target.parent))
+            os.rmdir(previous)
+            os.rename(self.target, previous)
+        os.rename(self.staging, self.target)
+        if previous is not None:
+            shutil.rmtree(previous)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def __enter__(self) -> StagedOutput:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        # Only an explicit commit() publishes; leaving the block any other way discards.
+        if self.staging.exists():
+            self.discard()
