@@ -31,7 +31,8 @@ so), with a warning, since they are usually misplaced options.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape
 
@@ -45,16 +46,14 @@ LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 
 VALID_KEYS = ("filename", "linenos", "linenostart", "hl_lines")
-_KEYS_HINT = "valid options: " + ", ".join(VALID_KEYS) + (
-    ', e.g. ```python {filename="train.py" linenos=true hl_lines="2 4-5"}'
+_KEYS_HINT = (
+    "valid options: " + ", ".join(VALID_KEYS) + (', e.g. ```python {filename="train.py" linenos=true hl_lines="2 4-5"}')
 )
 
 # Info strings that later stages own; rendered as plain text for now.
 RESERVED_PLAIN = {"diagram"}
 
-_PAIR_RE = re.compile(
-    r"""\s*([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}"']+)\s*,?"""
-)
+_PAIR_RE = re.compile(r"""\s*([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}"']+)\s*,?""")
 _CELL_RE = re.compile(r"\{\s*([A-Za-z][\w+-]*)(?:\s+(.*?))?\s*\}", re.DOTALL)
 _RANGE_RE = re.compile(r"(\d+)(?:-(\d+))?")
 
@@ -106,15 +105,14 @@ def parse_fence_info(info: str) -> Fence:
         lang, rest = "", info
     else:
         parts = info.split(maxsplit=1)
-        lang, rest = (parts + [""])[:2] if parts else ("", "")
+        lang, rest = (*parts, "")[:2] if parts else ("", "")
     brace = rest.find("{")
     if brace < 0:
         return Fence(lang, ignored=rest.strip())
     closing = rest.rfind("}")
     if closing < brace or rest[closing + 1 :].strip():
         raise FenceError(
-            f"malformed code-fence options {rest.strip()!r}: "
-            "options must be one {...} group at the end of the line"
+            f"malformed code-fence options {rest.strip()!r}: options must be one {{...}} group at the end of the line"
         )
     options = parse_options(rest[brace + 1 : closing])
     return Fence(lang, options, ignored=rest[:brace].strip())
@@ -128,10 +126,7 @@ def parse_options(text: str) -> FenceOptions:
     while pos < len(text):
         match = _PAIR_RE.match(text, pos)
         if not match:
-            raise FenceError(
-                f"malformed code-fence options near {text[pos:]!r}: "
-                "expected key=value"
-            )
+            raise FenceError(f"malformed code-fence options near {text[pos:]!r}: expected key=value")
         key, raw = match.group(1), match.group(2)
         if key not in VALID_KEYS:
             raise FenceError(f"unknown code-fence option {key!r}")
@@ -153,24 +148,20 @@ def _build_options(values: dict[str, str]) -> FenceOptions:
     if "filename" in values:
         if not values["filename"].strip():
             raise FenceError("filename is empty")
-        options = _replace(options, filename=values["filename"])
+        options = replace(options, filename=values["filename"])
     if "linenos" in values:
         flag = values["linenos"].lower()
         if flag not in ("true", "false"):
             raise FenceError(f"linenos must be true or false, not {flag!r}")
-        options = _replace(options, linenos=flag == "true")
+        options = replace(options, linenos=flag == "true")
     if "linenostart" in values:
         start = values["linenostart"]
         if not start.isdigit() or int(start) < 1:
             raise FenceError(f"linenostart must be a whole number >= 1, not {start!r}")
-        options = _replace(options, linenostart=int(start))
+        options = replace(options, linenostart=int(start))
     if "hl_lines" in values:
-        options = _replace(options, hl_lines=parse_line_ranges(values["hl_lines"]))
+        options = replace(options, hl_lines=parse_line_ranges(values["hl_lines"]))
     return options
-
-
-def _replace(options: FenceOptions, **changes: object) -> FenceOptions:
-    return FenceOptions(**{**options.__dict__, **changes})  # type: ignore[arg-type]
 
 
 def parse_line_ranges(text: str) -> tuple[int, ...]:
@@ -206,7 +197,7 @@ def get_lexer(name: str) -> Lexer | None:
         return None
 
 
-class _CodeFormatter(HtmlFormatter):  # type: ignore[type-arg]
+class _CodeFormatter(HtmlFormatter):  # type: ignore[misc]  # Pygments is untyped
     """``<pre><code class="language-x">`` like CommonMark, inside Pygments' div.
 
     The class on ``<code>`` keeps the language visible to CSS and scripts.
@@ -216,7 +207,8 @@ class _CodeFormatter(HtmlFormatter):  # type: ignore[type-arg]
         super().__init__(**options)
         self.code_class = code_class
 
-    def wrap(self, source):  # type: ignore[no-untyped-def]  # Pygments' hook
+    def wrap(self, source: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+        """Pygments' documented hook for replacing its <pre> wrapper."""
         attr = f' class="{escape(self.code_class)}"' if self.code_class else ""
         yield 0, f"<pre><code{attr}>"
         yield from source
@@ -224,7 +216,7 @@ class _CodeFormatter(HtmlFormatter):  # type: ignore[type-arg]
 
 
 @lru_cache(maxsize=256)
-def get_formatter(code_class: str, options: FenceOptions) -> HtmlFormatter:  # type: ignore[type-arg]
+def get_formatter(code_class: str, options: FenceOptions) -> HtmlFormatter:
     """A formatter per distinct option set; formatting does not mutate it."""
     return _CodeFormatter(
         code_class,
@@ -242,10 +234,7 @@ def highlight(code: str, fence: Fence) -> Highlighted:
     body = pygments_highlight(code, lexer, get_formatter(code_class, fence.options))
     caption = ""
     if fence.options.filename:
-        caption = (
-            f'<figcaption class="code-filename">{escape(fence.options.filename)}'
-            "</figcaption>"
-        )
+        caption = f'<figcaption class="code-filename">{escape(fence.options.filename)}</figcaption>'
     css = "code cell" if fence.cell else "code"
     return Highlighted(f'<figure class="{css}">{caption}{body}</figure>\n', warning)
 
@@ -286,7 +275,7 @@ def stylesheet() -> str:
     )
 
 
-def _scoped_rules(formatter: HtmlFormatter, scope: str) -> str:  # type: ignore[type-arg]
+def _scoped_rules(formatter: HtmlFormatter, scope: str) -> str:
     lines = formatter.get_background_style_defs(scope)
     lines += formatter.get_token_style_defs(scope)
     return "\n".join(lines)

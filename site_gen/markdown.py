@@ -163,7 +163,7 @@ class MarkdownRenderer:
 
     def _render(self, tokens: Sequence[Token], env: EnvType, urls: UrlBase) -> str:
         _doc(env).urls = urls
-        return self.md.renderer.render(tokens, self.md.options, env)
+        return str(self.md.renderer.render(tokens, self.md.options, env))
 
 
 def _with_slash(url: str) -> str:
@@ -218,9 +218,7 @@ def build_parser() -> MarkdownIt:
     md.inline.ruler.before("escape", "bracket_math", bracket_math_inline)
     md.inline.ruler.before("escape", "eqref", eqref_inline)
     md.inline.ruler.after("eqref", "at_eqref", at_eqref_inline)
-    md.block.ruler.before(
-        "fence", "bracket_math_block", bracket_math_block, {"alt": []}
-    )
+    md.block.ruler.before("fence", "bracket_math_block", bracket_math_block, {"alt": []})
     for rule in (
         check_callouts,
         number_equations,
@@ -281,9 +279,7 @@ def bracket_math_inline(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def bracket_math_block(
-    state: StateBlock, start_line: int, end_line: int, silent: bool
-) -> bool:
+def bracket_math_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """``\\[`` … ``\\]`` display math on lines of its own."""
     if state.sCount[start_line] - state.blkIndent >= 4:
         return False
@@ -384,7 +380,8 @@ def check_callouts(state: StateCore) -> None:
             raise doc.error(
                 doc.line(token),
                 f"unknown callout kind {kind!r}",
-                "use one of: " + ", ".join(f"'::: {k}'" for k in CALLOUT_KINDS)
+                "use one of: "
+                + ", ".join(f"'::: {k}'" for k in CALLOUT_KINDS)
                 + " (an optional title may follow, e.g. '::: tip Try this')",
             )
         kind = kind.lower()
@@ -402,8 +399,7 @@ def number_equations(state: StateCore) -> None:
         if eq_id in doc.equations:
             raise doc.error(
                 doc.line(token),
-                f"equation label {token.info!r} is used twice "
-                f"(first at line {lines[eq_id]})",
+                f"equation label {token.info!r} is used twice (first at line {lines[eq_id]})",
                 "give each labelled equation its own label",
             )
         doc.equations[eq_id] = len(doc.equations) + 1
@@ -445,8 +441,7 @@ def check_eqrefs(state: StateCore) -> None:
             raise doc.error(
                 doc.line(parent, offset),
                 f"reference to undefined equation label {child.meta['label']!r}",
-                "label a display equation with '$$ … $$ (eq:name)'; "
-                f"labels defined in this post: {known}",
+                f"label a display equation with '$$ … $$ (eq:name)'; labels defined in this post: {known}",
             )
 
 
@@ -550,7 +545,6 @@ def fences(state: StateCore) -> None:
 # Render rules (called once per output; they must not change tokens)
 
 
-
 def render_link_open(
     self: RendererHTML,
     tokens: Sequence[Token],
@@ -587,9 +581,7 @@ def render_heading_open(
     # The anchor is hidden from assistive tech (the heading itself is the
     # landmark) and from the tab order; it is a mouse convenience for copying.
     slug = escape(str(tokens[idx].attrGet("id")))
-    anchor = (
-        f'<a class="anchor" href="#{slug}" aria-hidden="true" tabindex="-1">#</a>'
-    )
+    anchor = f'<a class="anchor" href="#{slug}" aria-hidden="true" tabindex="-1">#</a>'
     return self.renderToken(tokens, idx, options, env) + anchor
 
 
@@ -601,10 +593,7 @@ def render_callout_open(
     env: EnvType,
 ) -> str:
     kind, title = tokens[idx].meta["kind"], tokens[idx].meta["title"]
-    return (
-        f'<aside class="callout callout-{kind}" role="note">\n'
-        f'<p class="callout-title">{escape(title)}</p>\n'
-    )
+    return f'<aside class="callout callout-{kind}" role="note">\n<p class="callout-title">{escape(title)}</p>\n'
 
 
 def render_callout_close(*args: Any) -> str:
@@ -694,9 +683,8 @@ RENDER_RULES = {
 def summary_tokens(tokens: list[Token]) -> list[Token]:
     """Tokens before a top-level ``<!--more-->`` line, else the first paragraph."""
     for i, token in enumerate(tokens):
-        if token.type == "html_block" and token.level == 0:
-            if token.content.strip() == MORE_MARKER:
-                return tokens[:i]
+        if token.type == "html_block" and token.level == 0 and token.content.strip() == MORE_MARKER:
+            return tokens[:i]
     for i, token in enumerate(tokens):
         if token.type == "paragraph_open" and token.level == 0:
             return tokens[i : i + 3]

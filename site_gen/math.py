@@ -147,10 +147,7 @@ class _Expander:
 
     def expand(self, tokens: list[str], depth: int = 0) -> list[str]:
         if depth > MAX_MACRO_DEPTH:
-            raise TexError(
-                f"macro expansion nested deeper than {MAX_MACRO_DEPTH} levels "
-                "(does a macro use itself?)"
-            )
+            raise TexError(f"macro expansion nested deeper than {MAX_MACRO_DEPTH} levels (does a macro use itself?)")
         out: list[str] = []
         i = 0
         while i < len(tokens):
@@ -166,17 +163,12 @@ class _Expander:
             out.extend(self.expand(_substitute(macro.body, args), depth + 1))
         return out
 
-    def _arguments(
-        self, macro: Macro, tokens: list[str], i: int
-    ) -> tuple[list[list[str]], int]:
+    def _arguments(self, macro: Macro, tokens: list[str], i: int) -> tuple[list[list[str]], int]:
         args: list[list[str]] = []
         for n in range(macro.nargs):
             found = _read_argument(tokens, i)
             if found is None:
-                raise TexError(
-                    f"macro \\{macro.name} takes {macro.nargs} argument(s), "
-                    f"got {n}"
-                )
+                raise TexError(f"macro \\{macro.name} takes {macro.nargs} argument(s), got {n}")
             arg, i = found
             args.append(arg)
         return args, i
@@ -227,9 +219,7 @@ def to_mathml(tex: str, *, display: bool, macros: Mapping[str, str]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def convert_cached(
-    tex: str, display: bool, macros: tuple[tuple[str, str], ...]
-) -> str:
+def convert_cached(tex: str, display: bool, macros: tuple[tuple[str, str], ...]) -> str:
     """The memoised body of ``to_mathml`` (hashable arguments only)."""
     expanded = expand_macros(tex, dict(macros)).strip()
     if not expanded:

@@ -37,22 +37,16 @@ from markdown_it import MarkdownIt
 from site_gen.errors import ContentError
 from site_gen.markdown import MarkdownRenderer
 
-SPEC = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared/corpus/commonmark/spec-0.31.2.json"
-)
+SPEC = Path(__file__).resolve().parents[1].parent / "shared/corpus/commonmark/spec-0.31.2.json"
 BLOCK_TAGS = (
-    "p|div|h[1-6]|ul|ol|li|pre|blockquote|table|thead|tbody|tr|th|td|hr|"
-    "figure|figcaption|aside|section|dl|dt|dd"
+    "p|div|h[1-6]|ul|ol|li|pre|blockquote|table|thead|tbody|tr|th|td|hr|figure|figcaption|aside|section|dl|dt|dd"
 )
 _BLOCK_SPACE_RE = re.compile(rf"\s*(</?(?:{BLOCK_TAGS})\b[^>]*>)\s*")
 _VOID = {"img", "hr", "br", "input", "meta", "link", "area", "col", "embed", "wbr"}
 
 
 def _parse(html: str) -> ET.Element:
-    fragment: ET.Element = html5lib.parseFragment(
-        html, treebuilder="etree", namespaceHTMLElements=False
-    )
+    fragment: ET.Element = html5lib.parseFragment(html, treebuilder="etree", namespaceHTMLElements=False)
     return fragment
 
 
@@ -78,12 +72,7 @@ def _undo_decorations(root: ET.Element) -> None:
 
 
 def _is_bare_link(el: ET.Element) -> bool:
-    return (
-        el.tag == "a"
-        and set(el.attrib) == {"href"}
-        and len(el) == 0
-        and el.text == el.get("href")
-    )
+    return el.tag == "a" and set(el.attrib) == {"href"} and len(el) == 0 and el.text == el.get("href")
 
 
 def _unwrap(parent: ET.Element, el: ET.Element) -> None:
@@ -138,8 +127,7 @@ def _serialise(el: ET.Element, in_pre: bool = False) -> str:
     if el.tag == "DOCUMENT_FRAGMENT":
         return inner
     attrs = "".join(
-        f' {k}="{v.replace("&", "&amp;").replace(chr(34), "&quot;")}"'
-        for k, v in sorted(el.attrib.items())
+        f' {k}="{v.replace("&", "&amp;").replace(chr(34), "&quot;")}"' for k, v in sorted(el.attrib.items())
     )
     closing = "" if el.tag in _VOID else f"</{el.tag}>"
     return f"<{el.tag}{attrs}>{inner}{closing}" + _text(el.tail, in_pre)
@@ -168,8 +156,7 @@ def _count(examples: list[dict[str, str]], render: Callable[[str], str]) -> list
 def examples() -> list[dict[str, str]]:
     if not SPEC.exists():
         pytest.skip(
-            "../shared/corpus not present (only in the development workspace): "
-            "CommonMark conformance not checked"
+            "../shared/corpus not present (only in the development workspace): CommonMark conformance not checked"
         )
     data: list[dict[str, str]] = json.loads(SPEC.read_text(encoding="utf-8"))
     return data
@@ -203,9 +190,5 @@ def test_normaliser_keeps_real_differences() -> None:
     """The normaliser must not hide a changed word, tag or URL."""
     assert normalise("<p>a <em>b</em></p>") != normalise("<p>a <strong>b</strong></p>")
     assert normalise('<a href="x">t</a>') != normalise('<a href="y">t</a>')
-    assert normalise("<pre><code>a  b</code></pre>") != normalise(
-        "<pre><code>a b</code></pre>"
-    )
-    assert normalise('<h2 id="t"><a class="anchor" href="#t">#</a>T</h2>') == (
-        normalise("<h2>T</h2>")
-    )
+    assert normalise("<pre><code>a  b</code></pre>") != normalise("<pre><code>a b</code></pre>")
+    assert normalise('<h2 id="t"><a class="anchor" href="#t">#</a>T</h2>') == (normalise("<h2>T</h2>"))

@@ -29,9 +29,7 @@ def render(code: str, info: str) -> lxml.html.HtmlElement:
 
 
 def test_full_option_set() -> None:
-    fence = parse_fence_info(
-        'python {filename="train.py" linenos=true hl_lines="2 4-5" linenostart=10}'
-    )
+    fence = parse_fence_info('python {filename="train.py" linenos=true hl_lines="2 4-5" linenostart=10}')
     assert fence == Fence(
         "python",
         FenceOptions(filename="train.py", linenos=True, linenostart=10, hl_lines=(2, 4, 5)),
@@ -150,9 +148,7 @@ def test_lexers_and_formatters_are_cached() -> None:
     highlight("x\n", parse_fence_info("python"))
     highlight("y\n", parse_fence_info("python"))
     assert hl.get_lexer.cache_info().hits >= 1
-    assert hl.get_formatter("language-python", FenceOptions()) is hl.get_formatter(
-        "language-python", FenceOptions()
-    )
+    assert hl.get_formatter("language-python", FenceOptions()) is hl.get_formatter("language-python", FenceOptions())
 
 
 def test_stylesheet_has_light_and_dark_scoped_rules() -> None:

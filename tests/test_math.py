@@ -6,6 +6,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from site_gen import math as sg_math
 from site_gen.errors import ContentError
@@ -17,7 +19,10 @@ MACROS = {"R": r"\mathbb{R}", "norm": r"\left\lVert #1 \right\rVert"}
 
 def render(source: str, first_line: int = 1, **kwargs: object) -> lxml.html.HtmlElement:
     doc = MarkdownRenderer(macros=MACROS).render(
-        source, path=Path("post.md"), first_line=first_line, **kwargs  # type: ignore[arg-type]
+        source,
+        path=Path("post.md"),
+        first_line=first_line,
+        **kwargs,  # type: ignore[arg-type]
     )
     return lxml.html.fragment_fromstring(doc.html, create_parent="div")
 
@@ -243,3 +248,27 @@ def test_duplicate_label_is_an_error() -> None:
 def test_heading_ids_avoid_equation_ids() -> None:
     tree = render("## Eq loss\n\n$$ a $$ (eq:loss)\n")
     assert tree.xpath("//h2/@id") == ["eq-loss-1"]
+
+
+# -- properties ------------------------------------------------------------------
+
+TEX_PIECES = st.sampled_from(
+    ["x", "1", "{", "}", "^", "_", "\\frac", "\\sqrt", "[", "]", "\\left(", "\\right)", "\\R", "\\norm", " ", "\\"]
+)
+
+
+@given(st.lists(TEX_PIECES, max_size=12).map("".join))
+def test_any_tex_converts_or_raises_tex_error(tex: str) -> None:
+    try:
+        html = to_mathml(tex, display=True, macros=MACROS)
+    except TexError:
+        return
+    assert html.startswith("<math")
+
+
+@given(st.text(alphabet="ab{}\\ #", max_size=20))
+def test_expansion_without_macros_is_identity(tex: str) -> None:
+    try:
+        assert expand_macros(tex, {}) == tex
+    except TexError as err:
+        assert "unbalanced" in err.message
