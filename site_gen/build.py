@@ -107,7 +107,7 @@ def render_post(config: Config, renderer: MarkdownRenderer, post: Post) -> tuple
         )
 
     doc = render(post.body, post.body_line)
-    warnings = list(doc.warnings)
+    warnings = [*post.warnings, *doc.warnings]
     summary_html = doc.summary_html
     if post.summary is not None:
         summary_doc = render(post.summary, 1)

@@ -8,6 +8,7 @@ trust a ``Post``.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 import yaml
 
 from .config import Config
-from .errors import ContentError
+from .errors import ContentError, ContentWarning
 
 FRONT_MATTER_FENCE = "---"
 POSTS_DIR = "posts"
@@ -68,6 +69,7 @@ class Post:
     body_line: int  # 1-based line of the file where ``body`` starts
     macros: dict[str, str] = field(default_factory=dict)
     assets: tuple[Path, ...] = ()  # bundle files copied beside the page
+    warnings: tuple[ContentWarning, ...] = ()  # found while reading, reported with the build's
 
     @property
     def output_path(self) -> str:
@@ -125,7 +127,7 @@ def read_post(path: Path, config: Config) -> Post:
     rel = _relative(path, config.root)
     text = path.read_text(encoding="utf-8")
     meta, body, body_line = split_front_matter(text, rel)
-    _check_keys(meta, rel, text)
+    warnings = _check_keys(meta, rel, text)
 
     is_bundle = path.name == BUNDLE_INDEX
     if is_bundle and path.parent == config.content_dir:
@@ -159,6 +161,7 @@ def read_post(path: Path, config: Config) -> Post:
         body_line=body_line,
         macros=_macros(meta.get("macros"), rel, text),
         assets=_bundle_assets(path) if is_bundle else (),
+        warnings=tuple(warnings),
     )
 
 
@@ -202,19 +205,30 @@ def split_front_matter(text: str, rel: Path) -> tuple[dict[str, Any], str, int]:
     return meta, "".join(lines[index + 1 :]), index + 2
 
 
-def _check_keys(meta: dict[str, Any], rel: Path, text: str) -> None:
+def _check_keys(meta: dict[str, Any], rel: Path, text: str) -> list[ContentWarning]:
+    """Required keys must be there; unknown ones are ignored with a warning.
+
+    Posts moved from Jekyll or Hugo carry keys of their own (``layout``,
+    ``permalink``…) and should still build, but a near-miss of a key we know
+    (``titel``, ``tag``) is a typo that would silently drop a setting: an error.
+    """
     for key in REQUIRED_KEYS:
         if meta.get(key) in (None, ""):
             raise ContentError(rel, 1, f"front matter has no '{key}'", f"add a line `{key}: …` to the front matter")
-    allowed = set(REQUIRED_KEYS) | set(OPTIONAL_KEYS)
+    allowed = sorted(set(REQUIRED_KEYS) | set(OPTIONAL_KEYS))
+    warnings = []
     for key in meta:
-        if key not in allowed:
+        if key in allowed:
+            continue
+        near = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.8)
+        if near:
             raise ContentError(
-                rel,
-                _line_of(text, key),
-                f"unknown front matter key '{key}'",
-                f"valid keys: {', '.join(sorted(allowed))}",
+                rel, _line_of(text, key), f"unknown front matter key '{key}'", f"did you mean '{near[0]}'?"
             )
+        warnings.append(
+            ContentWarning(rel, _line_of(text, key), f"front matter key '{key}' is not used by site_gen; ignored")
+        )
+    return warnings
 
 
 def _line_of(text: str, key: str) -> int:

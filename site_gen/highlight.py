@@ -101,6 +101,8 @@ def parse_fence_info(info: str) -> Fence:
     cell = _CELL_RE.fullmatch(info)
     if cell and not (cell.group(2) or "").startswith("="):
         return Fence(cell.group(1), parse_options(cell.group(2) or ""), cell=True)
+    if info.startswith("{.") and info.endswith("}"):
+        return _pandoc_fence(info[1:-1])
     if info.startswith("{"):
         lang, rest = "", info
     else:
@@ -116,6 +118,20 @@ def parse_fence_info(info: str) -> Fence:
         )
     options = parse_options(rest[brace + 1 : closing])
     return Fence(lang, options, ignored=rest[:brace].strip())
+
+
+def _pandoc_fence(inner: str) -> Fence:
+    """Pandoc/Quarto attribute syntax, ``{.python .input filename="x.py"}``: display-only code.
+
+    The first class is the language; other classes and ``#ids`` are ignored
+    (with a warning), and ``key=value`` pairs are our usual options.
+    """
+    words = re.findall(r"""[^\s=]+=(?:"(?:\\.|[^"\\])*"|'[^']*'|\S*)|\S+""", inner)
+    classes = [word[1:] for word in words if word.startswith(".")]
+    others = [word for word in words if word.startswith("#")]
+    pairs = " ".join(word for word in words if not word.startswith((".", "#")))
+    ignored = " ".join([f".{name}" for name in classes[1:]] + others)
+    return Fence(classes[0], parse_options(pairs), ignored=ignored)
 
 
 def parse_options(text: str) -> FenceOptions:

@@ -47,7 +47,19 @@ from site_gen.errors import ContentError, ContentWarning
 from site_gen.highlight import FenceError, highlight, parse_fence_info
 from site_gen.math import TexError, to_mathml
 
-CALLOUT_KINDS = {"note": "Note", "warning": "Warning", "tip": "Tip"}
+# Our kinds are Quarto's five plus MyST's admonitions, so posts port from either.
+CALLOUT_KINDS = {
+    "note": "Note",
+    "tip": "Tip",
+    "hint": "Hint",
+    "important": "Important",
+    "seealso": "See also",
+    "warning": "Warning",
+    "caution": "Caution",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+}
 TOC_LEVELS = (2, 3, 4)
 MORE_MARKER = "<!--more-->"
 
@@ -375,8 +387,8 @@ def check_callouts(state: StateCore) -> None:
     for token in state.tokens:
         if token.type != "container_callout_open":
             continue
-        kind, _, title = token.info.strip().partition(" ")
-        if kind.lower() not in CALLOUT_KINDS:
+        kind, title = callout_kind_and_title(token.info)
+        if kind not in CALLOUT_KINDS:
             raise doc.error(
                 doc.line(token),
                 f"unknown callout kind {kind!r}",
@@ -384,8 +396,26 @@ def check_callouts(state: StateCore) -> None:
                 + ", ".join(f"'::: {k}'" for k in CALLOUT_KINDS)
                 + " (an optional title may follow, e.g. '::: tip Try this')",
             )
-        kind = kind.lower()
-        token.meta = {"kind": kind, "title": title.strip() or CALLOUT_KINDS[kind]}
+        token.meta = {"kind": kind, "title": title or CALLOUT_KINDS[kind]}
+
+
+_QUARTO_CALLOUT_RE = re.compile(r"""\{\s*\.callout-(\w+)(?:\s+title=(?:"([^"]*)"|'([^']*)'))?\s*\}\s*(.*)""")
+_MYST_CALLOUT_RE = re.compile(r"\{(\w+)\}\s*(.*)")
+
+
+def callout_kind_and_title(info: str) -> tuple[str, str]:
+    """The callout syntaxes of our own, Quarto and MyST, so posts port both ways.
+
+    ``::: tip Try this`` · ``::: {.callout-tip title="Try this"}`` · ``:::{tip} Try this``
+    """
+    info = info.strip()
+    if quarto := _QUARTO_CALLOUT_RE.fullmatch(info):
+        kind, double, single, rest = quarto.groups()
+        return kind.lower(), (double or single or rest).strip()
+    if myst := _MYST_CALLOUT_RE.fullmatch(info):
+        return myst.group(1).lower(), myst.group(2).strip()
+    kind, _, title = info.partition(" ")
+    return kind.lower(), title.strip()
 
 
 def number_equations(state: StateCore) -> None:

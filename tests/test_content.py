@@ -62,7 +62,7 @@ def test_site_timezone_applies_to_naive_dates(tmp_path):
         ("---\ntitle: A\ndate: yesterday\n---\n", 3, "cannot parse date 'yesterday'"),
         ("---\ntitle: A\ndate: 2026-01-01\ntags: [a\n---\n", 5, "invalid YAML"),
         ("---\ntitle: [unclosed\ndate: 2026-01-01\n---\n", 3, "invalid YAML"),
-        ("---\ntitle: A\ndate: 2026-01-01\nauthor: me\n---\n", 4, "unknown front matter key 'author'"),
+        ("---\ntitle: A\ndate: 2026-01-01\ntitel: B\n---\n", 4, "unknown front matter key 'titel'"),
         ("---\ntitle: A\ndate: 2026-01-01\ndraft: maybe\n---\n", 4, "'draft' must be true or false"),
         ("---\ntitle: A\ndate: 2026-01-01\nslug: Not OK\n---\n", 4, "invalid slug"),
         ("---\n- a list\n---\n", 2, "must be a mapping"),
@@ -98,3 +98,16 @@ def test_discover_skips_drafts_and_bundle_children_and_reports_duplicates(tmp_pa
 def test_slugify():
     assert slugify("Héllo, Wörld!  Again") == "hello-world-again"
     assert slugify("???") == "untitled"
+
+
+def test_foreign_front_matter_keys_are_ignored_with_a_warning(tmp_path):
+    post = read(tmp_path, "content/posts/jekyll.md", "---\ntitle: A\ndate: 2026-01-01\nlayout: post\n---\n")
+    assert [(w.line, w.message) for w in post.warnings] == [
+        (4, "front matter key 'layout' is not used by site_gen; ignored")
+    ]
+
+
+def test_near_miss_of_a_known_key_is_an_error_with_a_suggestion(tmp_path):
+    with pytest.raises(ContentError) as caught:
+        read(tmp_path, "content/posts/typo.md", "---\ntitle: A\ndate: 2026-01-01\ntag: [x]\n---\n")
+    assert caught.value.hint == "did you mean 'tags'?"

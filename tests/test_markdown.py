@@ -292,3 +292,29 @@ def test_any_markdown_renders_or_raises_content_error(source: str) -> None:
         assert err.path == Path("content/post.md") and err.message
         return
     assert isinstance(doc.html, str)
+
+
+@pytest.mark.parametrize(
+    ("opening", "kind", "title"),
+    [
+        ("::: tip Try this", "tip", "Try this"),
+        ('::: {.callout-warning title="Careful"}', "warning", "Careful"),
+        ("::: {.callout-note}", "note", "Note"),
+        (":::{important} Read me", "important", "Read me"),
+    ],
+)
+def test_callout_syntaxes_of_quarto_and_myst(opening, kind, title):
+    doc = MarkdownRenderer().render(f"{opening}\nBody.\n:::\n", path=Path("c.md"))
+    aside = lxml.html.fragment_fromstring(doc.html, create_parent="div").find("aside")
+    assert aside.get("class") == f"callout callout-{kind}"
+    assert aside.find("p").text == title
+
+
+def test_pandoc_attribute_fence_is_display_code():
+    doc = MarkdownRenderer().render('```{.python .input filename="x.py"}\nx = 1\n```\n', path=Path("p.md"))
+    root = lxml.html.fragment_fromstring(doc.html, create_parent="div")
+    assert root.xpath("//figcaption")[0].text == "x.py"
+    assert root.xpath("//code")[0].get("class") == "language-python"
+    assert [w.message for w in doc.warnings] == [
+        "ignored '.input' after the language; fence options go in braces, e.g. {filename=\"x.py\"}"
+    ]
