@@ -86,9 +86,9 @@ def test_callout_custom_title() -> None:
 
 def test_unknown_callout_kind_is_an_error() -> None:
     with pytest.raises(ContentError) as info:
-        render("Para.\n\n::: danger\nBody.\n:::\n", first_line=4)
+        render("Para.\n\n::: dangerous\nBody.\n:::\n", first_line=4)
     assert info.value.line == 6
-    assert "danger" in info.value.message
+    assert "dangerous" in info.value.message
     for kind in ("note", "warning", "tip"):
         assert kind in info.value.hint
 
