@@ -1,0 +1,337 @@
+"""MathML -> MathML: tree fixes for what latex2mathml emits wrong.
+
+Each fix takes the ``<math>`` element and changes it in place, and is named
+for the defect it repairs. They work on the element tree, never on the
+serialised string, so text stays escaped and structure stays valid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+
+from site_gen.math.normalise import Tag
+from site_gen.math.tex import TexError
+
+FUNCTION_APPLICATION = "\u2061"
+THIN_SPACE = "0.1667em"
+SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+TOKENS = {"mi", "mn", "mo", "mtext", "ms"}
+OPEN_FENCES = set("([{⟨⌊⌈|‖\u2016")
+
+# Delimiters latex2mathml leaves as TeX after \big, \Big, \bigl, ...
+DELIMITERS = {
+    "\\vert": "|", "\\lvert": "|", "\\rvert": "|", "\\|": "‖", "\\Vert": "‖",
+    "\\lVert": "‖", "\\rVert": "‖", "\\{": "{", "\\}": "}", "\\lbrace": "{",
+    "\\rbrace": "}", "\\langle": "⟨", "\\rangle": "⟩", "\\lfloor": "⌊",
+    "\\rfloor": "⌋", "\\lceil": "⌈", "\\rceil": "⌉", "\\lbrack": "[",
+    "\\rbrack": "]", "\\backslash": "\\", "\\uparrow": "↑", "\\downarrow": "↓",
+    "\\updownarrow": "↕", "\\Uparrow": "⇑", "\\Downarrow": "⇓", "\\/": "/",
+}  # fmt: skip
+# Horizontal braces and brackets drawn under/over a formula must stretch.
+STRETCHY_ACCENTS = set("\u23de\u23df\u23b4\u23b5\u23dc\u23dd\u2015\u00af")
+# Variant names in Unicode's "MATHEMATICAL <VARIANT> <CAPITAL|SMALL> <X>".
+_VARIANT_NAMES = {
+    "bold": "BOLD",
+    "italic": "ITALIC",
+    "bold-italic": "BOLD ITALIC",
+    "double-struck": "DOUBLE-STRUCK",
+    "script": "SCRIPT",
+    "bold-script": "BOLD SCRIPT",
+    "fraktur": "FRAKTUR",
+    "bold-fraktur": "BOLD FRAKTUR",
+    "sans-serif": "SANS-SERIF",
+    "bold-sans-serif": "SANS-SERIF BOLD",
+    "sans-serif-italic": "SANS-SERIF ITALIC",
+    "sans-serif-bold-italic": "SANS-SERIF BOLD ITALIC",
+    "monospace": "MONOSPACE",
+}
+# Letters that live in the Letterlike Symbols block, not the math alphabets.
+_HOLES = {
+    ("ITALIC", "h"): "ℎ",
+    **{("SCRIPT", c): s for c, s in zip("BEFHILMRego", "ℬℰℱℋℐℒℳℛℯℊℴ", strict=True)},
+    **{("FRAKTUR", c): s for c, s in zip("CHIRZ", "ℭℌℑℜℨ", strict=True)},
+    **{("DOUBLE-STRUCK", c): s for c, s in zip("CHNPQRZ", "ℂℍℕℙℚℝℤ", strict=True)},
+}
+_TEXT_STYLES = {
+    "bold": "font-weight:bold",
+    "italic": "font-style:italic",
+    "bold-italic": "font-weight:bold;font-style:italic",
+    "monospace": "font-family:monospace",
+    "sans-serif": "font-family:sans-serif",
+}
+_ENTITY_RE = re.compile(r"&#x([0-9A-Fa-f]+);")
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+")
+
+Fix = Callable[[ET.Element], None]
+
+
+def _text(el: ET.Element) -> str:
+    return "".join(el.itertext())
+
+
+def _parents(math: ET.Element) -> dict[ET.Element, ET.Element]:
+    return {child: parent for parent in math.iter() for child in parent}
+
+
+# --------------------------------------------------------------------------
+# Text
+
+
+def decode_entities(math: ET.Element) -> None:
+    """Turn latex2mathml's ``&#x211D;`` strings into characters.
+
+    latex2mathml stores entities as literal text and unescapes its whole output
+    afterwards, which would also unescape a ``<`` typed in ``\\text{}``. Decoding
+    only the numeric references, then letting ElementTree escape, is safe.
+    """
+    for el in math.iter():
+        if el.text:
+            el.text = _ENTITY_RE.sub(lambda m: chr(int(m.group(1), 16)), el.text)
+
+
+def delimiters(math: ET.Element) -> None:
+    """``\\big\\vert`` leaves ``<mo>\\vert</mo>``: map the delimiter to its character."""
+    for el in math.iter("mo"):
+        if el.text and el.text.strip() in DELIMITERS:
+            el.text = DELIMITERS[el.text.strip()]
+
+
+def token_children(math: ET.Element) -> None:
+    """``\\mathop{\\mathrm{arg\\,min}}`` puts an ``<mrow>`` inside an ``<mo>``,
+    which is invalid: a token holds text only. Flatten it to the text when it
+    is only letters and spaces, otherwise make the token an ``<mrow>``."""
+    for el in list(math.iter()):
+        if el.tag not in TOKENS or len(el) == 0:
+            continue
+        parts: list[str] = []
+        for sub in el.iter():
+            if sub is el or sub.tag == "mrow":
+                continue
+            if sub.tag in ("mi", "mn", "mo") and len(sub) == 0:
+                parts.append(sub.text or "")
+            elif sub.tag == "mspace":
+                parts.append("\u2009")
+            else:
+                parts = []
+                break
+        if parts:
+            for child in list(el):
+                el.remove(child)
+            el.text = "".join(parts)
+            el.attrib.pop("mathvariant", None)
+            if el.tag == "mo" and _is_name(el.text):  # \mathop{\mathrm{...}}: limits
+                el.set("movablelimits", "true")
+        else:
+            el.tag = "mrow"
+            el.attrib.clear()
+
+
+def math_variants(math: ET.Element) -> None:
+    """``mathvariant`` is ignored by Chromium (MathML Core keeps only
+    ``normal``): ``\\boldsymbol{x}`` would not be bold. Use the Unicode
+    mathematical alphanumerics instead, and CSS for ``<mtext>``."""
+    for el in math.iter():
+        variant = el.get("mathvariant")
+        if variant is None or variant == "normal":
+            continue
+        if el.tag == "mtext":
+            style = _TEXT_STYLES.get(variant)
+            if style:
+                el.set("style", style)
+        elif el.text and variant in _VARIANT_NAMES:
+            el.text = "".join(_styled(c, _VARIANT_NAMES[_tex_variant(c, variant)]) for c in el.text)
+        del el.attrib["mathvariant"]
+
+
+def _tex_variant(char: str, variant: str) -> str:
+    """TeX sets capital Greek upright, so ``\\boldsymbol{\\Sigma}`` is bold upright."""
+    if variant == "bold-italic" and "\u0391" <= char <= "\u03a9":
+        return "bold"
+    return variant
+
+
+def _styled(char: str, variant: str) -> str:
+    """``x`` in ``BOLD ITALIC`` -> 𝒙; characters with no such form stay."""
+    if (variant, char) in _HOLES:
+        return _HOLES[(variant, char)]
+    try:
+        name = unicodedata.name(char)
+    except ValueError:
+        return char
+    if name.startswith("LATIN CAPITAL LETTER "):
+        wanted = f"MATHEMATICAL {variant} CAPITAL {name[-1]}"
+    elif name.startswith("LATIN SMALL LETTER "):
+        wanted = f"MATHEMATICAL {variant} SMALL {name[-1]}"
+    elif name.startswith("DIGIT "):
+        wanted = f"MATHEMATICAL {variant} DIGIT {name[6:]}"
+    elif name.startswith(("GREEK CAPITAL LETTER ", "GREEK SMALL LETTER ")):
+        case, letter = name.split(" ")[1], name.split(" ", 3)[3]
+        wanted = f"MATHEMATICAL {variant} {case} {letter}"
+    elif name.startswith("GREEK ") and name.endswith(" SYMBOL"):  # \varphi, \vartheta
+        wanted = f"MATHEMATICAL {variant} {name[6:]}"
+    else:
+        return char
+    try:
+        return unicodedata.lookup(wanted)
+    except KeyError:
+        return char
+
+
+def relations(math: ET.Element) -> None:
+    """``\\sim`` comes out as ``<mi>~</mi>``, a tilde letter with no spacing;
+    it is the relation ∼ (U+223C)."""
+    for el in math.iter():
+        if el.tag in ("mi", "mo") and (el.text or "").strip() in ("~", "\u223c"):
+            el.tag = "mo"
+            el.text = "\u223c"
+
+
+def stretchy_braces(math: ET.Element) -> None:
+    """``\\underbrace``/``\\overbrace`` draw a flat line unless the brace stretches."""
+    for el in math.iter():
+        if el.tag not in ("munder", "mover") or len(el) != 2:
+            continue
+        accent = el[1]
+        if accent.tag == "mo" and (accent.text or "") in STRETCHY_ACCENTS:
+            accent.set("stretchy", "true")
+
+
+# --------------------------------------------------------------------------
+# Operators and functions
+
+
+def _is_name(text: str) -> bool:
+    """``log``, ``arg max``: letters, maybe with thin spaces between words."""
+    letters = text.replace("\u2009", "").replace("\u2006", "").replace(" ", "")
+    return len(letters) > 1 and letters.isalpha()
+
+
+def function_application(math: ET.Element) -> None:
+    """After ``\\log``, ``\\exp``, ``\\operatorname{...}``: U+2061 and a thin space.
+
+    Without them Chromium sets ``\\log t`` as "logt". Function names are
+    ``<mi>`` (``\\operatorname`` gives an ``<mo>`` with operator spacing on both
+    sides, which is wrong: it becomes ``<mi>``). Operators with limits (``\\max``,
+    ``\\det``, ``\\operatorname*``) stay ``<mo>`` and get TeX's thin space after.
+    """
+    parents = _parents(math)
+    for el in list(math.iter()):
+        text = el.text or ""
+        if el.tag not in ("mi", "mo") or len(el) or not _is_name(text):
+            continue
+        if el.tag == "mo":
+            if el.get("movablelimits") == "true" or text in ("lim", "max", "min", "sup", "inf"):
+                el.set("lspace", "0em")
+                el.set("rspace", THIN_SPACE)
+                continue
+            el.tag = "mi"
+            el.attrib.clear()
+        unit = el
+        while unit in parents and parents[unit].tag in SCRIPTS and parents[unit][0] is unit:
+            unit = parents[unit]
+        parent = parents.get(unit)
+        if parent is None:
+            continue
+        index = list(parent).index(unit)
+        following = parent[index + 1] if index + 1 < len(parent) else None
+        if following is None or (following.tag == "mo" and following.text == FUNCTION_APPLICATION):
+            continue
+        apply = ET.Element("mo")
+        apply.text = FUNCTION_APPLICATION
+        parent.insert(index + 1, apply)
+        if following.tag != "mo" and not _opens_with_fence(following):
+            parent.insert(index + 2, ET.Element("mspace", {"width": THIN_SPACE}))
+
+
+def _opens_with_fence(el: ET.Element) -> bool:
+    while el.tag == "mrow" and len(el):
+        el = el[0]
+    return el.tag == "mo" and (el.text or "").strip()[:1] in OPEN_FENCES
+
+
+# --------------------------------------------------------------------------
+# Tables
+
+
+def table_alignment(math: ET.Element) -> None:
+    """``columnalign`` and ``columnspacing`` are not MathML Core: Chromium centres
+    every cell. Say it in CSS, and keep the ``=`` of aligned equations tight
+    (TeX puts no space between a right column and its left partner)."""
+    for table in math.iter("mtable"):
+        aligned = table.get("columnspacing", "").startswith("0em")
+        for row in table.iter("mtr"):
+            cells = list(row)
+            for col, cell in enumerate(cells):
+                align = cell.get("columnalign")
+                if align not in ("left", "right"):
+                    continue
+                style = [f"text-align:{align}"]
+                if aligned:
+                    first, last = col == 0, col == len(cells) - 1
+                    if align == "right":
+                        style.append(f"padding-left:{'0' if first else '1em'};padding-right:0")
+                    else:
+                        style.append(f"padding-left:0;padding-right:{'0' if last else '1em'}")
+                cell.set("style", ";".join(style))
+
+
+def row_numbers(math: ET.Element, rows: list[Tag | None], numbers: Mapping[str, tuple[str, str]]) -> None:
+    """Number the rows of an aligned formula: ``(1)`` at the right margin.
+
+    MathML Core has no ``<mlabeledtr>``, so, as Temml does, the table fills
+    the line, with an empty cell on the left balancing the number cell on the
+    right so the equations stay centred.
+    """
+    table = next(math.iter("mtable"), None)
+    if table is None or not any(rows):
+        return
+    table.set("style", "width:100%")
+    for index, row in enumerate(table.findall("mtr")):
+        tag = rows[index] if index < len(rows) else None
+        spacer = ET.Element("mtd", {"style": "width:50%;padding:0"})
+        row.insert(0, spacer)
+        cell = ET.SubElement(row, "mtd", {"class": "eq-number", "style": "width:50%;padding:0;text-align:right"})
+        if tag is None:
+            continue
+        text = tag.text
+        if tag.label is not None and tag.label in numbers:
+            element_id, number = numbers[tag.label]
+            cell.set("id", element_id)
+            text = text or f"({number})"
+        if text:
+            ET.SubElement(cell, "mtext").text = text
+
+
+# --------------------------------------------------------------------------
+# Checks: what must never reach a page
+
+
+def reject_leaks(math: ET.Element) -> None:
+    """latex2mathml prints unknown ``\\cmd`` as text and a stray ``&`` as a letter;
+    both would show on the page, so they are errors naming the construct."""
+    for el in math.iter():
+        text = (el.text or "").strip()
+        command = _COMMAND_RE.search(text)
+        if command and el.tag != "annotation":
+            raise TexError(f"unknown TeX command {command.group(0)}")
+        if "&" in text and el.tag in ("mi", "mo", "mn"):
+            raise TexError("'&' outside an alignment environment: use \\begin{aligned} or write \\&")
+        if el.tag == "mspace" and el.get("linebreak"):
+            raise TexError("line break '\\\\' inside braces: put the lines in \\begin{aligned} … \\end{aligned}")
+
+
+# The fixes, in the order they run.
+FIXES: list[Fix] = [
+    decode_entities,
+    delimiters,
+    token_children,
+    math_variants,
+    relations,
+    stretchy_braces,
+    function_application,
+    table_alignment,
+    reject_leaks,
+]
