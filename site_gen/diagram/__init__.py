@@ -1,0 +1,171 @@
+"""Diagrams: JSON -> checked model -> layout -> rough strokes -> inline SVG.
+
+    schema.validate ──▶ layout.layout ──▶ svg.render (rough.Pen per element)
+
+The public API is three functions. ``compile_svg`` turns JSON text into an
+``<svg>`` string; ``render_figure`` wraps it in ``<figure class="diagram">``
+with a caption, for Markdown; ``render_file`` reads a ``diagrams/*.json``
+file. All raise ``ContentError`` for the author's mistakes, located in the
+post (or file) the JSON came from: a syntax error by line and column, a
+schema error by the line of the offending key and its JSON path.
+
+Compiled SVG is cached by the JSON text (and the caption/alt overrides), so a
+diagram used on several pages, or unchanged between rebuilds in one process,
+is drawn once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from ..errors import ContentError
+from .layout import layout
+from .schema import Diagram, Path_, SchemaError, validate
+from .svg import render
+
+__all__ = ["compile_svg", "parse_diagram", "render_figure", "render_file"]
+
+SCHEMA_HINT = "see diagrams/schema.json, or the 'Diagrams' reference post, for what each key accepts"
+
+
+def parse_diagram(text: str, *, path: Path | None = None, first_line: int = 1) -> Diagram:
+    """Parse and check diagram JSON; ``first_line`` is the file line of the JSON's first line."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ContentError(
+            path,
+            first_line + err.lineno - 1,
+            f"diagram is not valid JSON: {err.msg}",
+            "check for a missing comma or quote, or a trailing comma, just before this point",
+            column=err.colno,
+        ) from None
+    try:
+        return validate(data)
+    except SchemaError as err:
+        line, column = locate(text, err.path)
+        raise ContentError(
+            path, first_line + line - 1, f"diagram: {err.message}", err.hint or SCHEMA_HINT, column=column
+        ) from None
+
+
+def compile_svg(
+    text: str,
+    *,
+    path: Path | None = None,
+    first_line: int = 1,
+    caption: str | None = None,
+    alt: str | None = None,
+) -> str:
+    """Diagram JSON -> ``<svg>`` text, cached by content."""
+    return _compile(text, path, first_line, caption, alt)[0]
+
+
+def render_figure(
+    text: str,
+    *,
+    path: Path | None = None,
+    first_line: int = 1,
+    caption: str | None = None,
+    alt: str | None = None,
+) -> str:
+    """``<figure class="diagram">`` with the SVG and, if there is one, a caption."""
+    svg, shown = _compile(text, path, first_line, caption, alt)
+    figcaption = f"<figcaption>{escape(shown)}</figcaption>" if shown else ""
+    return f'<figure class="diagram">\n{svg}\n{figcaption}</figure>\n'
+
+
+def _compile(text: str, path: Path | None, first_line: int, caption: str | None, alt: str | None) -> tuple[str, str]:
+    try:
+        return _compiled(text, caption, alt)
+    except (json.JSONDecodeError, SchemaError):
+        parse_diagram(text, path=path, first_line=first_line)  # raises it again, located in the file
+        raise  # pragma: no cover - parse_diagram always raises here
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str, caption: str | None, alt: str | None) -> tuple[str, str]:
+    """(svg, caption shown) for valid JSON; the cache is keyed by the text itself."""
+    diagram = _overridden(validate(json.loads(text)), caption, alt)
+    return render(diagram, layout(diagram)), diagram.caption
+
+
+def _overridden(diagram: Diagram, caption: str | None, alt: str | None) -> Diagram:
+    if caption:
+        diagram = replace(diagram, caption=caption)
+    if alt:
+        diagram = replace(diagram, alt=alt)
+    return diagram
+
+
+def render_file(file: Path, *, shown_as: Path | None = None) -> str:
+    """Compile a ``diagrams/<name>.json`` file; errors name ``shown_as`` (or the file)."""
+    where = shown_as or file
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ContentError(where, None, f"cannot read diagram: {err.strerror}") from None
+    return compile_svg(text, path=where)
+
+
+# --------------------------------------------------------------------------
+# Where in the text is a JSON path?
+
+_WS = re.compile(r"\s*")
+_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|[^,\]}\s]+')
+
+
+def locate(text: str, target: Path_) -> tuple[int, int]:
+    """1-based (line, column) of the deepest part of ``target`` present in ``text``.
+
+    For an object member this is its key, so ``nodes[3].at`` points at
+    ``"at":``; a missing key points at the object that lacks it. Runs only
+    after ``json.loads`` accepted the text, so it can be forgiving.
+    """
+    found: dict[Path_, int] = {}
+
+    def value(i: int, path: Path_) -> int:
+        i = _WS.match(text, i).end()  # type: ignore[union-attr]
+        found.setdefault(path, i)
+        if text.startswith("{", i):
+            i += 1
+            while True:
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text.startswith("}", i):
+                    return i + 1
+                key_match = _SCALAR.match(text, i)
+                assert key_match is not None
+                key = json.loads(key_match.group())
+                found[(*path, key)] = i
+                i = _WS.match(text, key_match.end()).end() + 1  # type: ignore[union-attr]  # past ':'
+                i = value(i, (*path, key))
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text.startswith(",", i):
+                    i += 1
+        elif text.startswith("[", i):
+            i += 1
+            index = 0
+            while True:
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text.startswith("]", i):
+                    return i + 1
+                i = value(i, (*path, index))
+                index += 1
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if text.startswith(",", i):
+                    i += 1
+        scalar = _SCALAR.match(text, i)
+        return scalar.end() if scalar else i + 1
+
+    value(0, ())
+    for cut in range(len(target), -1, -1):
+        if target[:cut] in found:
+            offset = found[target[:cut]]
+            line = text.count("\n", 0, offset) + 1
+            return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return 1, 1

@@ -1,0 +1,684 @@
+"""Layout: where every node, cell, label and arrow goes, in plain geometry.
+
+Three steps, all pure functions of the Diagram:
+
+1. **Measure** each node from its text (``text.measure``): a box is as wide as
+   its widest line plus padding, so text never overflows it.
+2. **Place** the nodes without ``at``: in a row, a column, a grid, around a
+   cycle, as a stack of layers, or as a layered graph (longest-path layers,
+   then a few barycentre sweeps to untangle edges, as in Sugiyama's method).
+3. **Route** arrows: straight from border to border; bent just enough to miss
+   the boxes in between when a straight line would cross one; or, with
+   ``route: "right"`` etc., around the outside in three straight legs (a
+   residual connection, a feedback loop).
+
+The result is a ``Scene`` that ``svg.py`` only has to draw.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from .rough import Point
+from .schema import Arrow, Diagram, Node
+from .text import measure, wrap
+
+TITLE_SIZE = 15.0
+TEXT_SIZE = 13.0
+SMALL_SIZE = 11.0
+LINE_HEIGHT = 1.3
+PAD_X, PAD_Y = 14.0, 10.0
+MAX_TEXT_WIDTH = 200.0
+CELL_H = 30.0
+MARGIN = 16.0
+SIDE_CLEARANCE = 28.0  # how far an around-the-outside arrow stays from the boxes
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+    def moved(self, dx: float, dy: float) -> Rect:
+        return Rect(self.x + dx, self.y + dy, self.w, self.h)
+
+    def inflated(self, d: float) -> Rect:
+        return Rect(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
+
+    def overlaps(self, other: Rect) -> bool:
+        return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
+
+    def contains(self, p: Point) -> bool:
+        return self.x <= p[0] <= self.right and self.y <= p[1] <= self.bottom
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of a label; ``y`` is the baseline."""
+
+    x: float
+    y: float
+    text: str
+    size: float
+    bold: bool = False
+    anchor: Literal["start", "middle", "end"] = "middle"
+    muted: bool = False
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A placed node: its outline, inner cells and text, in absolute coordinates."""
+
+    node: Node
+    rect: Rect
+    outline: Literal["rect", "ellipse", "note", "frame", "none"]
+    texts: tuple[TextLine, ...] = ()
+    cells: tuple[tuple[str | None, Rect, bool], ...] = ()  # (cell id, rect, highlighted)
+
+    def moved(self, dx: float, dy: float) -> Shape:
+        return Shape(
+            self.node,
+            self.rect.moved(dx, dy),
+            self.outline,
+            tuple(TextLine(t.x + dx, t.y + dy, t.text, t.size, t.bold, t.anchor, t.muted) for t in self.texts),
+            tuple((i, r.moved(dx, dy), h) for i, r, h in self.cells),
+        )
+
+
+@dataclass(frozen=True)
+class ArrowShape:
+    arrow: Arrow
+    kind: Literal["line", "curve", "elbow"]
+    points: tuple[Point, ...]  # line: 2 points; curve: start, control, end; elbow: 4 corners
+    label: tuple[TextLine, ...] = ()
+    label_box: Rect | None = None
+    from_cell: bool = False
+
+    def samples(self, n: int = 16) -> list[Point]:
+        """Points along the arrow, for hit tests and bounds."""
+        if self.kind == "curve":
+            return [quad(self.points, i / n) for i in range(n + 1)]
+        return list(self.points)
+
+    @property
+    def end_direction(self) -> Point:
+        """Unit vector of travel at the tip (for the arrowhead)."""
+        a, b = (self.points[-2], self.points[-1])
+        return _unit(b[0] - a[0], b[1] - a[1])
+
+    @property
+    def start_direction(self) -> Point:
+        a, b = (self.points[1], self.points[0])
+        return _unit(b[0] - a[0], b[1] - a[1])
+
+
+@dataclass
+class Scene:
+    shapes: list[Shape]
+    arrows: list[ArrowShape]
+    bounds: Rect = field(default_factory=lambda: Rect(0, 0, 0, 0))
+
+
+def quad(points: Sequence[Point], t: float) -> Point:
+    (x0, y0), (x1, y1), (x2, y2) = points
+    u = 1 - t
+    return (u * u * x0 + 2 * u * t * x1 + t * t * x2, u * u * y0 + 2 * u * t * y1 + t * t * y2)
+
+
+def _unit(dx: float, dy: float) -> Point:
+    length = math.hypot(dx, dy) or 1.0
+    return dx / length, dy / length
+
+
+# --------------------------------------------------------------------------
+# 1. Measure and draw one node at the origin
+
+
+def shape_of(node: Node) -> Shape:
+    """The node drawn with its top-left corner at (0, 0)."""
+    if node.kind == "memory":
+        return _memory(node)
+    if node.kind == "tensor":
+        return _tensor(node)
+    return _box(node)
+
+
+def _text_block(lines: list[tuple[str, float, bool, bool]]) -> tuple[float, float]:
+    width = max((measure(t, s, bold=b) for t, s, b, _ in lines), default=0.0)
+    height = sum(s * LINE_HEIGHT for _, s, _, _ in lines)
+    return width, height
+
+
+def _label_lines(
+    node: Node, max_width: float, title_size: float, title_bold: bool
+) -> list[tuple[str, float, bool, bool]]:
+    lines = [(t, title_size, title_bold, False) for t in wrap(node.title, title_size, max_width, bold=title_bold) if t]
+    lines += [(t, TEXT_SIZE, False, True) for t in wrap(node.subtitle, TEXT_SIZE, max_width) if t]
+    return lines
+
+
+def _centred_texts(lines: list[tuple[str, float, bool, bool]], cx: float, cy: float) -> tuple[TextLine, ...]:
+    _, height = _text_block(lines)
+    y = cy - height / 2
+    out = []
+    for text, size, bold, muted in lines:
+        # Baseline sits ~0.78 em below the top of a line box for this font.
+        out.append(TextLine(cx, y + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, text, size, bold, "middle", muted))
+        y += size * LINE_HEIGHT
+    return tuple(out)
+
+
+def _box(node: Node) -> Shape:
+    note = node.kind == "note"
+    title_size, bold = (TEXT_SIZE, False) if note else (TITLE_SIZE, True)
+    max_text = (node.width - 2 * PAD_X) if node.width else MAX_TEXT_WIDTH
+    if not node.title and not node.subtitle:
+        node = replace(node, title=node.id)  # {"id": "Data"} is a box labelled Data
+    lines = _label_lines(node, max(max_text, 40.0), title_size, bold)
+    text_w, text_h = _text_block(lines)
+    if node.kind == "ellipse":
+        # The text's box must fit inside the ellipse: scale by sqrt(2).
+        w = max(node.width, (text_w + PAD_X) * math.sqrt(2), 60.0)
+        h = max(node.height, (text_h + PAD_Y) * math.sqrt(2), 40.0)
+        outline: Literal["rect", "ellipse", "note"] = "ellipse"
+    else:
+        w = max(node.width, text_w + 2 * PAD_X + (8 if note else 0), 60.0)
+        h = max(node.height, text_h + 2 * PAD_Y, 40.0)
+        outline = "note" if note else "rect"
+    return Shape(node, Rect(0, 0, w, h), outline, _centred_texts(lines, w / 2, h / 2))
+
+
+def _memory(node: Node) -> Shape:
+    """A frame of cells: names on the left, values in boxes, indices on the right."""
+    pad = 10.0
+    title_h = TEXT_SIZE * LINE_HEIGHT + 4 if node.title else 0.0
+    value_w = max(56.0, *(measure(c.value, TEXT_SIZE) + 2 * PAD_X for c in node.cells))
+    texts: list[TextLine] = []
+    if node.title:
+        texts.append(TextLine(pad, pad + TEXT_SIZE * 0.85, node.title, TEXT_SIZE, True, "start"))
+    cells = []
+    if node.orientation == "column":
+        name_w = max((measure(c.name, SMALL_SIZE) for c in node.cells if c.name), default=0.0)
+        index_w = max((measure(c.index, SMALL_SIZE) for c in node.cells if c.index), default=0.0)
+        x0 = pad + (name_w + 8 if name_w else 0)
+        y = pad + title_h
+        for cell in node.cells:
+            rect = Rect(x0, y, value_w, CELL_H)
+            cells.append((cell.id, rect, False))
+            texts.append(TextLine(rect.cx, y + CELL_H / 2 + TEXT_SIZE * 0.35, cell.value, TEXT_SIZE))
+            base = y + CELL_H / 2 + SMALL_SIZE * 0.35
+            if cell.name:
+                texts.append(TextLine(x0 - 8, base, cell.name, SMALL_SIZE, anchor="end", muted=True))
+            if cell.index:
+                texts.append(TextLine(rect.right + 6, base, cell.index, SMALL_SIZE, anchor="start", muted=True))
+            y += CELL_H
+        w = x0 + value_w + (index_w + 6 if index_w else 0) + pad
+        h = y + pad
+    else:
+        names = any(c.name for c in node.cells)
+        widths = [
+            max(value_w if len(node.cells) < 2 else 0, measure(c.value, TEXT_SIZE) + 2 * PAD_X, 40.0)
+            for c in node.cells
+        ]
+        for i, cell in enumerate(node.cells):
+            widths[i] = max(widths[i], measure(cell.name or "", SMALL_SIZE) + 6, measure(cell.index or "", SMALL_SIZE))
+        x = pad
+        y0 = pad + title_h + (SMALL_SIZE * LINE_HEIGHT if names else 0)
+        for cell, cw in zip(node.cells, widths, strict=True):
+            rect = Rect(x, y0, cw, CELL_H)
+            cells.append((cell.id, rect, False))
+            texts.append(TextLine(rect.cx, y0 + CELL_H / 2 + TEXT_SIZE * 0.35, cell.value, TEXT_SIZE))
+            if cell.name:
+                texts.append(TextLine(rect.cx, y0 - 4, cell.name, SMALL_SIZE, muted=True))
+            if cell.index:
+                texts.append(TextLine(rect.cx, y0 + CELL_H + SMALL_SIZE + 2, cell.index, SMALL_SIZE, muted=True))
+            x += cw
+        has_index = any(c.index for c in node.cells)
+        title_w = measure(node.title, TEXT_SIZE, bold=True) + 2 * pad if node.title else 0
+        w = max(x + pad, title_w)
+        h = y0 + CELL_H + (SMALL_SIZE * LINE_HEIGHT + 2 if has_index else 0) + pad
+    w, h = max(w, node.width), max(h, node.height)
+    return Shape(node, Rect(0, 0, w, h), "frame", tuple(texts), tuple(cells))
+
+
+def _tensor(node: Node) -> Shape:
+    """A grid of values with row/column labels, highlights and a strides note."""
+    rows, n_cols = node.values, len(node.values[0])
+    cell_w = max(34.0, *(measure(v, TEXT_SIZE) + 16 for row in rows for v in row))
+    row_label_w = max((measure(label, SMALL_SIZE) for label in node.row_labels), default=0.0)
+    col_label_w = max((measure(label, SMALL_SIZE) for label in node.col_labels), default=0.0)
+    cell_w = max(cell_w, col_label_w + 6)
+    texts: list[TextLine] = []
+    y = 0.0
+    if node.title:
+        texts.append(TextLine(0, TEXT_SIZE * 0.85, node.title, TEXT_SIZE, True, "start"))
+        y += TEXT_SIZE * LINE_HEIGHT + 4
+    x0 = row_label_w + 8 if row_label_w else 0.0
+    if node.col_labels:
+        y += SMALL_SIZE * LINE_HEIGHT
+        for j, label in enumerate(node.col_labels[:n_cols]):
+            texts.append(TextLine(x0 + (j + 0.5) * cell_w, y - 4, label, SMALL_SIZE, muted=True))
+    cells = []
+    for i, row in enumerate(rows):
+        cy = y + i * CELL_H
+        if i < len(node.row_labels):
+            texts.append(
+                TextLine(
+                    x0 - 8,
+                    cy + CELL_H / 2 + SMALL_SIZE * 0.35,
+                    node.row_labels[i],
+                    SMALL_SIZE,
+                    anchor="end",
+                    muted=True,
+                )
+            )
+        for j, value in enumerate(row):
+            rect = Rect(x0 + j * cell_w, cy, cell_w, CELL_H)
+            cells.append((None, rect, (i, j) in node.highlight))
+            if value:
+                texts.append(TextLine(rect.cx, cy + CELL_H / 2 + TEXT_SIZE * 0.35, value, TEXT_SIZE))
+    y += len(rows) * CELL_H
+    w = x0 + n_cols * cell_w
+    if node.strides:
+        note = "strides (" + ", ".join(map(str, node.strides)) + (",)" if len(node.strides) == 1 else ")")
+        y += SMALL_SIZE * LINE_HEIGHT + 4
+        texts.append(TextLine(x0, y - 2, note, SMALL_SIZE, anchor="start", muted=True))
+        w = max(w, x0 + measure(note, SMALL_SIZE))
+    if node.title:
+        w = max(w, measure(node.title, TEXT_SIZE, bold=True))
+    return Shape(node, Rect(0, 0, max(w, node.width), max(y, node.height)), "none", tuple(texts), tuple(cells))
+
+
+# --------------------------------------------------------------------------
+# 2. Place nodes
+
+
+def layout(diagram: Diagram) -> Scene:
+    """Measure, place and route everything in the diagram."""
+    local = [shape_of(node) for node in diagram.nodes]
+    auto = [i for i, node in enumerate(diagram.nodes) if node.at is None]
+    sizes = {i: (local[i].rect.w, local[i].rect.h) for i in auto}
+    spots = _place(diagram, auto, sizes)
+    shapes = []
+    for i, (node, shape) in enumerate(zip(diagram.nodes, local, strict=True)):
+        if i in sizes and sizes[i][0] > shape.rect.w:  # stretched to its layer stack's width
+            shape = shape_of(replace(node, width=sizes[i][0]))
+        x, y = node.at if node.at is not None else spots[i]
+        shapes.append(shape.moved(x, y))
+    scene = Scene(shapes, [])
+    scene.arrows = _route_all(diagram, shapes)
+    scene.bounds = _bounds(scene)
+    return scene
+
+
+def _place(diagram: Diagram, auto: list[int], sizes: dict[int, tuple[float, float]]) -> dict[int, Point]:
+    """Top-left corners of the auto-placed nodes."""
+    if not auto:
+        return {}
+    gap = diagram.gap
+    kind = diagram.layout
+    # Side by side, leave room between neighbours for the widest label on a straight arrow.
+    labels = [a.label for a in diagram.arrows if a.label and a.route in ("auto", "straight")]
+    widest = max((measure(t, TEXT_SIZE - 1) for label in labels for t in wrap(label, TEXT_SIZE - 1, 160)), default=0)
+    wide_gap = max(gap, widest + 24)
+    if kind == "cycle" and len(auto) >= 3:
+        return _cycle(auto, sizes, gap)
+    if kind == "graph":
+        return _layered(diagram, auto, sizes, gap)
+    if kind == "stack":
+        order = auto[::-1] if diagram.direction == "up" else auto
+        return _grid(order, sizes, 1, gap, gap * 0.75, stretch=True)
+    if kind == "column":
+        return _grid(auto, sizes, 1, gap, gap)
+    if kind == "grid":
+        columns = diagram.columns or math.ceil(math.sqrt(len(auto)))
+        return _grid(auto, sizes, columns, wide_gap, gap)
+    return _grid(auto, sizes, len(auto), wide_gap, gap)  # row, and cycles too small to be round
+
+
+def _grid(
+    order: list[int],
+    sizes: dict[int, tuple[float, float]],
+    columns: int,
+    gap: float,
+    row_gap: float,
+    *,
+    stretch: bool = False,
+) -> dict[int, Point]:
+    """Row-major grid; each node centred in its cell (a row is a 1-row grid)."""
+    rows = [order[i : i + columns] for i in range(0, len(order), columns)]
+    col_w = [max(sizes[i][0] for i in order[c::columns]) for c in range(min(columns, len(order)))]
+    row_h = [max(sizes[i][1] for i in row) for row in rows]
+    spots: dict[int, Point] = {}
+    y = 0.0
+    for r, row in enumerate(rows):
+        x = 0.0
+        for c, i in enumerate(row):
+            w, h = sizes[i]
+            if stretch:
+                sizes[i] = (col_w[c], h)  # a layer stack is one width
+                w = col_w[c]
+            spots[i] = (x + (col_w[c] - w) / 2, y + (row_h[r] - h) / 2)
+            x += col_w[c] + gap
+        y += row_h[r] + row_gap
+    return spots
+
+
+def _cycle(order: list[int], sizes: dict[int, tuple[float, float]], gap: float) -> dict[int, Point]:
+    """Nodes clockwise round a circle, starting at the top.
+
+    Neighbours' centres are at least one box diagonal (plus a gap) apart, so no
+    two boxes can overlap: overlapping needs |dx| < w and |dy| < h at once.
+    """
+    n = len(order)
+    diagonal = max(math.hypot(w, h) for w, h in sizes.values())
+    radius = (diagonal + gap / 2) / (2 * math.sin(math.pi / n))
+    spots: dict[int, Point] = {}
+    for k, i in enumerate(order):
+        angle = -math.pi / 2 + 2 * math.pi * k / n
+        w, h = sizes[i]
+        spots[i] = (radius * math.cos(angle) - w / 2, radius * math.sin(angle) - h / 2)
+    return spots
+
+
+def _layered(diagram: Diagram, order: list[int], sizes: dict[int, tuple[float, float]], gap: float) -> dict[int, Point]:
+    """Sugiyama-style: layers by longest path, then barycentre ordering."""
+    owner = _owners(diagram)
+    auto = set(order)
+    edges: list[tuple[int, int]] = []
+    for arrow in diagram.arrows:
+        a, b = owner[arrow.source], owner[arrow.target]
+        if a != b and a in auto and b in auto and (a, b) not in edges:
+            edges.append((a, b))
+    edges = _drop_back_edges(order, edges)
+    layer = dict.fromkeys(order, 0)
+    for _ in order:  # longest path by relaxation; the graph is acyclic now
+        for a, b in edges:
+            layer[b] = max(layer[b], layer[a] + 1)
+    layers: list[list[int]] = [[] for _ in range(max(layer.values()) + 1)]
+    for i in order:
+        layers[layer[i]].append(i)
+    for sweep in range(4):  # alternate down and up sweeps
+        downward = sweep % 2 == 0
+        seq = range(1, len(layers)) if downward else range(len(layers) - 2, -1, -1)
+        for k in seq:
+            ref = layers[k - 1] if downward else layers[k + 1]
+            pos = {i: p for p, i in enumerate(ref)}
+            links = [(b, a) for a, b in edges] if downward else edges
+
+            def barycentre(
+                i: int, pos: dict[int, int] = pos, links: list[tuple[int, int]] = links, here: list[int] = layers[k]
+            ) -> float:
+                near = [pos[j] for x, j in links if x == i and j in pos]
+                return sum(near) / len(near) if near else float(here.index(i))
+
+            layers[k] = sorted(layers[k], key=barycentre)
+    horizontal = diagram.direction in ("right", "left")
+    if diagram.direction in ("up", "left"):
+        layers.reverse()
+    spots: dict[int, Point] = {}
+    along = 0.0  # position along the flow
+    for nodes in layers:
+        # Within a layer, nodes sit side by side across the flow, centred on 0.
+        extents = [sizes[i][1] if horizontal else sizes[i][0] for i in nodes]
+        across = -(sum(extents) + gap * (len(nodes) - 1)) / 2
+        depth = max(sizes[i][0] if horizontal else sizes[i][1] for i in nodes)
+        for i, extent in zip(nodes, extents, strict=True):
+            w, h = sizes[i]
+            if horizontal:
+                spots[i] = (along + (depth - w) / 2, across)
+            else:
+                spots[i] = (across, along + (depth - h) / 2)
+            across += extent + gap
+        along += depth + gap * 1.25
+    return spots
+
+
+def _drop_back_edges(order: list[int], edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Remove edges that close a cycle (found by DFS in node order)."""
+    state: dict[int, int] = {}  # 1: on the DFS stack, 2: done
+    back: set[tuple[int, int]] = set()
+
+    def visit(u: int) -> None:
+        state[u] = 1
+        for a, b in edges:
+            if a != u:
+                continue
+            if state.get(b) == 1:
+                back.add((a, b))
+            elif b not in state:
+                visit(b)
+        state[u] = 2
+
+    for i in order:
+        if i not in state:
+            visit(i)
+    return [e for e in edges if e not in back]
+
+
+def _owners(diagram: Diagram) -> dict[str, int]:
+    """Node index for every id, a cell's id mapping to its node."""
+    owner: dict[str, int] = {}
+    for i, node in enumerate(diagram.nodes):
+        owner[node.id] = i
+        for cell in node.cells:
+            if cell.id:
+                owner[cell.id] = i
+    return owner
+
+
+# --------------------------------------------------------------------------
+# 3. Route arrows
+
+
+def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
+    owner = _owners(diagram)
+    targets: dict[str, tuple[Rect, bool]] = {}  # id -> (rect, is ellipse)
+    for shape in shapes:
+        targets[shape.node.id] = (shape.rect, shape.outline == "ellipse")
+        for cell_id, rect, _ in shape.cells:
+            if cell_id:
+                targets[cell_id] = (rect, False)
+    centre = _centre(shapes)
+    empty_cells = {c.id for n in diagram.nodes for c in n.cells if c.id and not c.value}
+    sides: dict[str, int] = {}
+    out = []
+    for arrow in diagram.arrows:
+        a_rect, a_round = targets[arrow.source]
+        b_rect, b_round = targets[arrow.target]
+        from_cell = arrow.source in empty_cells  # a pointer: drawn from a dot inside its cell
+        ends = {owner[arrow.source], owner[arrow.target]}
+        obstacles = [s.rect for i, s in enumerate(shapes) if i not in ends]
+        if arrow.route in ("left", "right", "above", "below"):
+            sides[arrow.route] = sides.get(arrow.route, 0) + 1
+            points = _around(arrow.route, a_rect, b_rect, [s.rect for s in shapes], sides[arrow.route])
+            drawn = ArrowShape(arrow, "elbow", points, from_cell=from_cell)
+        else:
+            bend = arrow.curve
+            if bend is None and diagram.layout == "cycle" and arrow.path == ("connect",):
+                bend = _outward(a_rect, b_rect, centre, 0.25)
+            if bend is None and arrow.route == "auto":
+                bend = _clear_bend(a_rect, a_round, b_rect, b_round, obstacles)
+            drawn = _connect(arrow, a_rect, a_round, b_rect, b_round, bend or 0.0, from_cell)
+        out.append(_with_label(drawn))
+    return out
+
+
+def _centre(shapes: list[Shape]) -> Point:
+    xs = [s.rect.cx for s in shapes]
+    ys = [s.rect.cy for s in shapes]
+    return sum(xs) / len(xs), sum(ys) / len(ys)
+
+
+def _outward(a: Rect, b: Rect, centre: Point, amount: float) -> float:
+    """The bend sign that bows the a→b arrow away from ``centre``."""
+    control = _control((a.cx, a.cy), (b.cx, b.cy), amount)
+    mid = ((a.cx + b.cx) / 2, (a.cy + b.cy) / 2)
+    away = math.dist(control, centre) > math.dist(mid, centre)
+    return amount if away else -amount
+
+
+def _control(p: Point, q: Point, bend: float) -> Point:
+    """Quadratic control point: the midpoint pushed sideways by ``bend`` × length."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    return ((p[0] + q[0]) / 2 - dy * bend, (p[1] + q[1]) / 2 + dx * bend)
+
+
+def border_point(rect: Rect, round_: bool, toward: Point) -> Point:
+    """Where the ray from the rect's centre toward ``toward`` leaves its outline."""
+    cx, cy = rect.cx, rect.cy
+    dx, dy = toward[0] - cx, toward[1] - cy
+    if dx == 0 and dy == 0:
+        return cx, rect.y
+    if round_:
+        a, b = rect.w / 2, rect.h / 2
+        t = 1 / math.sqrt((dx / a) ** 2 + (dy / b) ** 2)
+    else:
+        t = min(rect.w / 2 / abs(dx) if dx else math.inf, rect.h / 2 / abs(dy) if dy else math.inf)
+    return cx + dx * t, cy + dy * t
+
+
+def _connect(arrow: Arrow, a: Rect, a_round: bool, b: Rect, b_round: bool, bend: float, from_cell: bool) -> ArrowShape:
+    pa, pb = (a.cx, a.cy), (b.cx, b.cy)
+    if bend == 0:
+        start = pa if from_cell else border_point(a, a_round, pb)
+        return ArrowShape(arrow, "line", (start, border_point(b, b_round, pa)), from_cell=from_cell)
+    control = _control(pa, pb, bend)
+    start, end = border_point(a, a_round, control), border_point(b, b_round, control)
+    if from_cell:
+        start = pa  # a pointer starts at a dot in the middle of its cell
+    return ArrowShape(arrow, "curve", (start, control, end), from_cell=from_cell)
+
+
+def _clear_bend(a: Rect, a_round: bool, b: Rect, b_round: bool, obstacles: list[Rect]) -> float:
+    """The smallest bend whose path misses every other box (0 if none does)."""
+    for bend in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7):
+        trial = _connect(Arrow("", "", ""), a, a_round, b, b_round, bend, False)
+        if not _hits(trial.samples(24), obstacles):
+            return bend
+    return 0.0
+
+
+def _hits(points: list[Point], obstacles: list[Rect]) -> bool:
+    boxes = [r.inflated(4) for r in obstacles]
+    return any(_segment_hits(p, q, box) for p, q in itertools.pairwise(points) for box in boxes)
+
+
+def _segment_hits(p: Point, q: Point, box: Rect) -> bool:
+    """Liang-Barsky clip: does segment pq pass through the box?"""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for edge_p, edge_q in ((-dx, p[0] - box.x), (dx, box.right - p[0]), (-dy, p[1] - box.y), (dy, box.bottom - p[1])):
+        if edge_p == 0:
+            if edge_q < 0:
+                return False
+            continue
+        t = edge_q / edge_p
+        if edge_p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return False
+    return True
+
+
+def _around(side: str, a: Rect, b: Rect, rects: list[Rect], nth: int) -> tuple[Point, ...]:
+    """Three legs around the outside: out of a's side, along, into b's same side."""
+    offset = SIDE_CLEARANCE + 14 * (nth - 1)
+    if side in ("left", "right"):
+        low, high = min(a.y, b.y), max(a.bottom, b.bottom)
+        span = [r for r in rects if r.y < high and low < r.bottom] or [a, b]
+        if side == "right":
+            x = max(r.right for r in span) + offset
+            return ((a.right, a.cy), (x, a.cy), (x, b.cy), (b.right, b.cy))
+        x = min(r.x for r in span) - offset
+        return ((a.x, a.cy), (x, a.cy), (x, b.cy), (b.x, b.cy))
+    low, high = min(a.x, b.x), max(a.right, b.right)
+    span = [r for r in rects if r.x < high and low < r.right] or [a, b]
+    if side == "below":
+        y = max(r.bottom for r in span) + offset
+        return ((a.cx, a.bottom), (a.cx, y), (b.cx, y), (b.cx, b.bottom))
+    y = min(r.y for r in span) - offset
+    return ((a.cx, a.y), (a.cx, y), (b.cx, y), (b.cx, b.y))
+
+
+def _with_label(shape: ArrowShape) -> ArrowShape:
+    """Place the label beside the arrow's middle, on the outside of any bend."""
+    if not shape.arrow.label:
+        return shape
+    lines = wrap(shape.arrow.label, TEXT_SIZE - 1, 160)
+    size = TEXT_SIZE - 1
+    w = max(measure(t, size) for t in lines)
+    h = len(lines) * size * LINE_HEIGHT
+    if shape.kind == "curve":
+        mid = quad(shape.points, 0.5)
+        before, after = quad(shape.points, 0.45), quad(shape.points, 0.55)
+        away = _unit(
+            mid[0] - (shape.points[0][0] + shape.points[2][0]) / 2,
+            mid[1] - (shape.points[0][1] + shape.points[2][1]) / 2,
+        )
+    else:
+        legs = list(itertools.pairwise(shape.points))
+        before, after = legs[len(legs) // 2]
+        mid = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
+        # Around-the-outside arrows keep their label outside too.
+        away = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "above": (0.0, -1.0), "below": (0.0, 1.0)}.get(
+            shape.arrow.route if shape.kind == "elbow" else "", (0.0, 0.0)
+        )
+    tx, ty = _unit(after[0] - before[0], after[1] - before[1])
+    nx, ny = ty, -tx  # the left-hand normal of the direction of travel
+    if away != (0.0, 0.0) and nx * away[0] + ny * away[1] < 0:
+        nx, ny = -nx, -ny
+    elif away == (0.0, 0.0) and (ny > 0.01 or (abs(ny) <= 0.01 and nx < 0)):
+        nx, ny = -nx, -ny  # straight arrows: label above, or to the right
+    reach = abs(nx) * w / 2 + abs(ny) * h / 2 + 6
+    cx, cy = mid[0] + nx * reach, mid[1] + ny * reach
+    box = Rect(cx - w / 2, cy - h / 2, w, h)
+    texts = tuple(
+        TextLine(cx, box.y + k * size * LINE_HEIGHT + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, t, size)
+        for k, t in enumerate(lines)
+    )
+    return ArrowShape(shape.arrow, shape.kind, shape.points, texts, box, shape.from_cell)
+
+
+def _bounds(scene: Scene) -> Rect:
+    xs: list[float] = []
+    ys: list[float] = []
+    for shape in scene.shapes:
+        xs += [shape.rect.x, shape.rect.right]
+        ys += [shape.rect.y, shape.rect.bottom]
+        for text in shape.texts:  # names beside a frame may stick out of it
+            xs.append(text.x)
+            ys.append(text.y)
+    for arrow in scene.arrows:
+        for x, y in arrow.samples():
+            xs.append(x)
+            ys.append(y)
+        if arrow.label_box:
+            xs += [arrow.label_box.x, arrow.label_box.right]
+            ys += [arrow.label_box.y, arrow.label_box.bottom]
+    x0, y0 = min(xs) - MARGIN, min(ys) - MARGIN
+    return Rect(x0, y0, max(xs) + MARGIN - x0, max(ys) + MARGIN - y0)
