@@ -1,0 +1,17 @@
+"""Executed cells: the *execute* stage between reading a post and rendering it.
+
+A post's ```` ```{python} ```` fences run in one Jupyter kernel, in order, and
+their outputs land on the page. The modules, in the order a cell meets them:
+
+- ``model``: the plain data passed between stages (``Cell``, ``CellResult``, ``PostCells``)
+  and ``extract_cells``, which finds a post's cells in its Markdown body;
+- ``options``: the ``#|`` option lines at the top of a cell;
+- ``cache``: results keyed by content, so nothing that did not change runs again;
+- ``kernel``: running cells with nbclient, with time limits and a clear error when one fails;
+- ``freeze``: ``_freeze.json``, the committed outputs of cells that need a GPU;
+- ``execute``: the stage itself, for every post of a site;
+- ``outputs``: outputs to safe HTML, called by the Markdown renderer;
+- ``notebook``: ``.ipynb`` files read as posts.
+
+This file imports nothing so that ``content`` can use ``notebook`` without a cycle.
+"""

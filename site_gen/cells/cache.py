@@ -1,0 +1,208 @@
+"""The cell cache: never run what did not change.
+
+A cell's result is stored under a key that hashes everything it depends on:
+
+- the kernel (its spec, and the Python and ipykernel that run it),
+- the versions of the packages the post imports,
+- the contents of the files the post declares under ``inputs:``,
+- the code of this cell and of every cell before it (earlier cells build the
+  state it runs in; their display options do not matter, so are left out).
+
+Nothing time-based goes in, so a key is the same on every machine with the
+same inputs. Entries live under ``<site>/.cache/cells/``: one JSON file per
+cell (its outputs, nbformat-shaped) and one file per image, named by its hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .model import IMAGE_TYPES, Cell, Output
+
+CACHE_DIR = Path(".cache") / "cells"
+FORMAT = 1  # bump when the stored shape changes
+_IMPORT_RE = re.compile(r"^\s*import\s+([\w., \t]+)", re.MULTILINE)
+_FROM_RE = re.compile(r"^\s*from\s+(\w+)", re.MULTILINE)
+
+
+def digest(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def imported_modules(codes: Iterable[str]) -> set[str]:
+    """Top-level module names a post imports (``import a.b as c``, ``from a import b``)."""
+    names: set[str] = set()
+    for code in codes:
+        for match in _IMPORT_RE.finditer(code):
+            for part in match.group(1).split(","):
+                words = part.split()
+                if words:
+                    names.add(words[0].split(".")[0])
+        names.update(_FROM_RE.findall(code))
+    return names
+
+
+@lru_cache(maxsize=1)
+def _distributions() -> Mapping[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+def package_versions(modules: Iterable[str]) -> dict[str, str]:
+    """``{distribution: version}`` for the modules that come from installed packages.
+
+    The standard library and the post's own modules have no distribution; the
+    Python version (in the kernel part of the key) and ``inputs:`` cover them.
+    """
+    versions: dict[str, str] = {}
+    for module in modules:
+        for dist in _distributions().get(module, []):
+            try:
+                versions[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+    return versions
+
+
+def kernel_identity(name: str) -> dict[str, Any]:
+    """The kernel as far as it changes results: its spec and the Python it runs."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name).to_dict()
+    except NoSuchKernel:
+        spec = {"missing": name}  # the kernel stage reports it
+    return {
+        "name": name,
+        "spec": {key: spec.get(key) for key in ("argv", "language", "env", "metadata", "missing")},
+        "python": platform.python_version(),
+        "ipykernel": package_versions(["ipykernel"]).get("ipykernel"),
+    }
+
+
+def cell_keys(cells: Sequence[Cell], *, kernel: Mapping[str, Any], inputs: Mapping[str, str]) -> list[str]:
+    """One key per cell; each covers the post's environment and every cell up to it."""
+    environment = {
+        "format": FORMAT,
+        "kernel": kernel,
+        "packages": package_versions(imported_modules(cell.code for cell in cells)),
+        "inputs": dict(sorted(inputs.items())),
+    }
+    chain = digest(_canonical(environment))
+    keys = []
+    for cell in cells:
+        runs = {"code": cell.code, "eval": cell.options.eval, "requires": cell.options.requires}
+        chain = digest(chain + _canonical(runs))
+        keys.append(chain)
+    return keys
+
+
+def externalize(outputs: Sequence[Output]) -> tuple[list[Output], dict[str, bytes]]:
+    """Move image data out of the outputs: each becomes ``<sha256>.<ext>`` and a file.
+
+    Also drops what only Jupyter's UI uses (execution counts, transient ids), so
+    equal results store as equal bytes.
+    """
+    files: dict[str, bytes] = {}
+    cleaned: list[Output] = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind in ("display_data", "execute_result"):
+            data = dict(output.get("data", {}))
+            for mime, ext in IMAGE_TYPES.items():
+                if mime not in data:
+                    continue
+                raw = data[mime]
+                text = "".join(raw) if isinstance(raw, list) else str(raw)
+                content = text.encode("utf-8") if mime == "image/svg+xml" else base64.b64decode(text)
+                name = f"{digest(content)}.{ext}"
+                files[name] = content
+                data[mime] = name
+            for mime, value in data.items():
+                if isinstance(value, list):
+                    data[mime] = "".join(value)
+            cleaned.append({"output_type": kind, "data": data, "metadata": dict(output.get("metadata", {}))})
+        elif kind == "stream":
+            text = output.get("text", "")
+            cleaned.append({"output_type": "stream", "name": output.get("name", "stdout"), "text": "".join(text)})
+        elif kind == "error":
+            cleaned.append(
+                {
+                    "output_type": "error",
+                    "ename": output.get("ename", ""),
+                    "evalue": output.get("evalue", ""),
+                    "traceback": list(output.get("traceback", [])),
+                }
+            )
+    return cleaned, files
+
+
+def internalize(outputs: Sequence[Output], files: Mapping[str, bytes]) -> list[Output]:
+    """The inverse of ``externalize``: images back to base64 (for ``_freeze.json``)."""
+    result = []
+    for output in outputs:
+        output = json.loads(json.dumps(output))
+        for mime in IMAGE_TYPES:
+            data = output.get("data", {})
+            if mime in data and data[mime] in files:
+                content = files[data[mime]]
+                data[mime] = content.decode("utf-8") if mime == "image/svg+xml" else base64.b64encode(content).decode()
+        result.append(output)
+    return result
+
+
+class CellCache:
+    """Cell results on disk, addressed by key; safe to use from several threads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _entry(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def load(self, key: str) -> tuple[list[Output], dict[str, bytes]] | None:
+        try:
+            entry = json.loads(self._entry(key).read_text(encoding="utf-8"))
+            files = {name: (self.root / "files" / name).read_bytes() for name in entry["files"]}
+        except (OSError, ValueError, KeyError):
+            return None  # absent or damaged: run the cell again
+        return list(entry["outputs"]), files
+
+    def store(self, key: str, outputs: Sequence[Output], files: Mapping[str, bytes]) -> None:
+        for name, content in files.items():
+            path = self.root / "files" / name
+            if not path.exists():
+                _atomic_write(path, content)
+        entry = {"format": FORMAT, "outputs": list(outputs), "files": sorted(files)}
+        _atomic_write(self._entry(key), (json.dumps(entry, sort_keys=True, indent=1) + "\n").encode("utf-8"))
+
+    def clean(self) -> bool:
+        """Drop every entry; True if there was anything to drop."""
+        if not self.root.exists():
+            return False
+        shutil.rmtree(self.root)
+        return True
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    """Write via a temporary file and a rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, scratch = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    os.replace(scratch, path)

@@ -1,0 +1,286 @@
+"""The execute stage: every post's cells, run or taken from the cache.
+
+For each post: find its cells, key them (see ``cache``), and if every cell that
+should run has a cached result, start nothing. Otherwise start one kernel and
+run the post's cells from the first, since each cell runs in the state the ones
+before it left. Posts run in parallel, one kernel each (kernels are separate
+processes, so threads are enough to keep several busy).
+
+The result is plain data for the renderer: per post, what each cell showed
+(``CellResult``) and the files its outputs need next to the page.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from site_gen.content import Post
+from site_gen.errors import ContentError, ContentWarning
+from site_gen.markdown import block_tokens
+
+from . import freeze as freezing
+from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
+from .kernel import CellFailure, run_cells
+from .model import (
+    CACHED,
+    FROZEN,
+    IMAGE_TYPES,
+    NOT_RUN,
+    RAN,
+    SKIPPED,
+    STORED,
+    Cell,
+    CellResult,
+    Output,
+    PostCells,
+    extract_cells,
+)
+from .options import DEFAULT_TIMEOUT
+
+Files = dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Sent as each cell starts running."""
+
+    post: Path  # the post's file, relative to the site
+    cell: int  # 1-based number of the cell starting now
+    cells: int  # cells this kernel will run
+    posts_left: int  # posts still running or waiting, this one included
+
+
+@dataclass(frozen=True)
+class ExecuteSettings:
+    rerun: bool = False  # ignore the cache
+    freeze: bool = False  # re-run frozen cells where possible and rewrite _freeze.json
+    timeout: float = DEFAULT_TIMEOUT  # seconds per cell unless it sets `#| timeout:`
+    jobs: int | None = None  # kernels at once; default: one per CPU
+    progress: Callable[[Progress], None] | None = None
+    today: date | None = None  # the date frozen outputs are stamped with
+
+
+@dataclass
+class ExecuteReport:
+    cells: dict[str, PostCells] = field(default_factory=dict)  # by Post.url_path
+    errors: list[ContentError] = field(default_factory=list)
+    warnings: list[ContentWarning] = field(default_factory=list)
+    kernels_started: int = 0
+    cells_run: int = 0
+    cells_cached: int = 0
+
+
+@dataclass
+class _Plan:
+    """One post's cells and what each will show; ``to_run`` needs a kernel."""
+
+    post: Post
+    cells: list[Cell]
+    keys: list[str]
+    results: dict[int, tuple[CellResult, Files]] = field(default_factory=dict)
+    to_run: list[Cell] = field(default_factory=list)
+
+
+def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSettings) -> ExecuteReport:
+    """Run (or fetch) the cells of every post; errors are collected, not raised."""
+    report = ExecuteReport()
+    cache = CellCache(site_root / CACHE_DIR)
+    cuda = freezing.cuda_available()
+    plans: list[_Plan] = []
+    for post in posts:
+        try:
+            plan = _plan(post, cache, settings, cuda)
+        except ContentError as exc:
+            report.errors.append(exc)
+            continue
+        if plan is not None:
+            plans.append(plan)
+            report.cells_cached += sum(1 for result, _ in plan.results.values() if result.status == CACHED)
+
+    waiting = [plan for plan in plans if plan.to_run]
+    left = [len(waiting)]
+    lock = threading.Lock()
+
+    def run(plan: _Plan) -> ContentError | None:
+        def on_cell(cell: Cell) -> None:
+            if settings.progress is not None:
+                number = plan.to_run.index(cell) + 1
+                with lock:
+                    settings.progress(Progress(plan.post.rel_source, number, len(plan.to_run), left[0]))
+
+        try:
+            _run(plan, cache, settings, on_cell)
+            return None
+        except ContentError as exc:
+            return exc
+        finally:
+            with lock:
+                left[0] -= 1
+
+    if waiting:
+        jobs = settings.jobs or max(1, min(len(waiting), os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            failures = list(pool.map(run, waiting))
+        report.kernels_started = len(waiting)
+        report.cells_run = sum(len(plan.to_run) for plan in waiting)
+        report.errors.extend(error for error in failures if error is not None)
+
+    for plan in plans:
+        if not any(error.path == plan.post.rel_source for error in report.errors):
+            report.cells[plan.post.url_path] = _assemble(plan)
+            report.warnings.extend(_freeze_warnings(plan))
+    return report
+
+
+def _plan(post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool) -> _Plan | None:
+    cells = _cells_of(post)
+    if not cells:
+        return None
+    keys = cell_keys(cells, kernel=kernel_identity(post.jupyter), inputs=_input_hashes(post))
+    plan = _Plan(post, cells, keys)
+    frozen = freezing.load_frozen(post.source) if any(c.options.frozen for c in cells) else {}
+    stored = _stored_outputs(post, cells)
+    for cell in cells:
+        if not post.execute and post.stored_outputs is not None:
+            outputs, files = externalize(stored.get(cell.index, ()))
+            plan.results[cell.index] = (CellResult(STORED, tuple(outputs)), files)
+        elif not post.execute or not cell.options.eval:
+            plan.results[cell.index] = (CellResult(SKIPPED), {})
+        elif cell.options.requires == "cuda" and not cuda:
+            plan.results[cell.index] = _not_run(cell, frozen.get(cell.name))
+        else:
+            plan.to_run.append(cell)
+    rerun = settings.rerun or (settings.freeze and any(c.options.frozen for c in plan.to_run))
+    cached = {} if rerun else {cell.index: cache.load(keys[cell.index]) for cell in plan.to_run}
+    if plan.to_run and not rerun and all(entry is not None for entry in cached.values()):
+        for cell in plan.to_run:
+            entry = cached[cell.index]
+            assert entry is not None
+            plan.results[cell.index] = (CellResult(CACHED, tuple(entry[0])), entry[1])
+        plan.to_run = []
+    return plan
+
+
+def _cells_of(post: Post) -> list[Cell]:
+    return extract_cells(block_tokens(post.body), path=post.rel_source, first_line=post.body_line)
+
+
+def _stored_outputs(post: Post, cells: list[Cell]) -> dict[int, tuple[Output, ...]]:
+    """A notebook's stored outputs for each cell, matched by code, in order.
+
+    Matched rather than counted, so a code cell that the Markdown swallowed
+    (an unclosed construct in the cell before it) cannot shift every output after it.
+    """
+    matched: dict[int, tuple[Output, ...]] = {}
+    stored = list(post.stored_outputs or ())
+    position = 0
+    for cell in cells:
+        for offset, (code, outputs) in enumerate(stored[position:]):
+            if code.rstrip() == cell.code.rstrip():
+                matched[cell.index] = outputs
+                position += offset + 1
+                break
+    return matched
+
+
+def _input_hashes(post: Post) -> dict[str, str]:
+    """``inputs:`` files, relative to the post's folder, by content."""
+    hashes = {}
+    for name in post.inputs:
+        path = post.source.parent / name
+        if not path.is_file():
+            raise ContentError(
+                post.rel_source, None, f"input file '{name}' not found", f"inputs are relative to {post.source.parent}"
+            )
+        hashes[name] = digest(path.read_bytes())
+    return hashes
+
+
+def _not_run(cell: Cell, frozen: freezing.Frozen | None) -> tuple[CellResult, Files]:
+    if frozen is not None and freezing.matches(frozen, cell):
+        outputs, files = externalize(frozen.outputs)
+        note = f"Frozen output, not re-run in this build (no CUDA device here): {frozen.provenance}."
+        return CellResult(FROZEN, tuple(outputs), note), files
+    reason = "Not run: no CUDA device in this build, and no frozen output for this cell."
+    if frozen is not None:
+        reason = "Not run: no CUDA device in this build; its frozen output is for different code, so it is not shown."
+    return CellResult(NOT_RUN, (), reason), {}
+
+
+def _run(plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Callable[[Cell], None]) -> None:
+    post = plan.post
+    try:
+        run = run_cells(
+            plan.to_run, kernel=post.jupyter, cwd=post.source.parent, default_timeout=settings.timeout, on_cell=on_cell
+        )
+    except CellFailure as failure:
+        raise _as_error(post, failure) from None
+    frozen_changed = False
+    frozen = freezing.load_frozen(post.source) if any(c.options.frozen for c in plan.to_run) else {}
+    for cell in plan.to_run:
+        raw = run.outputs.get(cell.index, [])
+        outputs, files = externalize(raw)
+        cache.store(plan.keys[cell.index], outputs, files)
+        plan.results[cell.index] = (CellResult(RAN, tuple(outputs)), files)
+        if cell.options.frozen:
+            modules = imported_modules(c.code for c in plan.cells[: cell.index + 1])
+            frozen[cell.name] = freezing.freeze(
+                cell, internalize(outputs, files), modules, settings.today or date.today()
+            )
+            frozen_changed = True
+    if frozen_changed:
+        freezing.save_frozen(post.source, frozen)
+
+
+def _as_error(post: Post, failure: CellFailure) -> ContentError:
+    cell = failure.cell
+    if cell is None:
+        return ContentError(post.rel_source, None, failure.message, failure.hint)
+    notebook = post.source.suffix == ".ipynb"  # its lines are the generated Markdown's: name the cell instead
+    line = None if notebook else (failure.line or cell.line)
+    message = f"cell {cell.index + 1} failed: {failure.message}"
+    if failure.details:
+        message += "\n" + "\n".join("    " + text for text in failure.details.splitlines())
+    return ContentError(post.rel_source, line, message, failure.hint)
+
+
+def _assemble(plan: _Plan) -> PostCells:
+    """Give image files their names on the page (``<cell name>-<n>.<ext>``)."""
+    cells = PostCells()
+    for cell in plan.cells:
+        result, files = plan.results[cell.index]
+        renamed: list[Output] = []
+        count = 0
+        for output in result.outputs:
+            data = output.get("data")
+            if isinstance(data, dict):
+                data = dict(data)
+                for mime, ext in IMAGE_TYPES.items():
+                    if mime in data and data[mime] in files:
+                        count += 1
+                        name = f"{cell.name}-{count}.{ext}"
+                        cells.files[name] = files[data[mime]]
+                        data[mime] = name
+                output = {**output, "data": data}
+            renamed.append(output)
+        cells.results[cell.index] = CellResult(result.status, tuple(renamed), result.note)
+        cells.codes[cell.index] = cell.code
+    return cells
+
+
+def _freeze_warnings(plan: _Plan) -> list[ContentWarning]:
+    """A frozen output that no longer matches its cell's code is worth a line in the build."""
+    return [
+        ContentWarning(
+            plan.post.rel_source, cell.line, "frozen output is for different code; run with --freeze on a GPU"
+        )
+        for cell in plan.cells
+        for result, _ in [plan.results[cell.index]]
+        if result.status == NOT_RUN and "different code" in result.note
+    ]

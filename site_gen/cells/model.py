@@ -1,0 +1,98 @@
+"""The plain data of the execute stage, and finding a post's cells.
+
+Outputs are kept in Jupyter's own shape (nbformat output dicts: ``stream``,
+``display_data``, ``execute_result``, ``error``) with one change: image data is
+not base64 but the name of a file written next to the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it.common.utils import unescapeAll
+from markdown_it.token import Token
+
+from site_gen.highlight import FenceError, parse_fence_info
+
+from .options import CellOptions, parse_cell_options, split_options
+
+Output = dict[str, Any]
+EXECUTABLE_LANGS = ("python",)
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg", "image/gif": "gif"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One executable fence of a post."""
+
+    index: int  # 0-based, among the post's executable cells
+    line: int  # file line of the opening fence
+    code: str  # what the kernel runs: the fence's content without the option lines
+    options: CellOptions
+    source_offset: int = 0  # number of ``#|`` lines before the code
+
+    @property
+    def name(self) -> str:
+        """For files and frozen outputs: the label, else ``cell-N`` (1-based)."""
+        return self.options.label or f"cell-{self.index + 1}"
+
+    @property
+    def code_line(self) -> int:
+        """File line of the first line of ``code``."""
+        return self.line + 1 + self.source_offset
+
+
+# What happened to a cell in this build, as the page tells the reader.
+RAN = "ran"  # executed now
+CACHED = "cached"  # executed in an earlier build; nothing it depends on changed
+STORED = "stored"  # a notebook's stored output, shown as saved
+FROZEN = "frozen"  # not run here; the output from _freeze.json
+NOT_RUN = "not-run"  # not run here, nothing to show but why
+SKIPPED = "skipped"  # eval: false
+
+
+@dataclass(frozen=True)
+class CellResult:
+    status: str
+    outputs: tuple[Output, ...] = ()
+    note: str = ""  # provenance of a frozen output, or why a cell did not run
+
+
+@dataclass
+class PostCells:
+    """A post's executed cells, for the renderer, and the files its outputs need."""
+
+    results: dict[int, CellResult] = field(default_factory=dict)  # by Cell.index
+    codes: dict[int, str] = field(default_factory=dict)  # by Cell.index, to check the renderer saw the same cells
+    files: dict[str, bytes] = field(default_factory=dict)  # page-relative name -> content
+
+
+def is_executable(info: str) -> bool:
+    """``{python}`` executes; ``python`` only displays."""
+    try:
+        fence = parse_fence_info(unescapeAll(info))
+    except FenceError:
+        return False  # the renderer reports it, with its line
+    return fence.cell and fence.lang in EXECUTABLE_LANGS
+
+
+def extract_cells(
+    tokens: Iterable[Token], *, path: Path, first_line: int, defaults: CellOptions | None = None
+) -> list[Cell]:
+    """The executable cells among a body's block tokens, in order, with their options checked.
+
+    ``tokens`` come from ``site_gen.markdown.block_tokens``: the renderer's own
+    parse, so both stages agree on what is a cell.
+    """
+    cells: list[Cell] = []
+    for token in tokens:
+        if token.type != "fence" or not is_executable(token.info) or not token.map:
+            continue
+        line = first_line + token.map[0]
+        option_lines, code = split_options(token.content)
+        options = parse_cell_options(option_lines, path=path, line=line + 1, defaults=defaults)
+        cells.append(Cell(len(cells), line, code, options, source_offset=len(option_lines)))
+    return cells

@@ -1,0 +1,213 @@
+"""Cell outputs to HTML that cannot break the page.
+
+Each output is shown in the richest form the page can hold safely:
+
+=====================  ==================================================
+``image/svg+xml``,     an ``<img>`` of the file written next to the page
+``image/png``, …       (never megabytes of base64 inline)
+``text/html``          parsed and re-serialised (an unclosed tag closes
+                       inside its block), scripts, styles and ``on…``
+                       handlers removed; with a script, a plainer form wins
+``text/markdown``      CommonMark, raw HTML off
+``text/latex``         MathML through our math, else as text
+``text/plain``         preformatted text
+streams, tracebacks    preformatted, ANSI colours as classes
+=====================  ==================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from html import escape
+
+import html5lib
+from html5lib.serializer import HTMLSerializer
+from markdown_it import MarkdownIt
+
+from .model import CACHED, FROZEN, IMAGE_TYPES, NOT_RUN, STORED, CellResult, Output
+from .options import CellOptions
+
+# Richest first. JSON and widgets are not shown; text/plain always exists.
+PREFERENCE = ("image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/html", "text/markdown", "text/latex")
+_DROP_ELEMENTS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "link", "meta", "base"}
+_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "background", "poster"}
+_SGR_RE = re.compile(r"\x1b\[([0-9;]*)m")
+_OTHER_ESCAPE_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-ln-z]|\x1b[()][A-Z0-9]")
+_ANSI_COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+Resolve = Callable[[str], str]  # a file name next to the page -> its URL
+Latex = Callable[[str], str | None]  # TeX -> MathML, or None if it cannot be converted
+
+
+def render_cell(code_html: str, result: CellResult | None, options: CellOptions, *, url: Resolve, latex: Latex) -> str:
+    """A cell as the page shows it: its code (``echo``), a status line, its outputs (``output``)."""
+    parts = ['<div class="cell"' + (f' id="{escape(options.label)}"' if options.label else "") + ">\n"]
+    if options.echo:
+        parts.append(code_html)
+    if result is not None:
+        parts.append(_status(result))
+        if options.output and result.outputs:
+            parts.append(render_outputs(result.outputs, url=url, latex=latex, fig_cap=options.fig_cap))
+    parts.append("</div>\n")
+    return "".join(parts)
+
+
+def _status(result: CellResult) -> str:
+    if result.status == FROZEN:
+        return f'<p class="cell-status cell-frozen"><span class="cell-badge">frozen</span> {escape(result.note)}</p>\n'
+    if result.status == NOT_RUN:
+        return (
+            f'<p class="cell-status cell-not-run"><span class="cell-badge">not run</span> {escape(result.note)}</p>\n'
+        )
+    return ""
+
+
+def status_class(result: CellResult) -> str:
+    return {CACHED: "cached", STORED: "stored"}.get(result.status, result.status)
+
+
+def render_outputs(outputs: Sequence[Output], *, url: Resolve, latex: Latex, fig_cap: str | None = None) -> str:
+    blocks = [_one(output, url, latex) for output in outputs]
+    html = "".join(block for block in blocks if block)
+    if not html:
+        return ""
+    images = sum(1 for o in outputs for m in IMAGE_TYPES if m in (o.get("data") or {}))
+    if fig_cap and images:
+        return f'<figure class="cell-output">\n{html}<figcaption>{escape(fig_cap)}</figcaption>\n</figure>\n'
+    return f'<div class="cell-output">\n{html}</div>\n'
+
+
+def _one(output: Output, url: Resolve, latex: Latex) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        name = "stderr" if output.get("name") == "stderr" else "stdout"
+        text = _resolve_carriage_returns(str(output.get("text", "")))
+        return f'<pre class="cell-stream cell-{name}">{ansi_to_html(text)}</pre>\n' if text else ""
+    if kind == "error":
+        traceback = "\n".join(str(line) for line in output.get("traceback", []))
+        text = traceback or f"{output.get('ename', '')}: {output.get('evalue', '')}"
+        return f'<pre class="cell-error">{ansi_to_html(text)}</pre>\n'
+    data = output.get("data")
+    if not isinstance(data, dict):
+        return ""
+    for mime in PREFERENCE:
+        if mime not in data:
+            continue
+        value = str(data[mime])
+        if mime in IMAGE_TYPES:
+            alt = _plain(data) or "cell output"
+            return f'<img class="cell-image" src="{escape(url(value))}" alt="{escape(alt)}" loading="lazy">\n'
+        if mime == "text/html":
+            if "<script" in value.lower() and any(m in data for m in ("text/plain", *IMAGE_TYPES)) and len(data) > 1:
+                continue  # an interactive widget or animation: the static form is better than a dead one
+            return f'<div class="cell-html">{sanitize_html(value)}</div>\n'
+        if mime == "text/markdown":
+            return f'<div class="cell-markdown">{_MARKDOWN.render(value)}</div>\n'
+        if mime == "text/latex":
+            mathml = latex(_latex_body(value))
+            if mathml is not None:
+                return f'<div class="cell-latex math-display">{mathml}</div>\n'
+    text = _plain(data)
+    return f'<pre class="cell-result">{ansi_to_html(text)}</pre>\n' if text else ""
+
+
+def _latex_body(value: str) -> str:
+    """``$$x$$``, ``$x$``, ``\\[x\\]`` -> ``x``: the delimiters are the display's business."""
+    text = value.strip()
+    for left, right in (("$$", "$$"), ("\\[", "\\]"), ("$", "$")):
+        if text.startswith(left) and text.endswith(right) and len(text) > len(left) + len(right):
+            return text[len(left) : -len(right)].strip()
+    return text
+
+
+def _plain(data: dict[str, object]) -> str:
+    value = data.get("text/plain", "")
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _resolve_carriage_returns(text: str) -> str:
+    """Progress bars rewrite their line with ``\\r``: keep what a terminal would show."""
+    if "\r" not in text:
+        return text
+    return "\n".join(line.rsplit("\r", 1)[-1] if not line.endswith("\r") else line for line in text.split("\n"))
+
+
+def ansi_to_html(text: str) -> str:
+    """Escape ``text``; SGR colours and bold become ``<span class="ansi-…">``."""
+    text = _OTHER_ESCAPE_RE.sub("", text)
+    out: list[str] = []
+    classes: dict[str, str] = {}  # "fg" / "bg" / "bold" -> class
+
+    def emit(chunk: str) -> None:
+        if not chunk:
+            return
+        escaped = escape(chunk, quote=False)
+        out.append(f'<span class="{" ".join(sorted(classes.values()))}">{escaped}</span>' if classes else escaped)
+
+    pos = 0
+    for match in _SGR_RE.finditer(text):
+        emit(text[pos : match.start()])
+        pos = match.end()
+        for code in [int(c) for c in match.group(1).split(";") if c.isdigit()] or [0]:
+            if code == 0:
+                classes.clear()
+            elif code == 1:
+                classes["bold"] = "ansi-bold"
+            elif code == 22:
+                classes.pop("bold", None)
+            elif 30 <= code <= 37 or 90 <= code <= 97:
+                classes["fg"] = f"ansi-{'bright-' if code >= 90 else ''}{_ANSI_COLOURS[code % 10]}"
+            elif code == 39:
+                classes.pop("fg", None)
+            elif 40 <= code <= 47 or 100 <= code <= 107:
+                classes["bg"] = f"ansi-bg-{_ANSI_COLOURS[code % 10]}"
+            elif code == 49:
+                classes.pop("bg", None)
+    emit(text[pos:])
+    return "".join(out)
+
+
+def sanitize_html(fragment: str) -> str:
+    """Parse as the browser would, drop active content, and serialise again.
+
+    Re-serialising closes what was left open, so a stray ``<div>`` or ``<table>``
+    in an output ends with the output instead of swallowing the rest of the post.
+    """
+    root = html5lib.parseFragment(fragment, treebuilder="etree", namespaceHTMLElements=False)
+    _clean(root)
+    walker = html5lib.getTreeWalker("etree")
+    serializer = HTMLSerializer(quote_attr_values="always", omit_optional_tags=False, sanitize=False)
+    return "".join(serializer.serialize(walker(root)))
+
+
+def _clean(element: object) -> None:
+    children = list(element)  # type: ignore[call-overload]
+    for child in children:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag.lower() in _DROP_ELEMENTS:
+            _remove_keeping_tail(element, child)
+            continue
+        for name in list(child.attrib):
+            value = child.attrib[name].strip().lower()
+            if name.lower().startswith("on") or (
+                name.lower() in _URL_ATTRS and value.replace(" ", "").startswith(("javascript:", "vbscript:"))
+            ):
+                del child.attrib[name]
+        _clean(child)
+
+
+def _remove_keeping_tail(parent: object, child: object) -> None:
+    tail = getattr(child, "tail", None)
+    if tail:
+        previous = None
+        for candidate in parent:  # type: ignore[attr-defined]
+            if candidate is child:
+                break
+            previous = candidate
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail  # type: ignore[attr-defined]
+    parent.remove(child)  # type: ignore[attr-defined]
