@@ -8,14 +8,19 @@ one into HTML, the ``_write_*`` functions lay pages out with templates, and
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jinja2
+
 from . import __version__
+from .cells.execute import ExecuteSettings, execute_posts
+from .cells.model import PostCells
 from .config import Config, load_config
 from .content import Post, Tag, discover
 from .errors import BuildFailed, ContentError, ContentWarning
@@ -23,10 +28,12 @@ from .feed import FeedEntry, atom_feed, sitemap
 from .highlight import stylesheet
 from .layout import NavItem, Pagination, PostView, Renderer, TagView, theme_dirs
 from .markdown import MarkdownRenderer, RenderedDoc
-from .output import OutputConflict, StagedOutput
+from .output import Output, OutputConflict, StagedOutput
 
 DESCRIPTION_LENGTH = 200
 CODE_CSS = "static/css/code.css"
+
+RenderedPost = tuple[PostView, str, list[ContentWarning]]  # page view, feed body, warnings
 
 
 @dataclass
@@ -35,6 +42,9 @@ class BuildResult:
     pages: int  # HTML pages written
     files: int  # every file written, pages included
     warnings: list[ContentWarning] = field(default_factory=list)
+    kernels_started: int = 0  # Jupyter kernels this build started (0 when every cell was cached)
+    cells_run: int = 0
+    cells_cached: int = 0
 
 
 @dataclass
@@ -45,16 +55,23 @@ class RenderedSite:
     pages: list[PostView]  # standalone pages, by URL
     feed_html: dict[str, str]  # url_path -> body with absolute URLs
     warnings: list[ContentWarning]
+    files: dict[str, bytes] = field(default_factory=dict)  # cell outputs (figures), by output path
 
 
-def build_site(root: Path, *, output: Path | None = None, drafts: bool = False) -> BuildResult:
+def build_site(
+    root: Path, *, output: Path | None = None, drafts: bool = False, execute: ExecuteSettings | None = None
+) -> BuildResult:
     """Build the site at ``root`` into ``output`` (default ``root/public``).
 
     Raises BuildFailed with every error found; the previous output is then untouched.
     """
     config = load_config(root)
     sources, errors = discover(config, drafts=drafts)
-    rendered = render_all(config, sources, errors)
+    executed = execute_posts(sources, site_root=config.root, settings=execute or ExecuteSettings())
+    errors.extend(executed.errors)
+    failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
+    rendered = render_all(config, [p for p in sources if p.rel_source not in failed], errors, cells=executed.cells)
+    rendered.warnings.extend(executed.warnings)
     if errors:
         raise BuildFailed(errors)
     target = output if output is not None else config.root / "public"
@@ -69,33 +86,105 @@ def build_site(root: Path, *, output: Path | None = None, drafts: bool = False) 
             ) from None
         files = out.count
         out.commit()
-    return BuildResult(target.resolve(), pages, files, rendered.warnings)
+    return BuildResult(
+        target.resolve(),
+        pages,
+        files,
+        rendered.warnings,
+        kernels_started=executed.kernels_started,
+        cells_run=executed.cells_run,
+        cells_cached=executed.cells_cached,
+    )
 
 
-def render_all(config: Config, sources: Sequence[Post], errors: list[ContentError]) -> RenderedSite:
-    """Render every source, collecting errors instead of stopping at the first."""
-    renderer = MarkdownRenderer(macros=config.macros)
+def render_all(
+    config: Config,
+    sources: Sequence[Post],
+    errors: list[ContentError],
+    *,
+    cache: RenderCache | None = None,
+    cells: Mapping[str, PostCells] | None = None,
+) -> RenderedSite:
+    """Render every source, collecting errors instead of stopping at the first.
+
+    ``cache`` (the preview server keeps one across rebuilds) maps ``render_key``
+    to a finished render, so an unchanged post is not rendered again. ``cells``
+    holds the executed cells of each post, by URL (see ``site_gen.cells``).
+    """
+    renderer: MarkdownRenderer | None = None
     views: list[PostView] = []
     feed_html: dict[str, str] = {}
     warnings: list[ContentWarning] = []
+    files: dict[str, bytes] = {}
     for post in sources:
-        try:
-            view, feed_body, post_warnings = render_post(config, renderer, post)
-        except ContentError as exc:
-            errors.append(exc)
-            continue
+        post_cells = (cells or {}).get(post.url_path)
+        key = cache.key(config, post) + _cells_key(post_cells) if cache is not None else ""
+        if cache is not None and key in cache:
+            view, feed_body, post_warnings = cache[key]
+        else:
+            renderer = renderer or MarkdownRenderer(macros=config.macros)
+            try:
+                view, feed_body, post_warnings = render_post(config, renderer, post, post_cells)
+            except ContentError as exc:
+                errors.append(exc)
+                continue
+            if cache is not None:
+                cache[key] = (view, feed_body, post_warnings)
         views.append(view)
         feed_html[post.url_path] = feed_body
         warnings.extend(post_warnings)
+        if post_cells is not None:
+            files.update((post.url_path + name, data) for name, data in post_cells.files.items())
     posts = sorted((v for v in views if not v.post.is_page), key=lambda v: (v.date, v.url_path), reverse=True)
     pages = sorted((v for v in views if v.post.is_page), key=lambda v: v.url_path)
-    return RenderedSite(posts, pages, feed_html, warnings)
+    return RenderedSite(posts, pages, feed_html, warnings, files)
 
 
-def render_post(config: Config, renderer: MarkdownRenderer, post: Post) -> tuple[PostView, str, list[ContentWarning]]:
+def _cells_key(cells: PostCells | None) -> str:
+    return "" if cells is None else hashlib.sha256(repr(cells).encode("utf-8")).hexdigest()
+
+
+class RenderCache(dict[str, RenderedPost]):
+    """Finished renders by ``render_key``, kept by the preview server across rebuilds.
+
+    It also remembers each Post's key: an unchanged post is the same Post object
+    on every rebuild, and hashing a thousand of them again would cost more than
+    the edit. ``forget_keys()`` when a file a key reads (a diagram) changed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: dict[int, tuple[Post, Config, str]] = {}
+
+    def key(self, config: Config, post: Post) -> str:
+        known = self._keys.get(id(post))
+        if known is not None and known[0] is post and known[1] == config:
+            return known[2]
+        key = render_key(config, post)
+        self._keys[id(post)] = (post, config, key)
+        return key
+
+    def forget_keys(self) -> None:
+        self._keys.clear()
+
+
+def render_key(config: Config, post: Post) -> str:
+    """Everything a post's render depends on: the settings, the parsed post, and
+    the diagram files its source names (a diagram edit must re-render it)."""
+    digest = hashlib.sha256(repr((config, post)).encode("utf-8"))
+    if config.diagrams_dir.is_dir():
+        for path in sorted(config.diagrams_dir.rglob("*")):
+            if path.is_file() and (path.name in post.body or path.stem in post.body):
+                digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_post(
+    config: Config, renderer: MarkdownRenderer, post: Post, cells: PostCells | None = None
+) -> tuple[PostView, str, list[ContentWarning]]:
     """One post's Markdown to HTML: the page body, its summary, and the feed body."""
 
-    def render(source: str, first_line: int) -> RenderedDoc:
+    def render(source: str, first_line: int, cells: PostCells | None = None) -> RenderedDoc:
         return renderer.render(
             source,
             path=post.rel_source,
@@ -104,9 +193,11 @@ def render_post(config: Config, renderer: MarkdownRenderer, post: Post) -> tuple
             base_path=config.base_path,
             base_url=config.base_url,
             macros=post.macros,
+            cells=cells,
+            site_root=config.root,
         )
 
-    doc = render(post.body, post.body_line)
+    doc = render(post.body, post.body_line, cells)
     warnings = [*post.warnings, *doc.warnings]
     summary_html = doc.summary_html
     if post.summary is not None:
@@ -120,21 +211,27 @@ def render_post(config: Config, renderer: MarkdownRenderer, post: Post) -> tuple
 class PageWriter:
     """Writes HTML pages through templates and remembers them for the sitemap."""
 
-    def __init__(self, renderer: Renderer, out: StagedOutput) -> None:
+    def __init__(self, renderer: Renderer, out: Output) -> None:
         self.renderer = renderer
         self.out = out
         self.sitemap: list[tuple[str, datetime | None]] = []
 
     def page(self, template: str, path: str, title: str, lastmod: datetime | None = None, **context: object) -> None:
-        self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
         self.sitemap.append((path, lastmod))
+        inputs = {**self.renderer.common, "page_path": path, "page_title": title, **context}
+        if self.out.needs(path + "index.html", inputs, template):
+            self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
 
 
-def write_site(config: Config, site: RenderedSite, out: StagedOutput) -> int:
-    """Lay out and write every page, feed and asset. Returns the number of HTML pages."""
+def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jinja2.BytecodeCache | None = None) -> int:
+    """Lay out and write every page, feed and asset. Returns the number of HTML pages.
+
+    ``compiled`` keeps compiled templates between calls (the preview server rebuilds often).
+    """
     nav = [NavItem(page.title, page.url_path) for page in site.pages]
     main_feed = ("Atom feed", config.abs_url("feed.xml"))
     renderer = Renderer(config, {"nav": nav, "feed_links": [main_feed]})
+    renderer.env.bytecode_cache = compiled
     writer = PageWriter(renderer, out)
 
     for index, post in enumerate(site.posts):
@@ -157,23 +254,26 @@ def write_site(config: Config, site: RenderedSite, out: StagedOutput) -> int:
         writer.page("home.html", path, title, posts=posts, pagination=pagination)
     _write_tags(config, site, writer, main_feed)
     writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
-    out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
+    if out.needs("404.html", renderer.common, "404.html"):
+        out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
 
-    out.write(
-        "feed.xml",
-        atom_feed(
-            config,
-            title=config.title,
-            feed_path="feed.xml",
-            page_path="",
-            entries=_feed_entries(config, site, site.posts),
-            version=__version__,
-        ),
-    )
-    out.write("sitemap.xml", sitemap(config, writer.sitemap))
+    # needs() guards what is costly to make; the preview skips what has not changed.
+    entries = _feed_entries(config, site, site.posts)
+    if out.needs("feed.xml", {"entries": entries}):
+        out.write(
+            "feed.xml",
+            atom_feed(
+                config, title=config.title, feed_path="feed.xml", page_path="", entries=entries, version=__version__
+            ),
+        )
+    if out.needs("sitemap.xml", {"pages": writer.sitemap}):
+        out.write("sitemap.xml", sitemap(config, writer.sitemap))
     out.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.abs_url('sitemap.xml')}\n".encode())
-    out.write(CODE_CSS, stylesheet().encode("utf-8"))
+    if out.needs(CODE_CSS, {}):
+        out.write(CODE_CSS, stylesheet().encode("utf-8"))
     _copy_static(config, out)
+    for rel, data in sorted(site.files.items()):
+        out.write(rel, data)
     for view in site.posts + site.pages:
         for asset in view.post.assets:
             out.copy(view.url_path + asset.relative_to(view.post.source.parent).as_posix(), asset)
@@ -218,17 +318,19 @@ def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_fee
             posts=posts,
             feed_links=[main_feed, (feed_title, config.abs_url(view.feed_path))],
         )
-        writer.out.write(
-            view.feed_path,
-            atom_feed(
-                config,
-                title=feed_title,
-                feed_path=view.feed_path,
-                page_path=view.url_path,
-                version=__version__,
-                entries=_feed_entries(config, site, posts),
-            ),
-        )
+        entries = _feed_entries(config, site, posts)
+        if writer.out.needs(view.feed_path, {"entries": entries}):
+            writer.out.write(
+                view.feed_path,
+                atom_feed(
+                    config,
+                    title=feed_title,
+                    feed_path=view.feed_path,
+                    page_path=view.url_path,
+                    version=__version__,
+                    entries=entries,
+                ),
+            )
 
 
 def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> list[FeedEntry]:
@@ -253,7 +355,7 @@ def _by_year(posts: list[PostView]) -> list[tuple[int, list[PostView]]]:
     return sorted(years.items(), reverse=True)
 
 
-def _copy_static(config: Config, out: StagedOutput) -> None:
+def _copy_static(config: Config, out: Output) -> None:
     """The theme's static files, overridden file by file by the site's own."""
     chosen: dict[str, Path] = {}
     for base in [*theme_dirs(), config.root]:

@@ -8,14 +8,19 @@ means a bug in site_gen, never a mistake in the site.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import BuildFailed, ContentError
+
+if TYPE_CHECKING:
+    from .cells.execute import Progress
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,12 +51,34 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into public/")
     _site_options(build)
     build.add_argument("-o", "--output", type=Path, help="output folder (default: <root>/public)")
+    build.add_argument("--rerun", action="store_true", help="run every executable cell again, ignoring the cache")
+    build.add_argument(
+        "--freeze", action="store_true", help="re-run frozen cells where their hardware is present; update _freeze.json"
+    )
+    build.add_argument("--timeout", type=float, help="seconds a cell may run unless it sets `#| timeout:`")
     build.set_defaults(run=_build)
+
+    cache = commands.add_parser("cache", help="the cache of executed cells")
+    cache.add_argument("action", choices=["clean"], help="clean: delete <root>/.cache/cells")
+    cache.add_argument("--root", type=Path, default=Path("."), help="site root (default: current folder)")
+    cache.set_defaults(run=_cache)
 
     check = commands.add_parser("check", help="build into a throwaway folder and report every problem")
     _site_options(check)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.set_defaults(run=_check)
+
+    serve = commands.add_parser("serve", help="preview the site, rebuilding and reloading as you edit")
+    _site_options(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
+    serve.add_argument(
+        "--write", action="store_true", help="write the preview into public/ (default: a temporary folder)"
+    )
+    serve.set_defaults(run=_serve)
 
     new = commands.add_parser("new", help="start a post, a page, or a whole new site")
     new.add_argument("kind", choices=["post", "page", "site"])
@@ -59,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--root", type=Path, default=Path("."), help="site root (default: current folder)")
     new.add_argument("--tags", default="", help="comma-separated tags for a post")
     new.set_defaults(run=_new)
+
+    diagram = commands.add_parser("diagram", help="draw one diagram JSON file as an SVG")
+    diagram.add_argument("source", type=Path, help="the diagram's JSON file")
+    diagram.add_argument("-o", "--output", type=Path, help="the SVG to write (default: print it)")
+    diagram.set_defaults(run=_diagram)
     return parser
 
 
@@ -69,13 +101,60 @@ def _site_options(command: argparse.ArgumentParser) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from .build import build_site
+    from .cells.execute import ExecuteSettings
+    from .cells.options import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
-    result = build_site(args.root, output=args.output, drafts=args.drafts)
+    progress = _CellProgress(sys.stderr)
+    settings = ExecuteSettings(
+        rerun=args.rerun, freeze=args.freeze, timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress
+    )
+    try:
+        result = build_site(args.root, output=args.output, drafts=args.drafts, execute=settings)
+    finally:
+        progress.done()
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     elapsed = time.perf_counter() - started
+    if result.cells_run or result.cells_cached:
+        print(
+            f"Cells: {result.cells_run} run in {result.kernels_started} kernel(s), {result.cells_cached} from the cache"
+        )
     print(f"Built {result.pages} pages ({result.files} files) into {result.output} in {elapsed:.2f}s")
+    return 0
+
+
+class _CellProgress:
+    """Which post and cell is running: one redrawn line on a terminal, plain lines in CI and logs."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty() and not os.environ.get("CI")
+        self.drawn = False
+
+    def __call__(self, event: Progress) -> None:
+        where = f"{event.post}: cell {event.cell}/{event.cells} ({event.posts_left} post(s) left)"
+        if not self.live:
+            print(f"running {where}", file=self.stream, flush=True)
+            return
+        width = 20
+        filled = round(width * (event.cell - 1) / max(1, event.cells))
+        bar = "█" * filled + "░" * (width - filled)
+        self.stream.write(f"\r\x1b[2K{bar} {where}")
+        self.stream.flush()
+        self.drawn = True
+
+    def done(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from .cells.cache import CACHE_DIR, CellCache
+
+    folder = args.root / CACHE_DIR
+    print(f"Removed {folder}" if CellCache(folder).clean() else f"Nothing to remove: no {folder}")
     return 0
 
 
@@ -90,6 +169,26 @@ def _check(args: argparse.Namespace) -> int:
         print(f"check failed: {len(result.warnings)} warning(s) with --strict", file=sys.stderr)
         return 1
     print(f"OK: {result.pages} pages, {len(result.warnings)} warning(s)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(
+        args.root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open, write=args.write
+    )
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    from .diagram import render_file
+
+    svg = render_file(args.source) + "\n"
+    if args.output is None:
+        sys.stdout.write(svg)
+    else:
+        args.output.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
+        print(f"Wrote {args.output}")
     return 0
 
 

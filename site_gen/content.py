@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from .cells.notebook import read_notebook
 from .config import Config
 from .errors import ContentError, ContentWarning
 
@@ -26,7 +27,7 @@ POSTS_DIR = "posts"
 BUNDLE_INDEX = "index.md"
 
 REQUIRED_KEYS = ("title", "date")
-OPTIONAL_KEYS = ("updated", "tags", "summary", "draft", "slug", "macros")
+OPTIONAL_KEYS = ("updated", "tags", "summary", "draft", "slug", "macros", "jupyter", "inputs", "execute")
 _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -70,6 +71,12 @@ class Post:
     macros: dict[str, str] = field(default_factory=dict)
     assets: tuple[Path, ...] = ()  # bundle files copied beside the page
     warnings: tuple[ContentWarning, ...] = ()  # found while reading, reported with the build's
+    # Executed cells (see site_gen.cells): the kernel, files the cells read, whether to run them,
+    # and for a notebook, the outputs stored in it (shown when it is not executed).
+    jupyter: str = "python3"
+    inputs: tuple[str, ...] = ()
+    execute: bool = True
+    stored_outputs: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] | None = None  # (code, outputs)
 
     @property
     def output_path(self) -> str:
@@ -106,7 +113,7 @@ def discover(config: Config, *, drafts: bool = False) -> tuple[list[Post], list[
             )
         )
         return posts, errors
-    for path in sorted(config.content_dir.rglob("*.md")):
+    for path in sorted([*config.content_dir.rglob("*.md"), *config.content_dir.rglob("*.ipynb")]):
         if _is_hidden(path.relative_to(config.content_dir)) or _inside_bundle(path, config.content_dir):
             continue
         try:
@@ -125,8 +132,13 @@ def discover(config: Config, *, drafts: bool = False) -> tuple[list[Post], list[
 def read_post(path: Path, config: Config) -> Post:
     """Parse one Markdown file with YAML front matter into a ``Post``."""
     rel = _relative(path, config.root)
-    text = path.read_text(encoding="utf-8")
-    meta, body, body_line = split_front_matter(text, rel)
+    stored_outputs = None
+    if path.suffix == ".ipynb":  # a notebook's reader gives the same front matter and Markdown
+        notebook = read_notebook(path, rel)
+        text, meta, body, body_line, stored_outputs = "", notebook.meta, notebook.body, 1, notebook.outputs
+    else:
+        text = path.read_text(encoding="utf-8")
+        meta, body, body_line = split_front_matter(text, rel)
     warnings = _check_keys(meta, rel, text)
 
     is_bundle = path.name == BUNDLE_INDEX
@@ -162,6 +174,10 @@ def read_post(path: Path, config: Config) -> Post:
         macros=_macros(meta.get("macros"), rel, text),
         assets=_bundle_assets(path) if is_bundle else (),
         warnings=tuple(warnings),
+        jupyter=_string(meta, "jupyter", rel, text) if meta.get("jupyter") is not None else "python3",
+        inputs=_inputs(meta.get("inputs"), rel, text),
+        execute=_bool(meta, "execute", rel, text) if "execute" in meta else True,
+        stored_outputs=stored_outputs,
     )
 
 
@@ -316,6 +332,18 @@ def _macros(value: Any, rel: Path, text: str) -> dict[str, str]:
             'write `macros: {R: "\\\\mathbb{R}"}`',
         )
     return dict(value)
+
+
+def _inputs(value: Any, rel: Path, text: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(name, str) and name.strip() for name in value):
+        raise ContentError(
+            rel, _line_of(text, "inputs"), "'inputs' must be a list of file names", "write `inputs: [data/names.txt]`"
+        )
+    return tuple(name.strip() for name in value)
 
 
 def _bundle_assets(index: Path) -> tuple[Path, ...]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,13 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from site_gen.cells.model import EXECUTABLE_LANGS, CellResult, PostCells
+from site_gen.cells.options import parse_cell_options, split_options
+from site_gen.cells.outputs import render_cell
+from site_gen.diagram import render_figure
 from site_gen.errors import ContentError, ContentWarning
 from site_gen.highlight import FenceError, highlight, parse_fence_info
-from site_gen.math import TexError, to_mathml
+from site_gen.math import TexError, convert, equation_tags, extract_definitions, to_mathml
 
 # Our kinds are Quarto's five plus MyST's admonitions, so posts port from either.
 CALLOUT_KINDS = {
@@ -66,6 +71,7 @@ MORE_MARKER = "<!--more-->"
 _ENV_KEY = "site_gen"
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _EQREF_RE = re.compile(r"\\(eqref|ref)\{([^{}\s]+)\}")
+_DIAGRAM_REF_RE = re.compile(r"/?diagrams/((?:[\w-]+/)*[\w.-]+\.json)")
 _AT_EQ_RE = re.compile(r"@(eq-[\w:-]*\w)")
 _MATH_TYPES = {
     "math_inline": False,
@@ -122,7 +128,11 @@ class _DocState:
     warnings: list[ContentWarning] = field(default_factory=list)
     toc: list[TocEntry] = field(default_factory=list)
     equations: dict[str, int] = field(default_factory=dict)
+    tag_texts: dict[str, str] = field(default_factory=dict)  # \tag{A} shows "(A)", not a number
     urls: UrlBase = UrlBase("/", "")
+    cells: PostCells | None = None  # executed cells' results, from the execute stage
+    cell_count: int = 0
+    site_root: Path | None = None  # where diagrams/<name>.json files are found
 
     def line(self, token: Token | None, offset: int = 0) -> int | None:
         """The file line of a token (token.map counts body lines from 0)."""
@@ -156,9 +166,11 @@ class MarkdownRenderer:
         base_path: str = "/",
         base_url: str = "http://localhost/",
         macros: Mapping[str, str] | None = None,
+        cells: PostCells | None = None,
+        site_root: Path | None = None,
     ) -> RenderedDoc:
         """Parse once, check everything, render for the site and for the feed."""
-        doc = _DocState(path, first_line, {**self.macros, **(macros or {})})
+        doc = _DocState(path, first_line, {**self.macros, **(macros or {})}, cells=cells, site_root=site_root)
         env: EnvType = {_ENV_KEY: doc}
         tokens = self.md.parse(source, env)
         page_dir = _page_dir(page_url)
@@ -203,6 +215,23 @@ def _normalise_path(url: str) -> str:
     if segments[-1] in (".", ".."):
         out.append("")
     return "/".join(out) + suffix
+
+
+def block_tokens(source: str) -> list[Token]:
+    """The block tokens of ``source`` exactly as the renderer splits it, unchecked.
+
+    The execute stage finds a post's cells with this, so it sees the same fences,
+    in the same order, as ``fences`` does when the page is rendered.
+    """
+    md = _block_parser()
+    tokens: list[Token] = []
+    md.block.parse(source.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd"), md, {}, tokens)
+    return tokens
+
+
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    return build_parser()
 
 
 # --------------------------------------------------------------------------
@@ -250,6 +279,7 @@ def build_parser() -> MarkdownIt:
         convert_math,
         check_eqrefs,
         heading_ids,
+        diagram_refs,
         figures,
         fences,
     ):
@@ -432,39 +462,73 @@ def callout_kind_and_title(info: str) -> tuple[str, str]:
 
 
 def number_equations(state: StateCore) -> None:
-    """Number labelled display equations in document order."""
+    """Number labelled display equations in document order.
+
+    A label is ``$$ … $$ (eq:x)``, or ``\\label{eq:x}`` in the TeX: of the whole
+    formula, or of one row of an ``aligned``/``align`` formula. A ``\\tag{A}``
+    shows "(A)" instead of a number.
+    """
     doc = _doc(state.env)
     lines: dict[str, int | None] = {}
-    for token in state.tokens:
-        if token.type != "math_block_label":
-            continue
-        eq_id = label_id(token.info)
+
+    def add(token: Token, label: str, tag_text: str | None = None) -> tuple[str, int]:
+        eq_id = label_id(label)
         if eq_id in doc.equations:
             raise doc.error(
                 doc.line(token),
-                f"equation label {token.info!r} is used twice (first at line {lines[eq_id]})",
+                f"equation label {label!r} is used twice (first at line {lines[eq_id]})",
                 "give each labelled equation its own label",
             )
         doc.equations[eq_id] = len(doc.equations) + 1
+        if tag_text:
+            doc.tag_texts[eq_id] = tag_text
         lines[eq_id] = doc.line(token)
-        token.meta = {"id": eq_id, "number": doc.equations[eq_id]}
+        return eq_id, doc.equations[eq_id]
+
+    for token in state.tokens:
+        if token.type == "math_block_label":
+            eq_id, number = add(token, token.info)
+            token.meta = {"id": eq_id, "number": number}
+        elif token.type in ("math_block", "amsmath"):
+            try:
+                tags = equation_tags(token.content)
+            except TexError:
+                continue  # convert_math reports it, with its line
+            if tags.whole is not None:
+                text = tags.whole.text
+                if tags.whole.label is not None:
+                    eq_id, number = add(token, tags.whole.label, text)
+                    token.meta = {"id": eq_id, "text": text or f"({number})"}
+                elif text:
+                    token.meta = {"text": text}
+            numbers: dict[str, tuple[str, str]] = {}
+            for row in tags.rows:
+                if row is not None and row.label is not None:
+                    eq_id, number = add(token, row.label, row.text)
+                    numbers[row.label] = (eq_id, str(number))
+            if numbers:
+                token.meta = {**(token.meta or {}), "numbers": numbers}
 
 
 def convert_math(state: StateCore) -> None:
     """TeX -> MathML for every formula, so bad TeX fails with its line."""
     doc = _doc(state.env)
+    # In document order: a \newcommand applies from where it is written on.
+    lines = {id(c): doc.line(p, offset) for c, p, offset in _inline_children(state.tokens)}
     for token in state.tokens:
         if token.type in _MATH_TYPES:
             _convert_one(doc, token, doc.line(token))
-    for child, parent, offset in _inline_children(state.tokens):
-        if child.type in _MATH_TYPES:
-            _convert_one(doc, child, doc.line(parent, offset))
+        for child in (token.children or []) if token.type == "inline" else []:
+            if child.type in _MATH_TYPES:
+                _convert_one(doc, child, lines[id(child)])
 
 
 def _convert_one(doc: _DocState, token: Token, line: int | None) -> None:
     display = _MATH_TYPES[token.type]
     try:
-        mathml = to_mathml(token.content, display=display, macros=doc.macros)
+        # \newcommand and \def apply from here to the end of the post.
+        doc.macros.update(extract_definitions(token.content).macros)
+        result = convert(token.content, display=display, macros=doc.macros, numbers=(token.meta or {}).get("numbers"))
     except TexError as err:
         raise doc.error(
             line,
@@ -472,7 +536,9 @@ def _convert_one(doc: _DocState, token: Token, line: int | None) -> None:
             f"check the formula {token.content.strip()!r}; custom commands "
             "must be defined as macros in the site config or front matter",
         ) from None
-    token.meta = {**(token.meta or {}), "mathml": mathml}
+    for warning in result.warnings:
+        doc.warnings.append(ContentWarning(doc.path, line, f"{warning}, in {token.content.strip()[:60]!r}"))
+    token.meta = {**(token.meta or {}), "mathml": result.mathml}
 
 
 def check_eqrefs(state: StateCore) -> None:
@@ -558,6 +624,35 @@ def figures(state: StateCore) -> None:
             ]
 
 
+def diagram_refs(state: StateCore) -> None:
+    """``![Alt](/diagrams/name.json "Caption")`` alone in a paragraph draws that diagram file."""
+    doc = _doc(state.env)
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i : i + 3]
+        if opening.type != "paragraph_open" or not inline.children or len(inline.children) != 1:
+            continue
+        image = inline.children[0]
+        match = _DIAGRAM_REF_RE.fullmatch(str(image.attrGet("src") or ""))
+        if image.type != "image" or not match:
+            continue
+        line = doc.line(opening)
+        if doc.site_root is None or not (doc.site_root / "diagrams" / match.group(1)).is_file():
+            raise doc.error(
+                line, f"no diagram file diagrams/{match.group(1)}", "put the JSON in the site's diagrams/ folder"
+            )
+        caption = str(image.attrGet("title") or "") or plain_text(image.children)
+        html = render_figure(
+            (doc.site_root / "diagrams" / match.group(1)).read_text(encoding="utf-8"),
+            path=Path("diagrams", match.group(1)),
+            caption=caption,
+            alt=plain_text(image.children),
+        )
+        opening.type, opening.meta = "diagram", {"html": html}
+        inline.children = []
+        closing.type = "diagram_close"
+
+
 def fences(state: StateCore) -> None:
     """Parse fence options and highlight every fenced block, once."""
     doc = _doc(state.env)
@@ -569,7 +664,11 @@ def fences(state: StateCore) -> None:
             fence = parse_fence_info(unescapeAll(token.info))
         except FenceError as err:
             raise doc.error(line, err.message, err.hint) from None
-        result = highlight(token.content, fence)
+        if fence.lang == "diagram":  # the body is diagram JSON, starting the line after the fence
+            token.meta = {"html": render_figure(token.content, path=doc.path, first_line=(line or 0) + 1)}
+            continue
+        cell = _cell(doc, token, line) if fence.cell and fence.lang in EXECUTABLE_LANGS else {}
+        result = highlight(str(cell.get("code", token.content)), fence)
         if result.warning:
             doc.warnings.append(ContentWarning(doc.path, line, result.warning))
         if fence.ignored:
@@ -581,7 +680,20 @@ def fences(state: StateCore) -> None:
                     'fence options go in braces, e.g. {filename="x.py"}',
                 )
             )
-        token.meta = {"html": result.html}
+        token.meta = {"html": result.html, **cell}
+
+
+def _cell(doc: _DocState, token: Token, line: int | None) -> dict[str, Any]:
+    """An executable cell: its code without ``#|`` lines, its options, and its result if it ran."""
+    option_lines, code = split_options(token.content)
+    options = parse_cell_options(option_lines, path=doc.path, line=(line or 0) + 1)
+    index, doc.cell_count = doc.cell_count, doc.cell_count + 1
+    result: CellResult | None = None
+    if doc.cells is not None:
+        if doc.cells.codes.get(index) != code:
+            raise doc.error(line, "this cell is not the one that was executed", "a bug in site_gen: please report it")
+        result = doc.cells.results.get(index)
+    return {"code": code, "cell_options": options, "cell_result": result}
 
 
 # --------------------------------------------------------------------------
@@ -650,7 +762,22 @@ def render_fence(
     options: OptionsDict,
     env: EnvType,
 ) -> str:
-    return str(tokens[idx].meta["html"])
+    meta = tokens[idx].meta
+    if "cell_options" not in meta:
+        return str(meta["html"])
+    doc = _doc(env)
+
+    def latex(tex: str) -> str | None:
+        try:
+            return to_mathml(tex, display=True, macros=doc.macros)
+        except TexError:
+            return None  # shown as its text/plain form instead
+
+    return render_cell(meta["html"], meta["cell_result"], meta["cell_options"], url=doc.urls.resolve, latex=latex)
+
+
+def render_nothing(*args: Any) -> str:
+    return ""  # a diagram reference's paragraph close: the figure is already complete
 
 
 def render_math_inline(
@@ -682,12 +809,13 @@ def render_math_block(
     env: EnvType,
 ) -> str:
     meta = tokens[idx].meta
-    if "number" not in meta:
+    if not meta["mathml"]:  # only \newcommand/\def: nothing to show
+        return ""
+    text = meta.get("text") or (f"({meta['number']})" if "number" in meta else "")
+    if not text:
         return f'<div class="math-display">{meta["mathml"]}</div>\n'
-    return (
-        f'<div class="math-display" id="{escape(meta["id"])}">{meta["mathml"]}'
-        f'<span class="eq-number">({meta["number"]})</span></div>\n'
-    )
+    id_attr = f' id="{escape(meta["id"])}"' if "id" in meta else ""
+    return f'<div class="math-display"{id_attr}>{meta["mathml"]}<span class="eq-number">{escape(text)}</span></div>\n'
 
 
 def render_eqref(
@@ -698,8 +826,10 @@ def render_eqref(
     env: EnvType,
 ) -> str:
     meta = tokens[idx].meta
-    number = _doc(env).equations[meta["id"]]
-    text = f"({number})" if meta["kind"] == "eqref" else str(number)
+    doc = _doc(env)
+    text = doc.tag_texts.get(meta["id"]) or f"({doc.equations[meta['id']]})"
+    if meta["kind"] != "eqref":
+        text = text.removeprefix("(").removesuffix(")")
     return f'<a class="eqref" href="#{escape(meta["id"])}">{text}</a>'
 
 
@@ -710,6 +840,8 @@ RENDER_RULES = {
     "container_callout_open": render_callout_open,
     "container_callout_close": render_callout_close,
     "fence": render_fence,
+    "diagram": render_fence,
+    "diagram_close": render_nothing,
     "math_inline": render_math_inline,
     "math_inline_double": render_math_inline_display,
     "math_block": render_math_block,

@@ -11,8 +11,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
+from typing import Protocol
+
+
+class Output(Protocol):
+    """Where ``build.write_site`` puts files: a StagedOutput for ``build``, or the
+    preview's incremental output, which writes only what changed."""
+
+    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool: ...
+
+    def write(self, rel_path: str, data: bytes) -> None: ...
+
+    def copy(self, rel_path: str, source: Path) -> None: ...
 
 
 class OutputConflict(Exception):
@@ -35,6 +48,11 @@ class StagedOutput:
     @property
     def written(self) -> frozenset[str]:
         return frozenset(self._written)
+
+    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
+        """Whether to produce ``rel_path``. A full build wants every file; the preview's
+        incremental output (``site_gen.incremental``) answers from what ``inputs`` were last time."""
+        return True
 
     def write(self, rel_path: str, data: bytes) -> None:
         """Write one output file; ``rel_path`` is site-relative, POSIX style."""

@@ -1,0 +1,137 @@
+"""``site-gen serve``: watch ▶ rebuild what changed ▶ tell the browser.
+
+Three threads and a condition variable, in the spirit of MkDocs's livereload:
+the HTTP server (``http.py``) serves the preview folder, the watcher
+(``watch.py``) queues changed paths, and the rebuild loop here takes them,
+runs an incremental rebuild (``site_gen.incremental``) and publishes the
+result to every open page (``reload.py``). A failed rebuild leaves the last
+good pages in place and sends its errors to the page's overlay instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from pathlib import Path
+from types import FrameType
+
+from ..config import load_config
+from ..errors import BuildFailed, ContentError
+from ..incremental import Preview
+from .http import PreviewServer
+from .reload import Events, describe_error
+from .watch import ChangeQueue, Watcher
+
+
+def serve(
+    root: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = False,
+    open_browser: bool = False,
+    write: bool = False,
+) -> int:
+    """Serve a live preview of the site at ``root`` until Ctrl-C (or SIGTERM)."""
+    root = root.resolve()
+    folder = root / "public" if write else Path(tempfile.mkdtemp(prefix="site-gen-serve-"))
+    preview = Preview(root, folder, drafts=drafts)
+    events = Events()
+    queue = ChangeQueue()
+    watcher = Watcher(root, queue)
+    server = PreviewServer((host, port), folder, events, _base_path(root))
+    rebuild(preview, events, server, set())
+
+    threads = [
+        threading.Thread(target=server.serve_forever, name="site-gen-http", daemon=True),
+        threading.Thread(target=_rebuild_loop, args=(preview, events, server, queue, watcher), name="site-gen-rebuild"),
+    ]
+    previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        watcher.start()
+        for thread in threads:
+            thread.start()
+        url = f"http://{_display_host(host)}:{server.server_address[1]}{server.base_path}"
+        where = "public/" if write else f"{folder} (not public/)"
+        print(f"Serving {url} from {where}; watching for changes. Ctrl-C to stop.", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+        while threads[1].is_alive():
+            threads[1].join(0.5)
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+    finally:
+        queue.close()  # ends the rebuild loop
+        events.close()  # ends every event stream
+        watcher.stop()
+        server.shutdown()
+        server.server_close()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join()
+        signal.signal(signal.SIGTERM, previous_handler)
+        if not write:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: set[Path]) -> None:
+    """One rebuild, reported to the terminal and to the browser."""
+    started = time.perf_counter()
+    try:
+        result = preview.rebuild(changed)
+    except BuildFailed as failed:
+        _report_errors(events, failed.errors)
+        return
+    except ContentError as error:
+        _report_errors(events, [error])
+        return
+    except Exception as exc:  # a bug in site_gen: say so, keep serving the last good pages
+        traceback.print_exc()
+        _report_errors(events, [ContentError(None, None, f"internal error: {exc!r}", "this is a bug in site_gen")])
+        return
+    if preview.config is not None:
+        server.base_path = preview.config.base_path
+    for warning in result.warnings:
+        if not changed or (warning.path is not None and preview.root / warning.path in changed):
+            print(warning, file=sys.stderr, flush=True)
+    elapsed = (time.perf_counter() - started) * 1000
+    written = sorted(result.written)
+    events.publish(ok=True, changed=tuple(server.base_path + path for path in written))
+    names = ", ".join(written[:3]) + (f" and {len(written) - 3} more" if len(written) > 3 else "")
+    print(f"Rebuilt in {elapsed:.0f} ms: {len(written)} file(s) changed{': ' + names if written else ''}", flush=True)
+
+
+def _rebuild_loop(
+    preview: Preview, events: Events, server: PreviewServer, queue: ChangeQueue, watcher: Watcher
+) -> None:
+    while (changed := queue.take()) is not None:
+        watcher.watch_new_folders()
+        rebuild(preview, events, server, changed)
+
+
+def _report_errors(events: Events, errors: list[ContentError]) -> None:
+    for error in errors:
+        print(error, file=sys.stderr, flush=True)
+    print(f"build failed: {len(errors)} error(s); still serving the last good pages", file=sys.stderr, flush=True)
+    events.publish(ok=False, errors=tuple(describe_error(error) for error in errors))
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _base_path(root: Path) -> str:
+    try:
+        return load_config(root).base_path
+    except ContentError:
+        return "/"  # the first build reports the error
+
+
+def _display_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

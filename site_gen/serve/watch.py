@@ -1,0 +1,126 @@
+"""Watching the site's sources with watchdog, and turning bursts of events into rebuilds.
+
+An editor's save is rarely one event: atomic saves write a temporary file and
+rename it over the original, vim adds swap files and a ``4913`` probe, and
+"save all" touches many files at once. ``ChangeQueue`` collects the paths and
+hands them out only once the folder has been quiet for ``debounce`` seconds;
+a save that lands while a rebuild runs is queued for exactly one more.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from ..config import CONFIG_NAME
+
+WATCHED_DIRS = ("content", "diagrams", "templates", "static")
+DEBOUNCE_S = 0.01  # quiet time that ends a burst of saves (editors save within a few ms)
+MAX_DELAY_S = 0.5  # a never-ending burst still rebuilds this often
+IGNORED_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", ".crdownload", ".part")
+IGNORED_NAMES = {"4913", ".DS_Store"}
+
+
+def ignored(path: Path) -> bool:
+    """Editors' temporary and lock files, and hidden files (the site ignores those too)."""
+    name = path.name
+    return name in IGNORED_NAMES or name.startswith((".", "#")) or name.endswith(IGNORED_SUFFIXES)
+
+
+class ChangeQueue:
+    """Changed paths, waiting for a quiet moment."""
+
+    def __init__(self, debounce: float = DEBOUNCE_S, max_delay: float = MAX_DELAY_S) -> None:
+        self.debounce = debounce
+        self.max_delay = max_delay
+        self._pending: set[Path] = set()
+        self._first = self._last = 0.0
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def add(self, path: Path) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if not self._pending:
+                self._first = now
+            self._pending.add(path)
+            self._last = now
+            self._cond.notify_all()
+
+    def take(self) -> set[Path] | None:
+        """Block until changes arrived and settled; None once closed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._closed or bool(self._pending))
+            while not self._closed:
+                now = time.monotonic()
+                wait = min(self._last + self.debounce, self._first + self.max_delay) - now
+                if wait <= 0:
+                    break
+                self._cond.wait(wait)
+            if self._closed:
+                return None
+            changed, self._pending = self._pending, set()
+            return changed
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, root: Path, queue: ChangeQueue) -> None:
+        self.root = root
+        self.queue = queue
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
+            return
+        # A rename is both an old path gone and a new one there (atomic saves rename onto the file).
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if not raw:
+                continue
+            path = Path(raw if isinstance(raw, str) else raw.decode())
+            if ignored(path) or not self._relevant(path):
+                continue
+            self.queue.add(path)
+
+    def _relevant(self, path: Path) -> bool:
+        if path.parent == self.root:
+            return path.name == CONFIG_NAME or path.name in WATCHED_DIRS
+        try:
+            first = path.relative_to(self.root).parts[0]
+        except ValueError:
+            return False
+        return first in WATCHED_DIRS
+
+
+class Watcher:
+    """A watchdog observer on the site's sources, feeding a ChangeQueue."""
+
+    def __init__(self, root: Path, queue: ChangeQueue) -> None:
+        self.root = root
+        self.observer = Observer()
+        self.handler = _Handler(root, queue)
+        self._watched: set[str] = set()
+
+    def start(self) -> None:
+        self.observer.schedule(self.handler, str(self.root), recursive=False)  # site.toml, new folders
+        self.watch_new_folders()
+        self.observer.start()
+
+    def watch_new_folders(self) -> None:
+        """Watch content/, templates/… that exist now (one may be created after the start)."""
+        for name in WATCHED_DIRS:
+            folder = self.root / name
+            if name not in self._watched and folder.is_dir():
+                self.observer.schedule(self.handler, str(folder), recursive=True)
+                self._watched.add(name)
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join()
