@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -67,7 +67,10 @@ def build_site(
     """
     config = load_config(root)
     sources, errors = discover(config, drafts=drafts)
-    executed = execute_posts(sources, site_root=config.root, settings=execute or ExecuteSettings())
+    settings = execute or ExecuteSettings()
+    if settings.timeout is None:
+        settings = replace(settings, timeout=config.cell_timeout)
+    executed = execute_posts(sources, site_root=config.root, settings=settings)
     errors.extend(executed.errors)
     failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
     rendered = render_all(config, [p for p in sources if p.rel_source not in failed], errors, cells=executed.cells)

@@ -55,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--freeze", action="store_true", help="re-run frozen cells where their hardware is present; update _freeze.json"
     )
-    build.add_argument("--timeout", type=float, help="seconds a cell may run unless it sets `#| timeout:`")
+    build.add_argument(
+        "--timeout",
+        type=float,
+        help="seconds a cell may run unless it sets `#| timeout:` (default: cell_timeout in site.toml)",
+    )
     build.set_defaults(run=_build)
 
     cache = commands.add_parser("cache", help="the cache of executed cells")
@@ -102,13 +106,10 @@ def _site_options(command: argparse.ArgumentParser) -> None:
 def _build(args: argparse.Namespace) -> int:
     from .build import build_site
     from .cells.execute import ExecuteSettings
-    from .cells.options import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
     progress = _CellProgress(sys.stderr)
-    settings = ExecuteSettings(
-        rerun=args.rerun, freeze=args.freeze, timeout=args.timeout or DEFAULT_TIMEOUT, progress=progress
-    )
+    settings = ExecuteSettings(rerun=args.rerun, freeze=args.freeze, timeout=args.timeout, progress=progress)
     try:
         result = build_site(args.root, output=args.output, drafts=args.drafts, execute=settings)
     finally:

@@ -33,6 +33,7 @@ class Config:
     timezone: str = "UTC"
     posts_per_page: int = 10
     feed_size: int = 20
+    cell_timeout: int = 120  # seconds an executed cell may run unless it sets `#| timeout:`
     macros: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +85,7 @@ _EXPECTED: dict[str, type] = {
     "timezone": str,
     "posts_per_page": int,
     "feed_size": int,
+    "cell_timeout": int,
     "macros": dict,
 }
 
@@ -140,7 +142,7 @@ def _validate(config: Config, path: Path) -> None:
         fail("base_url", "base_url must end with '/'", f'write "{config.base_url}/"')
     if parts.query or parts.fragment:
         fail("base_url", "base_url must not have a query or fragment")
-    for key in ("posts_per_page", "feed_size"):
+    for key in ("posts_per_page", "feed_size", "cell_timeout"):
         if getattr(config, key) < 1:
             fail(key, f"setting '{key}' must be at least 1")
     try:

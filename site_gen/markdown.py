@@ -38,7 +38,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.amsmath import amsmath_block, amsmath_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -268,6 +268,9 @@ def build_parser() -> MarkdownIt:
         label_normalizer=str.strip,
     )
     md.use(amsmath_plugin)
+    md.block.ruler.at(
+        "amsmath", top_level_amsmath, {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]}
+    )
     md.use(container_plugin, name="callout", validate=_is_callout)
     md.inline.ruler.before("escape", "bracket_math", bracket_math_inline)
     md.inline.ruler.before("escape", "eqref", eqref_inline)
@@ -309,6 +312,21 @@ def _find_close(src: str, start: int, end: int, close: str) -> int:
         else:
             i += 1
     return -1
+
+
+_TOP_LEVEL_ENV_RE = re.compile(r"\\begin\{(?:equation|multline|gather|align|alignat|flalign|eqnarray)\*?\}")
+
+
+def top_level_amsmath(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Bare ``\\begin{align}`` blocks, but only the displayed-equation environments.
+
+    The plugin also starts a block at a line opening a *matrix*, which is
+    nearly always inside ``$…$`` that spans lines; it then swallowed
+    everything up to the next ``\\end{bmatrix}``, code fences included.
+    """
+    if not _TOP_LEVEL_ENV_RE.match(state.src, state.bMarks[start_line] + state.tShift[start_line]):
+        return False
+    return bool(amsmath_block(state, start_line, end_line, silent))
 
 
 def _looks_like_math(tex: str) -> bool:

@@ -34,6 +34,7 @@ def test_subpath_base_url(tmp_path):
         ('base_url = "https://example.org/blog"\n', 1, "must end with '/'"),
         ('timezone = "Mars/Olympus"\n', 1, "unknown timezone"),
         ("posts_per_page = 0\n", 1, "at least 1"),
+        ("cell_timeout = 0\n", 1, "'cell_timeout' must be at least 1"),
         ('title = "unclosed\n', 1, "invalid TOML"),
     ],
 )

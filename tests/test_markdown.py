@@ -318,3 +318,17 @@ def test_pandoc_attribute_fence_is_display_code():
     assert [w.message for w in doc.warnings] == [
         "ignored '.input' after the language; fence options go in braces, e.g. {filename=\"x.py\"}"
     ]
+
+
+def test_matrix_inside_inline_math_spanning_lines_stays_inline() -> None:
+    source = "Let $A = \n\\begin{bmatrix}\n1 & 2 \\\\\n3 & 4\n\\end{bmatrix}$ be a matrix.\n\n```python\nx = 1\n```\n"
+    doc = MarkdownRenderer().render(source, path=Path("m.md"))
+    root = lxml.html.fragment_fromstring(doc.html, create_parent="div")
+    assert root.xpath("//p/*[local-name()='math']"), "the matrix is inline math inside the paragraph"
+    assert root.xpath("//code")[0].text_content() == "x = 1\n", "the code fence after it survives"
+
+
+def test_bare_align_environment_is_display_math() -> None:
+    doc = MarkdownRenderer().render("Text\n\\begin{align*}\na &= b \\\\\nc &= d\n\\end{align*}\n", path=Path("a.md"))
+    root = lxml.html.fragment_fromstring(doc.html, create_parent="div")
+    assert root.xpath("//*[local-name()='math'][@display='block']")

@@ -60,7 +60,7 @@ class Progress:
 class ExecuteSettings:
     rerun: bool = False  # ignore the cache
     freeze: bool = False  # re-run frozen cells where possible and rewrite _freeze.json
-    timeout: float = DEFAULT_TIMEOUT  # seconds per cell unless it sets `#| timeout:`
+    timeout: float | None = None  # seconds per cell unless it sets `#| timeout:`; None: site.toml's cell_timeout
     jobs: int | None = None  # kernels at once; default: one per CPU
     progress: Callable[[Progress], None] | None = None
     today: date | None = None  # the date frozen outputs are stamped with
@@ -217,7 +217,11 @@ def _run(plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Call
     post = plan.post
     try:
         run = run_cells(
-            plan.to_run, kernel=post.jupyter, cwd=post.source.parent, default_timeout=settings.timeout, on_cell=on_cell
+            plan.to_run,
+            kernel=post.jupyter,
+            cwd=post.source.parent,
+            default_timeout=settings.timeout or DEFAULT_TIMEOUT,
+            on_cell=on_cell,
         )
     except CellFailure as failure:
         raise _as_error(post, failure) from None
