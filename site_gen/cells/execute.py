@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from site_gen.content import Post
 from site_gen.errors import ContentError, ContentWarning
@@ -26,7 +27,6 @@ from site_gen.markdown import block_tokens
 
 from . import freeze as freezing
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
-from .kernel import CellFailure, run_cells
 from .model import (
     CACHED,
     FROZEN,
@@ -42,6 +42,9 @@ from .model import (
     extract_cells,
 )
 from .options import DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    from .kernel import CellFailure
 
 Files = dict[str, bytes]
 
@@ -214,6 +217,10 @@ def _not_run(cell: Cell, frozen: freezing.Frozen | None) -> tuple[CellResult, Fi
 
 
 def _run(plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Callable[[Cell], None]) -> None:
+    # nbclient and its kernel machinery cost a quarter second to import:
+    # only a build that actually starts a kernel pays for them.
+    from .kernel import CellFailure, run_cells
+
     post = plan.post
     try:
         run = run_cells(
