@@ -79,7 +79,16 @@ def main() -> None:
             write_hugo(hugo_root, posts)
             port = free_port()
             hugo = next((REPO / "bench/.venv").glob("lib/python*/site-packages/hugo/binaries/hugo"))
-            command = [str(hugo), "server", "--bind", "127.0.0.1", "--port", str(port), "--quiet"]
+            command = [
+                str(hugo),
+                "server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--baseURL",
+                f"http://127.0.0.1:{port}/",
+            ]
             process = subprocess.Popen(command, cwd=hugo_root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 url = f"http://127.0.0.1:{port}/posts/{slug}/"
@@ -104,7 +113,7 @@ def measure(url: str, markdown: Path, edits: int, live_selector: str) -> tuple[l
         page.goto(url)
         for number in range(edits):
             page.locator(live_selector).first.wait_for(state="attached")
-            page.wait_for_timeout(200)  # let the page's live-reload connection settle
+            page.wait_for_timeout(500)  # let the page's live-reload connection settle (Hugo: a deferred script)
             marker = f"bench-marker-{number}"
             saved_at = time.time() * 1000
             edit_one(markdown, marker)

@@ -191,3 +191,17 @@ def test_editor_temporary_files_are_ignored(site: tuple[Path, Preview], make_sit
     root, preview = site
     gone = root / "content/posts/.p001.md.swp"  # created and deleted before the rebuild ran
     assert preview.plan([gone]).render == set()
+
+
+def test_diagram_edit_rerenders_the_posts_naming_it(site: tuple[Path, Preview]) -> None:
+    root, preview = site
+    (root / "diagrams").mkdir()
+    diagram = root / "diagrams/loss-curve.json"
+    diagram.write_text('{"nodes": []}', encoding="utf-8")
+    post = root / "content/posts/p042.md"
+    edit(post, "Later prose 42.", "Later prose 42, see loss-curve.json.")
+    preview.rebuild([post, diagram])
+    renders = len(preview.cache)
+    diagram.write_text('{"nodes": [1]}', encoding="utf-8")
+    preview.rebuild([diagram])
+    assert len(preview.cache) == renders + 1  # p042 rendered again; no other post was

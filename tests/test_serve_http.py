@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -159,7 +161,36 @@ def test_a_save_during_a_rebuild_is_not_lost(served: Served, tmp_path: Path) -> 
 
 def test_ctrl_c_stops_cleanly(make_site: Callable[..., Path]) -> None:
     server = Served(make_site())
+    folder = server.folder
+    assert folder.is_dir()
+    events = urllib.request.urlopen(server.origin + "/__site_gen/events", timeout=5)  # an open page's stream
     assert server.stop() == 0
+    events.close()
     assert "Stopping" in server.output and "Traceback" not in server.output
+    assert not folder.exists()  # the temporary preview folder is removed
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(server.url, timeout=2)
+
+
+def test_a_busy_port_is_an_error_not_a_traceback(served: Served) -> None:
+    port = served.origin.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "site_gen", "serve", "--root", str(served.folder), "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_write_puts_the_preview_in_public(make_site: Callable[..., Path]) -> None:
+    root = make_site()
+    server = Served(root, "--write")
+    try:
+        assert server.folder == root / "public"
+        assert "First steps" in server.get("posts/first/")
+        assert b"site-gen-livereload" not in (root / "public/posts/first/index.html").read_bytes()
+    finally:
+        assert server.stop() == 0
+    assert (root / "public/posts/first/index.html").is_file()  # kept after stopping

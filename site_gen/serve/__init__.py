@@ -40,11 +40,18 @@ def serve(
     """Serve a live preview of the site at ``root`` until Ctrl-C (or SIGTERM)."""
     root = root.resolve()
     folder = root / "public" if write else Path(tempfile.mkdtemp(prefix="site-gen-serve-"))
-    preview = Preview(root, folder, drafts=drafts)
     events = Events()
+    try:
+        server = PreviewServer((host, port), folder, events, _base_path(root))
+    except OSError as exc:
+        if not write:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise ContentError(
+            None, None, f"cannot listen on {host}:{port}: {exc.strerror}", "choose another --port (0: any free one)"
+        ) from None
+    preview = Preview(root, folder, drafts=drafts)
     queue = ChangeQueue()
     watcher = Watcher(root, queue)
-    server = PreviewServer((host, port), folder, events, _base_path(root))
     rebuild(preview, events, server, set())
 
     threads = [
@@ -57,7 +64,7 @@ def serve(
         for thread in threads:
             thread.start()
         url = f"http://{_display_host(host)}:{server.server_address[1]}{server.base_path}"
-        where = "public/" if write else f"{folder} (not public/)"
+        where = str(folder) if write else f"{folder} (not public/)"
         print(f"Serving {url} from {where}; watching for changes. Ctrl-C to stop.", flush=True)
         if open_browser:
             webbrowser.open(url)
