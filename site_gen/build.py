@@ -9,8 +9,10 @@ one into HTML, the ``_write_*`` functions lay pages out with templates, and
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html.parser import HTMLParser
@@ -18,8 +20,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__
+from . import __version__, manifest
 from .cells.execute import ExecuteSettings, execute_posts
+from .cells.freeze import cuda_available
 from .cells.model import PostCells
 from .config import Config, load_config
 from .content import Post, Tag, discover
@@ -29,11 +32,10 @@ from .highlight import stylesheet
 from .layout import NavItem, Pagination, PostView, Renderer, TagView, theme_dirs
 from .markdown import MarkdownRenderer, RenderedDoc
 from .output import Output, OutputConflict, StagedOutput
+from .render_cache import DiskRenderCache, RenderCache, RenderedPost
 
 DESCRIPTION_LENGTH = 200
 CODE_CSS = "static/css/code.css"
-
-RenderedPost = tuple[PostView, str, list[ContentWarning]]  # page view, feed body, warnings
 
 
 @dataclass
@@ -45,6 +47,9 @@ class BuildResult:
     kernels_started: int = 0  # Jupyter kernels this build started (0 when every cell was cached)
     cells_run: int = 0
     cells_cached: int = 0
+    rendered: frozenset[str] = frozenset()  # URLs of posts rendered afresh (not from the cache)
+    changed: frozenset[str] = frozenset()  # output files new or different from the previous build's
+    up_to_date: bool = False  # nothing had changed since the last build: nothing was done
 
 
 @dataclass
@@ -56,28 +61,58 @@ class RenderedSite:
     feed_html: dict[str, str]  # url_path -> body with absolute URLs
     warnings: list[ContentWarning]
     files: dict[str, bytes] = field(default_factory=dict)  # cell outputs (figures), by output path
+    rendered: list[str] = field(default_factory=list)  # URLs of posts rendered afresh, not taken from a cache
 
 
 def build_site(
-    root: Path, *, output: Path | None = None, drafts: bool = False, execute: ExecuteSettings | None = None
+    root: Path,
+    *,
+    output: Path | None = None,
+    drafts: bool = False,
+    execute: ExecuteSettings | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    record: bool = True,
 ) -> BuildResult:
     """Build the site at ``root`` into ``output`` (default ``root/public``).
 
+    ``jobs`` processes render the posts (default: one per CPU); ``use_cache``
+    reuses renders from ``.cache/render/`` for posts whose inputs did not change,
+    and with ``record`` a build whose inputs and output match the manifest of the
+    last one does nothing at all (see ``site_gen.manifest``).
     Raises BuildFailed with every error found; the previous output is then untouched.
     """
     config = load_config(root)
-    sources, errors = discover(config, drafts=drafts)
+    target = (output if output is not None else config.root / "public").resolve()
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
         settings = replace(settings, timeout=config.cell_timeout)
+    record = record and use_cache
+    previous = manifest.load(config) if record else None
+    options = (drafts, str(target), cuda_available())
+    inputs = manifest.input_digest(
+        config, options=options, extra_inputs=map(Path, previous.extra_inputs if previous else [])
+    )
+    if record and not (settings.rerun or settings.freeze) and manifest.up_to_date(previous, inputs, target):
+        assert previous is not None
+        return BuildResult(target, previous.pages, previous.files, manifest.warnings_of(previous), up_to_date=True)
+
+    sources, errors = discover(config, drafts=drafts)
     executed = execute_posts(sources, site_root=config.root, settings=settings)
     errors.extend(executed.errors)
     failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
-    rendered = render_all(config, [p for p in sources if p.rel_source not in failed], errors, cells=executed.cells)
+    cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
+    rendered = render_all(
+        config,
+        [p for p in sources if p.rel_source not in failed],
+        errors,
+        cache=cache,
+        cells=executed.cells,
+        jobs=jobs or available_cpus(),
+    )
     rendered.warnings.extend(executed.warnings)
     if errors:
         raise BuildFailed(errors)
-    target = output if output is not None else config.root / "public"
     with StagedOutput(target) as out:
         try:
             pages = write_site(config, rendered, out)
@@ -87,16 +122,23 @@ def build_site(
             raise BuildFailed(
                 [ContentError(None, None, str(exc), "give one of them a different slug or name")]
             ) from None
-        files = out.count
+        files, changed = out.count, out.changed
         out.commit()
+    if record:
+        extra = sorted({(post.source.parent / name).resolve() for post in sources for name in post.inputs})
+        if [str(path) for path in extra] != (previous.extra_inputs if previous else []):
+            inputs = manifest.input_digest(config, options=options, extra_inputs=extra)
+        manifest.save(config, inputs, target, pages=pages, files=files, extra_inputs=extra, warnings=rendered.warnings)
     return BuildResult(
-        target.resolve(),
+        target,
         pages,
         files,
         rendered.warnings,
         kernels_started=executed.kernels_started,
         cells_run=executed.cells_run,
         cells_cached=executed.cells_cached,
+        rendered=frozenset(rendered.rendered),
+        changed=changed,
     )
 
 
@@ -107,79 +149,99 @@ def render_all(
     *,
     cache: RenderCache | None = None,
     cells: Mapping[str, PostCells] | None = None,
+    jobs: int = 1,
 ) -> RenderedSite:
     """Render every source, collecting errors instead of stopping at the first.
 
-    ``cache`` (the preview server keeps one across rebuilds) maps ``render_key``
-    to a finished render, so an unchanged post is not rendered again. ``cells``
-    holds the executed cells of each post, by URL (see ``site_gen.cells``).
+    ``cache`` maps ``render_key`` to a finished render, so an unchanged post is
+    not rendered again (the preview server keeps one in memory, ``build`` one on
+    disk). ``cells`` holds the executed cells of each post, by URL (see
+    ``site_gen.cells``). Posts the cache lacks are rendered by ``jobs`` processes.
     """
-    renderer: MarkdownRenderer | None = None
+    cells = cells or {}
+    keys = [_render_key(cache, config, post, cells.get(post.url_path)) for post in sources]
+    missing = [i for i, key in enumerate(keys) if cache is None or key not in cache]
+    fresh = dict(zip(missing, render_posts(config, [sources[i] for i in missing], cells, jobs), strict=True))
     views: list[PostView] = []
     feed_html: dict[str, str] = {}
     warnings: list[ContentWarning] = []
     files: dict[str, bytes] = {}
-    for post in sources:
-        post_cells = (cells or {}).get(post.url_path)
-        key = cache.key(config, post) + _cells_key(post_cells) if cache is not None else ""
-        if cache is not None and key in cache:
-            view, feed_body, post_warnings = cache[key]
-        else:
-            renderer = renderer or MarkdownRenderer(macros=config.macros)
-            try:
-                view, feed_body, post_warnings = render_post(config, renderer, post, post_cells)
-            except ContentError as exc:
-                errors.append(exc)
-                continue
-            if cache is not None:
-                cache[key] = (view, feed_body, post_warnings)
+    for index, post in enumerate(sources):
+        outcome = fresh[index] if index in fresh else cache[keys[index]]  # type: ignore[index]
+        if isinstance(outcome, ContentError):
+            errors.append(outcome)
+            continue
+        if cache is not None and index in fresh:
+            cache[keys[index]] = outcome
+        view, feed_body, post_warnings = outcome
         views.append(view)
         feed_html[post.url_path] = feed_body
         warnings.extend(post_warnings)
+        post_cells = cells.get(post.url_path)
         if post_cells is not None:
             files.update((post.url_path + name, data) for name, data in post_cells.files.items())
     posts = sorted((v for v in views if not v.post.is_page), key=lambda v: (v.date, v.url_path), reverse=True)
     pages = sorted((v for v in views if v.post.is_page), key=lambda v: v.url_path)
-    return RenderedSite(posts, pages, feed_html, warnings, files)
+    rendered = [sources[index].url_path for index in missing]
+    return RenderedSite(posts, pages, feed_html, warnings, files, rendered)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (a container's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# Below this many posts per process, starting the processes costs more than it saves.
+MIN_POSTS_PER_JOB = 16
+
+
+def render_posts(
+    config: Config, posts: Sequence[Post], cells: Mapping[str, PostCells], jobs: int
+) -> list[RenderedPost | ContentError]:
+    """Render posts in order, in ``jobs`` processes when there are enough of them.
+
+    Each process builds its own MarkdownRenderer once; results come back in the
+    order of ``posts``, so the output does not depend on the number of jobs.
+    """
+    tasks = [(post, cells.get(post.url_path)) for post in posts]
+    jobs = min(jobs, len(tasks) // MIN_POSTS_PER_JOB)
+    if jobs <= 1:
+        renderer = MarkdownRenderer(macros=config.macros) if tasks else None
+        return [_render_or_error(config, renderer, post, post_cells) for post, post_cells in tasks]  # type: ignore[arg-type]
+    chunk = max(1, len(tasks) // (jobs * 4))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as pool:
+        return list(pool.map(_render_in_worker, tasks, chunksize=chunk))
+
+
+_worker: tuple[Config, MarkdownRenderer] | None = None
+
+
+def _start_worker(config: Config) -> None:
+    global _worker  # one renderer per worker process, built once
+    _worker = (config, MarkdownRenderer(macros=config.macros))
+
+
+def _render_in_worker(task: tuple[Post, PostCells | None]) -> RenderedPost | ContentError:
+    assert _worker is not None
+    config, renderer = _worker
+    return _render_or_error(config, renderer, *task)
+
+
+def _render_or_error(
+    config: Config, renderer: MarkdownRenderer, post: Post, cells: PostCells | None
+) -> RenderedPost | ContentError:
+    try:
+        return render_post(config, renderer, post, cells)
+    except ContentError as error:
+        return error
+
+
+def _render_key(cache: RenderCache | None, config: Config, post: Post, cells: PostCells | None) -> str:
+    return "" if cache is None else cache.key(config, post) + _cells_key(cells)
 
 
 def _cells_key(cells: PostCells | None) -> str:
     return "" if cells is None else hashlib.sha256(repr(cells).encode("utf-8")).hexdigest()
-
-
-class RenderCache(dict[str, RenderedPost]):
-    """Finished renders by ``render_key``, kept by the preview server across rebuilds.
-
-    It also remembers each Post's key: an unchanged post is the same Post object
-    on every rebuild, and hashing a thousand of them again would cost more than
-    the edit. ``forget_keys()`` when a file a key reads (a diagram) changed.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._keys: dict[int, tuple[Post, Config, str]] = {}
-
-    def key(self, config: Config, post: Post) -> str:
-        known = self._keys.get(id(post))
-        if known is not None and known[0] is post and known[1] == config:
-            return known[2]
-        key = render_key(config, post)
-        self._keys[id(post)] = (post, config, key)
-        return key
-
-    def forget_keys(self) -> None:
-        self._keys.clear()
-
-
-def render_key(config: Config, post: Post) -> str:
-    """Everything a post's render depends on: the settings, the parsed post, and
-    the diagram files its source names (a diagram edit must re-render it)."""
-    digest = hashlib.sha256(repr((config, post)).encode("utf-8"))
-    if config.diagrams_dir.is_dir():
-        for path in sorted(config.diagrams_dir.rglob("*")):
-            if path.is_file() and (path.name in post.body or path.stem in post.body):
-                digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def render_post(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build the site into public/")
     _site_options(build)
     build.add_argument("-o", "--output", type=Path, help="output folder (default: <root>/public)")
+    build.add_argument("-j", "--jobs", type=int, help="processes rendering posts (default: one per CPU)")
+    build.add_argument(
+        "--no-cache", action="store_true", help="render every post, ignoring .cache/render and the build manifest"
+    )
     build.add_argument("--rerun", action="store_true", help="run every executable cell again, ignoring the cache")
     build.add_argument(
         "--freeze", action="store_true", help="re-run frozen cells where their hardware is present; update _freeze.json"
@@ -111,7 +116,14 @@ def _build(args: argparse.Namespace) -> int:
     progress = _CellProgress(sys.stderr)
     settings = ExecuteSettings(rerun=args.rerun, freeze=args.freeze, timeout=args.timeout, progress=progress)
     try:
-        result = build_site(args.root, output=args.output, drafts=args.drafts, execute=settings)
+        result = build_site(
+            args.root,
+            output=args.output,
+            drafts=args.drafts,
+            execute=settings,
+            jobs=args.jobs,
+            use_cache=not args.no_cache,
+        )
     finally:
         progress.done()
     for warning in result.warnings:
@@ -121,7 +133,13 @@ def _build(args: argparse.Namespace) -> int:
         print(
             f"Cells: {result.cells_run} run in {result.kernels_started} kernel(s), {result.cells_cached} from the cache"
         )
-    print(f"Built {result.pages} pages ({result.files} files) into {result.output} in {elapsed:.2f}s")
+    if result.up_to_date:
+        print(f"Up to date: {result.pages} pages in {result.output}; nothing changed since the last build")
+        return 0
+    print(
+        f"Built {result.pages} pages ({result.files} files, {len(result.changed)} changed, "
+        f"{len(result.rendered)} posts rendered) into {result.output} in {elapsed:.2f}s"
+    )
     return 0
 
 
@@ -154,8 +172,17 @@ class _CellProgress:
 def _cache(args: argparse.Namespace) -> int:
     from .cells.cache import CACHE_DIR, CellCache
 
-    folder = args.root / CACHE_DIR
-    print(f"Removed {folder}" if CellCache(folder).clean() else f"Nothing to remove: no {folder}")
+    removed = CellCache(args.root / CACHE_DIR).clean()
+    # The render cache and the build manifest go too: the next build starts from nothing.
+    for rest in (args.root / ".cache" / "render", args.root / ".cache" / "build-manifest.json"):
+        if rest.is_dir():
+            shutil.rmtree(rest)
+        elif rest.exists():
+            rest.unlink()
+        else:
+            continue
+        removed = True
+    print(f"Removed {args.root / '.cache'}" if removed else f"Nothing to remove: no {args.root / '.cache'}")
     return 0
 
 
@@ -163,7 +190,7 @@ def _check(args: argparse.Namespace) -> int:
     from .build import build_site
 
     with tempfile.TemporaryDirectory(prefix="site-gen-check-") as scratch:
-        result = build_site(args.root, output=Path(scratch) / "public", drafts=args.drafts)
+        result = build_site(args.root, output=Path(scratch) / "public", drafts=args.drafts, record=False)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     if args.strict and result.warnings:

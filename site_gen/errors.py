@@ -26,6 +26,10 @@ class ContentError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[object, ...]]:
+        # Exceptions pickle their ``args``; ours has fields. Rendering workers send these back.
+        return (ContentError, (self.path, self.line, self.message, self.hint, self.column))
+
     @property
     def location(self) -> str:
         """``path:line:column`` with whatever parts are known."""

@@ -39,7 +39,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.meta
 
-from .build import RenderCache, RenderedSite, render_all, write_site
+from .build import RenderedSite, render_all, write_site
 from .cells.execute import ExecuteSettings, execute_posts
 from .cells.model import PostCells
 from .config import CONFIG_NAME, Config, load_config
@@ -47,6 +47,7 @@ from .content import Post, discover, read_post
 from .errors import BuildFailed, ContentError, ContentWarning
 from .layout import PostView, make_environment
 from .output import OutputConflict
+from .render_cache import RenderCache
 
 # Roles in a template's context that show only a link to a post, or the whole post.
 LINK_ROLES = frozenset({"prev_post", "next_post"})

@@ -40,6 +40,7 @@ class StagedOutput:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         self._written: set[str] = set()
+        self._changed: set[str] = set()
 
     @property
     def count(self) -> int:
@@ -49,6 +50,11 @@ class StagedOutput:
     def written(self) -> frozenset[str]:
         return frozenset(self._written)
 
+    @property
+    def changed(self) -> frozenset[str]:
+        """Files that are new or whose bytes differ from the previous build's."""
+        return frozenset(self._changed)
+
     def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
         """Whether to produce ``rel_path``. A full build wants every file; the preview's
         incremental output (``site_gen.incremental``) answers from what ``inputs`` were last time."""
@@ -57,12 +63,20 @@ class StagedOutput:
     def write(self, rel_path: str, data: bytes) -> None:
         """Write one output file; ``rel_path`` is site-relative, POSIX style."""
         destination = self._claim(rel_path)
+        previous = self.target.joinpath(rel_path)
+        if _holds(previous, data) and _link(previous, destination):
+            return
         destination.write_bytes(data)
+        self._changed.add(rel_path)
 
     def copy(self, rel_path: str, source: Path) -> None:
         """Copy a file (an image of a bundle, a stylesheet) into the output."""
         destination = self._claim(rel_path)
+        previous = self.target.joinpath(rel_path)
+        if _same_file_contents(previous, source) and _link(previous, destination):
+            return
         shutil.copyfile(source, destination)
+        self._changed.add(rel_path)
 
     def _claim(self, rel_path: str) -> Path:
         parts = PurePosixPath(rel_path).parts
@@ -97,3 +111,33 @@ class StagedOutput:
         # Only an explicit commit() publishes; leaving the block any other way discards.
         if self.staging.exists():
             self.discard()
+
+
+# An unchanged file is hard-linked from the previous build instead of written
+# again: it keeps its mtime (rsync, caches and `make` see it did not change),
+# and the swap still replaces the whole folder at once.
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _same_file_contents(path: Path, source: Path) -> bool:
+    try:
+        if path.stat().st_size != source.stat().st_size:
+            return False
+        return path.read_bytes() == source.read_bytes()
+    except OSError:
+        return False
+
+
+def _link(previous: Path, destination: Path) -> bool:
+    """Hard-link ``previous`` into the staging folder; False where links are not possible."""
+    try:
+        os.link(previous, destination)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,126 @@
+"""Is there anything to do? The build manifest answers before any work starts.
+
+After each successful build, ``.cache/build-manifest.json`` records what the
+build read (every file under content/, templates/, static/, diagrams/, the
+theme, site.toml, the posts' declared ``inputs:``, by size and mtime), how
+(site_gen's own source, the options), and what it wrote (every output file,
+by size and mtime). A build whose inputs and outputs both match has nothing
+to do: it reports the last result and exits. Anything else — an edited file, a
+deleted output, another site_gen — runs the real build, whose caches then
+skip what did not change. A stat-based check can only err towards building.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import CONFIG_NAME, Config
+from .errors import ContentWarning
+from .layout import theme_dirs
+from .render_cache import renderer_fingerprint
+
+MANIFEST = "build-manifest.json"
+WATCHED = ("content", "templates", "static", "diagrams")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    inputs: str  # digest of what was read and how
+    outputs: dict[str, list[int]]  # site-relative path -> [size, mtime_ns]
+    pages: int
+    files: int
+    extra_inputs: list[str]  # the posts' declared ``inputs:`` files, wherever they are
+    warnings: list[list[object]]  # [path, line, message]: a no-op build repeats them
+
+
+def warnings_of(manifest: Manifest) -> list[ContentWarning]:
+    warnings = []
+    for path, line, message in manifest.warnings:
+        warnings.append(
+            ContentWarning(Path(str(path)) if path else None, line if isinstance(line, int) else None, str(message))
+        )
+    return warnings
+
+
+def input_digest(config: Config, *, options: object, extra_inputs: Iterable[Path]) -> str:
+    """Size and mtime of every file a build reads, the build's options, and site_gen itself."""
+    digest = hashlib.sha256(f"{renderer_fingerprint()}\0{options!r}".encode())
+    roots = [config.root / name for name in WATCHED] + [base / name for base in theme_dirs() for name in WATCHED]
+    files = [config.root / CONFIG_NAME, *extra_inputs]
+    for root in roots:
+        if root.is_dir():
+            files.extend(p for p in root.rglob("*") if p.is_file())
+    for path in sorted(set(files)):
+        try:
+            stat = path.stat()
+        except OSError:
+            digest.update(f"{path}\0missing\n".encode())
+            continue
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def output_state(folder: Path) -> dict[str, list[int]]:
+    state = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            state[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    return state
+
+
+def load(config: Config) -> Manifest | None:
+    try:
+        data = json.loads((config.cache_dir / MANIFEST).read_text(encoding="utf-8"))
+        return Manifest(
+            data["inputs"], data["outputs"], data["pages"], data["files"], data["extra_inputs"], data["warnings"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def up_to_date(manifest: Manifest | None, inputs: str, output: Path) -> bool:
+    """Same inputs as last time, and the output still exactly as that build left it."""
+    if manifest is None or manifest.inputs != inputs or not output.is_dir():
+        return False
+    for rel, (size, mtime) in manifest.outputs.items():
+        try:
+            stat = (output / rel).stat()
+        except OSError:
+            return False
+        if stat.st_size != size or stat.st_mtime_ns != mtime:
+            return False
+    return True
+
+
+def save(
+    config: Config,
+    inputs: str,
+    output: Path,
+    *,
+    pages: int,
+    files: int,
+    extra_inputs: Iterable[Path],
+    warnings: Iterable[ContentWarning],
+) -> None:
+    outputs = output_state(output)
+    if len(outputs) != files:  # something else is in the output folder: do not vouch for it
+        return
+    config.cache_dir.mkdir(parents=True, exist_ok=True)
+    path = config.cache_dir / MANIFEST
+    scratch = path.with_suffix(".tmp")
+    payload = {
+        "inputs": inputs,
+        "outputs": dict(sorted(outputs.items())),
+        "pages": pages,
+        "files": files,
+        "extra_inputs": sorted(str(path) for path in extra_inputs),
+        "warnings": [[str(w.path) if w.path else None, w.line, w.message] for w in warnings],
+    }
+    scratch.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(scratch, path)

@@ -1,0 +1,121 @@
+"""Caches keyed by content: each kind of edit redoes exactly what depends on it.
+
+Correctness only; speed lives in bench/run.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_gen.build import build_site
+from site_gen.errors import BuildFailed
+
+from .conftest import write
+from .test_build import tree_digest
+
+FIRST, SECOND, BUNDLE = "posts/first/", "posts/second/", "posts/bundle/"
+
+
+def mtimes(public: Path) -> dict[str, int]:
+    return {p.relative_to(public).as_posix(): p.stat().st_mtime_ns for p in public.rglob("*") if p.is_file()}
+
+
+def test_second_build_is_a_no_op_and_a_deleted_output_is_rebuilt(make_site):
+    root = make_site()
+    first = build_site(root)
+    assert first.rendered == {FIRST, SECOND, BUNDLE, "about/"}
+    again = build_site(root)
+    assert again.up_to_date and again.pages == first.pages
+    (root / "public/posts/first/index.html").unlink()
+    repaired = build_site(root)
+    assert not repaired.up_to_date
+    assert repaired.rendered == set(), "the render cache still has every post"
+    assert repaired.changed == {"posts/first/index.html"}
+    assert (root / "public/posts/first/index.html").is_file()
+
+
+def test_post_edit_renders_that_post_and_rewrites_only_what_shows_it(make_site):
+    root = make_site()
+    build_site(root)
+    before = mtimes(root / "public")
+    source = root / "content/posts/first.md"
+    source.write_text(source.read_text().replace("See \\eqref", "Now see \\eqref"))
+    result = build_site(root)
+    assert result.rendered == {FIRST}
+    # The post's page and the feeds carrying its full text; its listings show only the summary.
+    assert result.changed == {"posts/first/index.html", "feed.xml", "tags/math/feed.xml", "tags/python/feed.xml"}
+    after = mtimes(root / "public")
+    untouched = {path for path in before if before[path] == after[path]}
+    assert untouched == set(before) - result.changed, "unchanged files keep their mtime"
+
+
+def test_template_edit_re_renders_no_post(make_site):
+    root = make_site()
+    build_site(root)
+    write(
+        root, "templates/archive.html", "{% extends 'base.html' %}{% block content %}<p>All posts</p>{% endblock %}\n"
+    )
+    result = build_site(root)
+    assert result.rendered == set()
+    assert result.changed == {"archive/index.html"}
+
+
+def test_macro_change_in_site_toml_re_renders_every_post(make_site):
+    root = make_site()
+    build_site(root)
+    toml = root / "site.toml"
+    toml.write_text(toml.read_text().replace('R = "\\\\mathbb{R}"', 'R = "\\\\mathbf{R}"'))
+    result = build_site(root)
+    assert result.rendered == {FIRST, SECOND, BUNDLE, "about/"}
+    assert "posts/second/index.html" in result.changed  # its summary uses \R
+    assert "posts/bundle/index.html" not in result.changed  # re-rendered, same bytes: not rewritten
+
+
+def test_diagram_file_edit_re_renders_only_the_post_that_draws_it(make_site):
+    diagram = (
+        '{"nodes": [{"id": "a", "title": "Data"}, {"id": "b", "title": "Model"}], "arrows": [{"from": "a", "to": "b"}]}'
+    )
+    root = make_site(
+        {"content/posts/drawn.md": "---\ntitle: Drawn\ndate: 2026-05-01\n---\n![Flow](/diagrams/flow.json)\n"}
+    )
+    write(root, "diagrams/flow.json", diagram)
+    build_site(root)
+    write(root, "diagrams/flow.json", diagram.replace("Model", "Network"))
+    result = build_site(root)
+    assert result.rendered == {"posts/drawn/"}
+    assert "Network" in (root / "public/posts/drawn/index.html").read_text()
+
+
+def test_corrupt_cache_entry_is_rendered_again(make_site):
+    root = make_site()
+    build_site(root)
+    for entry in (root / ".cache/render").rglob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    toml = root / "site.toml"
+    toml.write_text(toml.read_text() + "\n")  # a no-op edit, to get past the manifest
+    result = build_site(root)
+    assert result.rendered == {FIRST, SECOND, BUNDLE, "about/"}
+
+
+def test_parallel_and_serial_builds_are_byte_identical(make_site, tmp_path):
+    posts = {
+        f"content/posts/p{i:03d}.md": f"---\ntitle: Post {i}\ndate: 2026-01-{1 + i % 28:02d}\ntags: [t{i % 5}]\n---\n"
+        f"Text {i} with $x_{{{i}}}^2$.\n\n```python\nprint({i})\n```\n"
+        for i in range(48)
+    }
+    root = make_site(posts)
+    serial = build_site(root, output=tmp_path / "serial", jobs=1, use_cache=False)
+    parallel = build_site(root, output=tmp_path / "parallel", jobs=2, use_cache=False)
+    assert len(serial.rendered) == len(parallel.rendered) == 52
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
+
+
+def test_errors_found_in_worker_processes_are_reported(make_site):
+    posts = {f"content/posts/p{i:03d}.md": f"---\ntitle: P{i}\ndate: 2026-01-01\n---\nText {i}.\n" for i in range(40)}
+    posts["content/posts/p007.md"] = "---\ntitle: Bad\ndate: 2026-01-01\n---\n\n$\\frac{1}{$\n"
+    root = make_site(posts)
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root, jobs=2, use_cache=False)
+    assert [(str(e.path), e.line) for e in failed.value.errors] == [("content/posts/p007.md", 6)]
