@@ -7,7 +7,8 @@ Peers are installed into bench/.venv (never project dependencies); site_gen
 runs from the project's .venv. Each round runs every measurement once, in an
 order that rotates between rounds, so drift on a shared machine hits all of
 them alike. Times are wall-clock for the whole process, as a user sees them;
-peak RSS comes from wait4() on that process.
+peak RSS comes from wait4() on that process (started from a small launcher,
+so the harness's own memory is not counted).
 """
 
 from __future__ import annotations
@@ -49,16 +50,27 @@ def site_gen_command() -> list[str]:
     return [str(venv)]
 
 
+# The measured process is started by this small launcher, not by the harness:
+# a child's peak RSS counts the pages it shares with its parent until exec, and
+# the harness holds the whole corpus in memory.
+LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB) of one process, which must succeed."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        errors = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{errors}")
-    return elapsed, usage.ru_maxrss // 1024
+    run = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    elapsed, max_rss_kib, code = run.stdout.split()
+    if int(code) != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{run.stderr}")
+    return float(elapsed), int(max_rss_kib) // 1024
 
 
 def bench_size(n: int, rounds: int, work: Path, pelican: Path, hugo: Path) -> dict[str, object]:

@@ -20,9 +20,10 @@ spaces or commas; values are bare or quoted with ``"`` or ``'``::
 =============  ============================================================
 
 An unknown key or a bad value is an error naming the valid keys. Two info
-strings are reserved for later stages and never error: ``{python}`` (a Quarto
-executable cell, shown as Python with class ``cell`` until cells run) and
-``diagram`` (shown as plain text until diagrams are drawn). An unknown language
+strings belong to other stages and never error here: ``{python}`` (a Quarto
+executable cell, run by ``site_gen.cells``) and ``diagram`` (drawn by
+``site_gen.diagram``). Pandoc's ``{.python filename="x.py"}`` is display-only
+code with the first class as its language. An unknown language
 is shown as plain text with a warning; no language is plain text, silently.
 Words after the language that are not in braces are ignored (CommonMark says
 so), with a warning, since they are usually misplaced options.

@@ -13,6 +13,7 @@ The result is plain data for the renderer: per post, what each cell showed
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from . import freeze as freezing
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
 from .model import (
     CACHED,
+    EXECUTABLE_LANGS,
     FROZEN,
     IMAGE_TYPES,
     NOT_RUN,
@@ -170,7 +172,13 @@ def _plan(post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool) -
     return plan
 
 
+# Cheaper than parsing: a body with no "{ python" anywhere has no executable fence.
+_MAYBE_CELL_RE = re.compile(r"\{\s*(?:" + "|".join(EXECUTABLE_LANGS) + r")\b")
+
+
 def _cells_of(post: Post) -> list[Cell]:
+    if not _MAYBE_CELL_RE.search(post.body):
+        return []
     return extract_cells(block_tokens(post.body), path=post.rel_source, first_line=post.body_line)
 
 
