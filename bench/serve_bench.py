@@ -32,18 +32,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 from corpus import edit_one, make_post, write_hugo, write_site_gen  # noqa: E402
 
-from tests.serve_support import Served  # noqa: E402
+from tests.serve_support import CHROMIUM, CHROMIUM_ARGS, Served  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Runs in every page before its own scripts: note when the document was parsed.
 LOADED_AT = (
     "addEventListener('DOMContentLoaded', () => { window.loadedAt = performance.timeOrigin + performance.now() })"
@@ -107,7 +97,7 @@ def measure(url: str, markdown: Path, edits: int, live_selector: str) -> tuple[l
     latencies: list[float] = []
     navigations: list[float] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.add_init_script(LOADED_AT)
         page.goto(url)

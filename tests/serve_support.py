@@ -14,6 +14,19 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+# Debian's Chromium, headless; without the background-networking flags it keeps
+# trying to reach Google's hosts, which this closed network refuses.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -11,18 +11,7 @@ import pytest
 
 from site_gen.layout import theme_dirs
 
-from .serve_support import Served, edit
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .serve_support import CHROMIUM, CHROMIUM_ARGS, Served, edit
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
