@@ -28,6 +28,7 @@ from .config import Config, load_config
 from .content import Post, Tag, discover
 from .errors import BuildFailed, ContentError, ContentWarning
 from .feed import FeedEntry, atom_feed, sitemap
+from .fingerprints import IncrementalOutput
 from .highlight import stylesheet
 from .layout import NavItem, Pagination, PostView, Renderer, TagView, theme_dirs
 from .markdown import MarkdownRenderer, RenderedDoc
@@ -50,6 +51,7 @@ class BuildResult:
     rendered: frozenset[str] = frozenset()  # URLs of posts rendered afresh (not from the cache)
     changed: frozenset[str] = frozenset()  # output files new or different from the previous build's
     up_to_date: bool = False  # nothing had changed since the last build: nothing was done
+    made: frozenset[str] = frozenset()  # pages and feeds laid out afresh; the rest were unchanged
 
 
 @dataclass
@@ -113,7 +115,13 @@ def build_site(
     rendered.warnings.extend(executed.warnings)
     if errors:
         raise BuildFailed(errors)
-    with StagedOutput(target) as out:
+    # The last build's fingerprints let unchanged pages be linked rather than rendered,
+    # as long as its output is intact (options, hence the output path, are in the inputs).
+    trusted = previous.fingerprints if previous and manifest.output_intact(previous, target) else {}
+    fingerprints = (
+        IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs={}) if record else None
+    )
+    with StagedOutput(target, fingerprints) as out:
         try:
             pages = write_site(config, rendered, out)
         except ContentError as exc:
@@ -122,13 +130,22 @@ def build_site(
             raise BuildFailed(
                 [ContentError(None, None, str(exc), "give one of them a different slug or name")]
             ) from None
-        files, changed = out.count, out.changed
+        files, changed, made = out.count, out.changed, out.made
         out.commit()
     if record:
         extra = sorted({(post.source.parent / name).resolve() for post in sources for name in post.inputs})
         if [str(path) for path in extra] != (previous.extra_inputs if previous else []):
             inputs = manifest.input_digest(config, options=options, extra_inputs=extra)
-        manifest.save(config, inputs, target, pages=pages, files=files, extra_inputs=extra, warnings=rendered.warnings)
+        manifest.save(
+            config,
+            inputs,
+            target,
+            pages=pages,
+            files=files,
+            extra_inputs=extra,
+            warnings=rendered.warnings,
+            fingerprints=fingerprints.fingerprints if fingerprints else {},
+        )
     return BuildResult(
         target,
         pages,
@@ -139,6 +156,7 @@ def build_site(
         cells_cached=executed.cells_cached,
         rendered=frozenset(rendered.rendered),
         changed=changed,
+        made=made,
     )
 
 

@@ -36,6 +36,8 @@ class Manifest:
     files: int
     extra_inputs: list[str]  # the posts' declared ``inputs:`` files, wherever they are
     warnings: list[list[object]]  # [path, line, message]: a no-op build repeats them
+    renderer: str  # site_gen's own fingerprint: another site_gen trusts none of this
+    fingerprints: dict[str, str]  # output path -> what it was made from (site_gen.fingerprints)
 
 
 def warnings_of(manifest: Manifest) -> list[ContentWarning]:
@@ -78,15 +80,22 @@ def load(config: Config) -> Manifest | None:
     try:
         data = json.loads((config.cache_dir / MANIFEST).read_text(encoding="utf-8"))
         return Manifest(
-            data["inputs"], data["outputs"], data["pages"], data["files"], data["extra_inputs"], data["warnings"]
+            data["inputs"],
+            data["outputs"],
+            data["pages"],
+            data["files"],
+            data["extra_inputs"],
+            data["warnings"],
+            data["renderer"],
+            data["fingerprints"],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def up_to_date(manifest: Manifest | None, inputs: str, output: Path) -> bool:
-    """Same inputs as last time, and the output still exactly as that build left it."""
-    if manifest is None or manifest.inputs != inputs or not output.is_dir():
+def output_intact(manifest: Manifest | None, output: Path) -> bool:
+    """The output folder is exactly as the last build of this site_gen left it."""
+    if manifest is None or manifest.renderer != renderer_fingerprint() or not output.is_dir():
         return False
     for rel, (size, mtime) in manifest.outputs.items():
         try:
@@ -98,6 +107,11 @@ def up_to_date(manifest: Manifest | None, inputs: str, output: Path) -> bool:
     return True
 
 
+def up_to_date(manifest: Manifest | None, inputs: str, output: Path) -> bool:
+    """Same inputs as last time, and the output still exactly as that build left it."""
+    return manifest is not None and manifest.inputs == inputs and output_intact(manifest, output)
+
+
 def save(
     config: Config,
     inputs: str,
@@ -107,6 +121,7 @@ def save(
     files: int,
     extra_inputs: Iterable[Path],
     warnings: Iterable[ContentWarning],
+    fingerprints: dict[str, str],
 ) -> None:
     outputs = output_state(output)
     if len(outputs) != files:  # something else is in the output folder: do not vouch for it
@@ -121,6 +136,8 @@ def save(
         "files": files,
         "extra_inputs": sorted(str(path) for path in extra_inputs),
         "warnings": [[str(w.path) if w.path else None, w.line, w.message] for w in warnings],
+        "renderer": renderer_fingerprint(),
+        "fingerprints": dict(sorted(fingerprints.items())),
     }
     scratch.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(scratch, path)

@@ -28,6 +28,14 @@ class Output(Protocol):
     def copy(self, rel_path: str, source: Path) -> None: ...
 
 
+class Fingerprints(Protocol):
+    """Tells whether an output's inputs changed since the last build (``site_gen.fingerprints``)."""
+
+    fingerprints: dict[str, str]
+
+    def changed(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool: ...
+
+
 class OutputConflict(Exception):
     """Two parts of the build want to write the same output file."""
 
@@ -35,12 +43,14 @@ class OutputConflict(Exception):
 class StagedOutput:
     """A temporary output folder that becomes ``target`` on ``commit()``."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, fingerprints: Fingerprints | None = None) -> None:
         self.target = target.resolve()
+        self.fingerprints = fingerprints
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
         self._written: set[str] = set()
         self._changed: set[str] = set()
+        self._made: set[str] = set()  # through a template, as needs() asked
 
     @property
     def count(self) -> int:
@@ -51,13 +61,24 @@ class StagedOutput:
         return frozenset(self._written)
 
     @property
+    def made(self) -> frozenset[str]:
+        """Pages and feeds rendered afresh (the rest were linked from the previous build)."""
+        return frozenset(self._made)
+
+    @property
     def changed(self) -> frozenset[str]:
         """Files that are new or whose bytes differ from the previous build's."""
         return frozenset(self._changed)
 
     def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
-        """Whether to produce ``rel_path``. A full build wants every file; the preview's
-        incremental output (``site_gen.incremental``) answers from what ``inputs`` were last time."""
+        """Whether ``rel_path`` must be made. With the last build's fingerprints, a page
+        whose inputs did not change is hard-linked from the previous output instead of
+        rendered again; without them (or when linking fails) everything is made."""
+        if self.fingerprints is not None and not self.fingerprints.changed(rel_path, inputs, template):
+            if _link(self.target.joinpath(rel_path), self._claim(rel_path)):
+                return False
+            self._written.discard(rel_path)  # the previous file is gone: make it after all
+        self._made.add(rel_path)
         return True
 
     def write(self, rel_path: str, data: bytes) -> None:

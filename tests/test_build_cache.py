@@ -44,8 +44,11 @@ def test_post_edit_renders_that_post_and_rewrites_only_what_shows_it(make_site):
     source.write_text(source.read_text().replace("See \\eqref", "Now see \\eqref"))
     result = build_site(root)
     assert result.rendered == {FIRST}
-    # The post's page and the feeds carrying its full text; its listings show only the summary.
-    assert result.changed == {"posts/first/index.html", "feed.xml", "tags/math/feed.xml", "tags/python/feed.xml"}
+    # The post's page and the feeds carrying its full text; its listings show only the summary,
+    # so no other page is even laid out again.
+    shown_in = {"posts/first/index.html", "feed.xml", "tags/math/feed.xml", "tags/python/feed.xml"}
+    assert result.made == shown_in
+    assert result.changed == shown_in
     after = mtimes(root / "public")
     untouched = {path for path in before if before[path] == after[path]}
     assert untouched == set(before) - result.changed, "unchanged files keep their mtime"
@@ -59,7 +62,18 @@ def test_template_edit_re_renders_no_post(make_site):
     )
     result = build_site(root)
     assert result.rendered == set()
-    assert result.changed == {"archive/index.html"}
+    assert result.made == result.changed == {"archive/index.html"}
+
+
+def test_title_edit_reaches_listings_and_neighbours(make_site):
+    root = make_site()
+    build_site(root)
+    source = root / "content/posts/second.md"
+    source.write_text(source.read_text().replace('title: Second "quoted"', 'title: Second "renamed"'))
+    result = build_site(root)
+    assert result.rendered == {SECOND}
+    assert {"posts/first/index.html", "posts/bundle/index.html", "index.html", "archive/index.html"} <= result.made
+    assert "about/index.html" not in result.made
 
 
 def test_macro_change_in_site_toml_re_renders_every_post(make_site):
