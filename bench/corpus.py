@@ -9,7 +9,9 @@ matter), for Hugo (the same Markdown, plus a minimal theme) and for Pelican
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import shutil
 import textwrap
 from dataclasses import dataclass
@@ -189,3 +191,82 @@ def _fresh(root: Path) -> None:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
+
+
+# --------------------------------------------------------------------------
+# The real-posts corpus: ../shared/corpus/posts, each copied many times.
+
+REAL_POSTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "posts"
+# What those posts' own sites define in their MathJax configuration.
+REAL_MACROS = {
+    "E": "\\mathbb{E}",
+    "tp": "\\top",
+    "blue": "\\color{blue}{#1}",
+}
+# Left out: they need dozens of macros from their sites' configs, or MyST directives.
+REAL_EXCLUDED = (
+    "iclr2023__2023-05-01-hitchhikers-momentum.md",
+    "iclr2025__2025-04-28-sparse-autodiff.md",
+    "mystmd__notebooks-with-markdown.md",
+)
+_MATH_RE = re.compile(r"(\$\$?)([^$]+?)(\1)")
+
+
+def write_real(root: Path, copies: int) -> int:
+    """``copies`` perturbed copies of every real post; returns the number of posts.
+
+    Each copy changes its title, every inline and display formula (a trailing
+    ``{}_{k}``) and every fenced code block (a trailing comment), so that no
+    cache keyed by text can serve one copy from another.
+    """
+    if not REAL_POSTS.is_dir():
+        raise SystemExit(f"{REAL_POSTS} is missing: the real-posts corpus exists only in the development workspace")
+    _fresh(root)
+    macros = "\n".join(f'{name} = "{body.replace(chr(92), chr(92) * 2)}"' for name, body in REAL_MACROS.items())
+    (root / "site.toml").write_text(
+        f'title = "Real posts"\nbase_url = "http://localhost:8000/"\n\n[macros]\n{macros}\n', encoding="utf-8"
+    )
+    folder = root / "content" / "posts"
+    folder.mkdir(parents=True)
+    count = 0
+    for source in sorted(p for p in REAL_POSTS.glob("*.md") if p.name not in ("SOURCES.md", *REAL_EXCLUDED)):
+        title, day, body = _split_real(source)
+        for k in range(copies):
+            perturbed = _MATH_RE.sub(lambda m, k=k: _perturb_math(m, k), body)
+            perturbed = re.sub(r"^(```+)\s*$", lambda m, k=k: f"# copy {k}\n{m.group(1)}", perturbed, flags=re.M)
+            front = f"---\ntitle: {json_quote(f'{title} ({k})')}\ndate: {day}\n---\n"
+            (folder / f"{source.stem}-{k:04d}.md").write_text(front + perturbed, encoding="utf-8")
+            count += 1
+    return count
+
+
+def _perturb_math(match: re.Match[str], k: int) -> str:
+    """A formula made unique to copy ``k``; environments are left whole (a label must stay top level)."""
+    delimiter, tex = match.group(1), match.group(2)
+    if "\\begin" in tex:
+        return match.group(0)
+    return f"{delimiter}{tex} {{}}_{{{k}}}{delimiter}"
+
+
+def _split_real(source: Path) -> tuple[str, str, str]:
+    text = source.read_text(encoding="utf-8")
+    body = text
+    meta_title = meta_date = None
+    if text.startswith("---\n"):
+        end = text.index("\n---", 4)
+        for line in text[4:end].splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "title":
+                meta_title = value.strip().strip("\"'")
+            if key.strip() == "date":
+                meta_date = value.strip()[:10]
+        body = text[end + 4 :].partition("\n")[2]
+    heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.startswith("# ")), source.stem)
+    dated = re.search(r"\d{4}-\d{2}-\d{2}", source.name)
+    day = meta_date or (dated.group(0) if dated else "2020-01-01")
+    return meta_title or heading, day, body
+
+
+def json_quote(text: str) -> str:
+    """A YAML-safe double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(text)

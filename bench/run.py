@@ -2,6 +2,7 @@
 
     python3 bench/run.py                 # N = 100 and 1000, 3 rounds
     python3 bench/run.py --sizes 100 1000 5000 --rounds 5 --json bench/results.json
+    python3 bench/run.py --sizes 100 --real 50   # plus the real posts of ../shared, 50 copies each
 
 Peers are installed into bench/.venv (never project dependencies); site_gen
 runs from the project's .venv. Each round runs every measurement once, in an
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import edit_one, make_post, write_hugo, write_pelican, write_site_gen
+from corpus import edit_one, make_post, write_hugo, write_pelican, write_real, write_site_gen
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_VENV = REPO / "bench" / ".venv"
@@ -120,6 +121,29 @@ def bench_size(n: int, rounds: int, work: Path, pelican: Path, hugo: Path) -> di
     return summarise(n, samples)
 
 
+def bench_real(copies: int, rounds: int, work: Path) -> dict[str, object]:
+    """site_gen alone on the real posts of ../shared/corpus/posts, each copied ``copies`` times."""
+    root = work / f"real-{copies}"
+    n = write_real(root, copies)
+    build = [*site_gen_command(), "build", "--root", str(root)]
+    edit_target = sorted((root / "content" / "posts").glob("*.md"))[n // 2]
+    samples: dict[str, list[tuple[float, int]]] = {"cold": [], "no-change": [], "one-edit": []}
+    for round_number in range(rounds):
+        for leftover in ("public", ".cache"):
+            shutil.rmtree(root / leftover, ignore_errors=True)
+        samples["cold"].append(timed(build, root))
+        samples["no-change"].append(timed(build, root))
+        edit_one(edit_target, f"edit {round_number}")
+        samples["one-edit"].append(timed(build, root))
+    medians = {name: statistics.median(t for t, _ in values) for name, values in samples.items()}
+    print(f"\nreal posts x {copies} = {n} posts (medians)")
+    for name, seconds in medians.items():
+        peak = max(rss for _, rss in samples[name])
+        print(f"  site_gen {name:<12} {seconds:8.3f} s  {peak:6d} MiB peak")
+    print(f"  cold: {n / medians['cold']:.0f} posts/s")
+    return {"posts": n, "copies": copies, "median_seconds": medians}
+
+
 def summarise(n: int, samples: dict[str, list[tuple[float, int]]]) -> dict[str, object]:
     medians = {name: statistics.median(t for t, _ in values) for name, values in samples.items()}
     peaks = {name: max(rss for _, rss in values) for name, values in samples.items()}
@@ -150,6 +174,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "results.json")
+    parser.add_argument(
+        "--real", type=int, default=0, metavar="COPIES", help="also time ../shared's real posts, copied COPIES times"
+    )
     args = parser.parse_args()
     pelican, hugo = ensure_peers()
     results = []
@@ -158,8 +185,10 @@ def main() -> None:
             result = bench_size(n, args.rounds, Path(scratch), pelican, hugo)
             report(result)
             results.append(result)
+        real = bench_real(args.real, args.rounds, Path(scratch)) if args.real else None
     machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
-    args.json.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n", encoding="utf-8")
+    report_json = {"machine": machine, "results": results, "real": real}
+    args.json.write_text(json.dumps(report_json, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {args.json}")
 
 
