@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -30,7 +30,7 @@ from .errors import BuildFailed, ContentError, ContentWarning
 from .feed import FeedEntry, atom_feed, sitemap
 from .fingerprints import IncrementalOutput
 from .highlight import stylesheet
-from .layout import NavItem, Pagination, PostView, Renderer, TagView, theme_dirs
+from .layout import NavItem, Pagination, PostView, Renderer, StoredBody, TagView, theme_dirs
 from .markdown import MarkdownRenderer, RenderedDoc
 from .output import Output, OutputConflict, StagedOutput
 from .render_cache import DiskRenderCache, RenderCache, RenderedPost
@@ -60,7 +60,7 @@ class RenderedSite:
 
     posts: list[PostView]  # newest first
     pages: list[PostView]  # standalone pages, by URL
-    feed_html: dict[str, str]  # url_path -> body with absolute URLs
+    feed_html: dict[str, str | StoredBody]  # url_path -> body with absolute URLs (or where it is kept)
     warnings: list[ContentWarning]
     files: dict[str, bytes] = field(default_factory=dict)  # cell outputs (figures), by output path
     rendered: list[str] = field(default_factory=list)  # URLs of posts rendered afresh, not taken from a cache
@@ -179,28 +179,36 @@ def render_all(
     cells = cells or {}
     keys = [_render_key(cache, config, post, cells.get(post.url_path)) for post in sources]
     missing = [i for i, key in enumerate(keys) if cache is None or key not in cache]
-    fresh = dict(zip(missing, render_posts(config, [sources[i] for i in missing], cells, jobs), strict=True))
+    # Fresh renders arrive in source order while the cached ones are read in
+    # between: one post's full render is in memory at a time, not the site's.
+    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs))
+    missing_set = set(missing)
     views: list[PostView] = []
-    feed_html: dict[str, str] = {}
+    feed_html: dict[str, str | StoredBody] = {}
     warnings: list[ContentWarning] = []
     files: dict[str, bytes] = {}
+    rendered: list[str] = []
     for index, post in enumerate(sources):
-        outcome = fresh[index] if index in fresh else cache[keys[index]]  # type: ignore[index]
+        post_cells = cells.get(post.url_path)
+        outcome = next(fresh) if index in missing_set else cache.lookup(keys[index]) if cache is not None else None
+        if outcome is None:  # a cache entry that could not be read back: render it here
+            outcome = _render_or_error(config, MarkdownRenderer(macros=config.macros), post, post_cells)
+            missing_set.add(index)
         if isinstance(outcome, ContentError):
             errors.append(outcome)
             continue
-        if cache is not None and index in fresh:
-            cache[keys[index]] = outcome
+        if index in missing_set:
+            rendered.append(post.url_path)
+            if cache is not None:
+                outcome = cache.store(keys[index], outcome)
         view, feed_body, post_warnings = outcome
         views.append(view)
         feed_html[post.url_path] = feed_body
         warnings.extend(post_warnings)
-        post_cells = cells.get(post.url_path)
         if post_cells is not None:
             files.update((post.url_path + name, data) for name, data in post_cells.files.items())
     posts = sorted((v for v in views if not v.post.is_page), key=lambda v: (v.date, v.url_path), reverse=True)
     pages = sorted((v for v in views if v.post.is_page), key=lambda v: v.url_path)
-    rendered = [sources[index].url_path for index in missing]
     return RenderedSite(posts, pages, feed_html, warnings, files, rendered)
 
 
@@ -215,20 +223,24 @@ MIN_POSTS_PER_JOB = 16
 
 def render_posts(
     config: Config, posts: Sequence[Post], cells: Mapping[str, PostCells], jobs: int
-) -> list[RenderedPost | ContentError]:
+) -> Iterator[RenderedPost | ContentError]:
     """Render posts in order, in ``jobs`` processes when there are enough of them.
 
     Each process builds its own MarkdownRenderer once; results come back in the
     order of ``posts``, so the output does not depend on the number of jobs.
     """
     tasks = [(post, cells.get(post.url_path)) for post in posts]
+    if not tasks:
+        return
     jobs = min(jobs, len(tasks) // MIN_POSTS_PER_JOB)
     if jobs <= 1:
-        renderer = MarkdownRenderer(macros=config.macros) if tasks else None
-        return [_render_or_error(config, renderer, post, post_cells) for post, post_cells in tasks]  # type: ignore[arg-type]
-    chunk = max(1, len(tasks) // (jobs * 4))
+        renderer = MarkdownRenderer(macros=config.macros)
+        for post, post_cells in tasks:
+            yield _render_or_error(config, renderer, post, post_cells)
+        return
+    chunk = max(1, min(32, len(tasks) // (jobs * 4)))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as pool:
-        return list(pool.map(_render_in_worker, tasks, chunksize=chunk))
+        yield from pool.map(_render_in_worker, tasks, chunksize=chunk)
 
 
 _worker: tuple[Config, MarkdownRenderer] | None = None
@@ -425,10 +437,14 @@ def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> 
             updated=post.post.last_modified,
             tags=tuple(tag.name for tag in post.tags),
             summary=post.description,
-            content_html=site.feed_html[post.url_path],
+            content_html=_text(site.feed_html[post.url_path]),
         )
         for post in posts[: config.feed_size]
     ]
+
+
+def _text(body: str | StoredBody) -> str:
+    return body if isinstance(body, str) else body.load()
 
 
 def _by_year(posts: list[PostView]) -> list[tuple[int, list[PostView]]]:

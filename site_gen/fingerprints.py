@@ -184,7 +184,8 @@ class IncrementalOutput:
             post = view.post
             seen = (post.url_path, post.title, post.date, post.updated, post.tags, view.summary_html, view.reading_time)
         else:
-            seen = (repr(view.post), view.html, view.summary_html, view.description, view.toc, view.word_count)
+            body = view.digest or view.html  # the render key stands for a body kept on disk
+            seen = (repr(view.post), body, view.summary_html, view.description, view.toc, view.word_count)
         digest = hashlib.sha256(repr(seen).encode("utf-8")).hexdigest()
         self.memo[(id(view), kind)] = (view, digest)
         return digest

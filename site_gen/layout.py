@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from markupsafe import Markup
@@ -26,20 +26,35 @@ from .markdown import RenderedDoc, TocEntry
 WORDS_PER_MINUTE = 220
 
 
+class StoredBody(Protocol):
+    """A post body kept on disk (the render cache) rather than in memory."""
+
+    def load(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class PostView:
-    """A rendered post as templates see it: the Post plus its HTML."""
+    """A rendered post as templates see it: the Post plus its HTML.
+
+    On a large site the bodies would dominate memory, and only the post's own
+    page needs one, so ``body`` may be a ``StoredBody`` fetched when used.
+    """
 
     post: Post
-    html: Markup
+    body: Markup | StoredBody
     summary_html: Markup
     description: str
     toc: tuple[TocEntry, ...]
     word_count: int
+    digest: str = ""  # a content key for the body, when it is not in memory (fingerprints use it)
 
     @classmethod
     def build(cls, post: Post, doc: RenderedDoc, summary_html: str, description: str) -> PostView:
         return cls(post, Markup(doc.html), Markup(summary_html), description, tuple(doc.toc), doc.word_count)
+
+    @property
+    def html(self) -> Markup:
+        return self.body if isinstance(self.body, Markup) else Markup(self.body.load())
 
     # The Post's fields, so templates write post.title rather than post.post.title.
     title = property(lambda self: self.post.title)

@@ -17,16 +17,20 @@ import hashlib
 import os
 import pickle
 import tempfile
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from markupsafe import Markup
+
 from .config import Config
 from .content import Post
 from .errors import ContentWarning
-from .layout import PostView
+from .layout import PostView, StoredBody
 
-RenderedPost = tuple[PostView, str, list[ContentWarning]]  # page view, feed body, warnings
+# Page view, feed body (or where it is kept), warnings.
+RenderedPost = tuple[PostView, str | StoredBody, list[ContentWarning]]
 
 # The libraries whose output ends up in a post's HTML.
 RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "linkify-it-py", "latex2mathml", "pygments", "html5lib")
@@ -76,6 +80,15 @@ class RenderCache(dict[str, RenderedPost]):
     def forget_keys(self) -> None:
         self._keys.clear()
 
+    def lookup(self, key: str) -> RenderedPost | None:
+        """A finished render, as the build keeps it."""
+        return self.get(key)
+
+    def store(self, key: str, entry: RenderedPost) -> RenderedPost:
+        """Keep a fresh render; returns what the build should hold of it (here: all of it)."""
+        self[key] = entry
+        return entry
+
 
 def render_key(config: Config, post: Post) -> str:
     """Everything a post's render depends on: the settings, the parsed post, and
@@ -89,48 +102,79 @@ def render_key(config: Config, post: Post) -> str:
 
 
 class DiskRenderCache(RenderCache):
-    """A RenderCache whose entries also live on disk, one file per key."""
+    """A RenderCache on disk, one file per key, holding nothing in memory.
+
+    A build streams its posts through it: each render is stored as soon as it
+    is made, and what the build keeps is the post's listing card plus a
+    ``CachedBody`` for the body, read back when the page or a feed needs it.
+    Peak memory then follows the largest post, not the number of posts.
+
+    Each file holds two pickles: the card (the view without its body, and the
+    warnings), then the bodies (page HTML, feed HTML), so a card is read
+    without unpickling the bodies.
+    """
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
         self.folder = folder
-        self.hits = 0
-        self.misses = 0
+        # The last bodies read: a page's fingerprint and then its layout may ask for the same.
+        self._last: tuple[str, tuple[str, str]] | None = None
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.pickle"
-
-    def _full_key(self, key: str) -> str:
-        return hashlib.sha256(f"{renderer_fingerprint()}:{key}".encode()).hexdigest()
+        full = hashlib.sha256(f"{renderer_fingerprint()}:{key}".encode()).hexdigest()
+        return self.folder / full[:2] / f"{full}.pickle"
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return False
-        if dict.__contains__(self, key):
-            return True
-        entry = self._load(key)
-        if entry is None:
-            self.misses += 1
-            return False
-        dict.__setitem__(self, key, entry)
-        self.hits += 1
-        return True
+        return isinstance(key, str) and self._path(key).is_file()
 
-    def __setitem__(self, key: str, value: RenderedPost) -> None:
-        dict.__setitem__(self, key, value)
-        path = self._path(self._full_key(key))
+    def lookup(self, key: str) -> RenderedPost | None:
+        try:
+            with self._path(key).open("rb") as stream:
+                view, warnings = pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None  # missing, torn or from an incompatible build: render again
+        return self._kept(key, view), CachedBody(self, key, feed=True), warnings
+
+    def store(self, key: str, entry: RenderedPost) -> RenderedPost:
+        view, feed_html, warnings = entry
+        path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write aside, then rename: a build killed mid-write leaves no torn entry.
         handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            card = replace(view, post=replace(view.post, body=""), body=Markup(""))
+            pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
+        return self._kept(key, view), CachedBody(self, key, feed=True), warnings
 
-    def _load(self, key: str) -> RenderedPost | None:
-        path = self._path(self._full_key(key))
+    def _kept(self, key: str, view: PostView) -> PostView:
+        """What a build holds of a post: no Markdown source, no HTML; the key stands for both."""
+        return replace(view, post=replace(view.post, body=""), body=CachedBody(self, key), digest=key)
+
+    def bodies(self, key: str) -> tuple[str, str]:
+        """(page HTML, feed HTML) of an entry this build stored or found."""
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
         try:
-            with path.open("rb") as stream:
-                entry: RenderedPost = pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-            return None  # missing or from an incompatible build: render again
-        return entry
+            with self._path(key).open("rb") as stream:
+                pickle.load(stream)  # the card
+                found: tuple[str, str] = pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            missing = f"{self.folder}: a rendered post went missing during the build ({exc}); build again"
+            raise RuntimeError(missing) from exc
+        self._last = (key, found)
+        return found
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    """A post's page body (or, with ``feed``, its feed body) in the disk cache."""
+
+    cache: DiskRenderCache
+    key: str
+    feed: bool = False
+
+    def load(self) -> str:
+        page, feed = self.cache.bodies(self.key)
+        return feed if self.feed else page

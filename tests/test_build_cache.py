@@ -133,3 +133,12 @@ def test_errors_found_in_worker_processes_are_reported(make_site):
     with pytest.raises(BuildFailed) as failed:
         build_site(root, jobs=2, use_cache=False)
     assert [(str(e.path), e.line) for e in failed.value.errors] == [("content/posts/p007.md", 6)]
+
+
+def test_pages_laid_out_from_the_disk_cache_match_a_build_without_it(make_site, tmp_path):
+    """Bodies kept on disk and read back when a page needs them give the same bytes."""
+    root = make_site()
+    build_site(root, output=tmp_path / "plain", use_cache=False)
+    build_site(root, output=tmp_path / "cached")  # renders, storing every post
+    build_site(root, output=tmp_path / "from-cache", record=False)  # reads every post back
+    assert tree_digest(tmp_path / "plain") == tree_digest(tmp_path / "cached") == tree_digest(tmp_path / "from-cache")
