@@ -82,7 +82,7 @@ class Served:
             result: dict[str, Any] = json.load(response)
             return result
 
-    def wait_for(self, predicate: Any, timeout: float = 15, what: str = "condition") -> Any:
+    def wait_for(self, predicate: Any, timeout: float = 30, what: str = "condition") -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()

@@ -46,7 +46,7 @@ def site(make_site: Callable[..., Path]) -> Iterator[tuple[Path, Served]]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context()
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: CI is a loaded 2-core machine
     yield page
     context.close()
 

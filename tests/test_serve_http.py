@@ -146,7 +146,8 @@ def test_two_hundred_rapid_saves_end_in_one_consistent_page(served: Served, tmp_
     assert "Version 198 of" not in page
     served.wait_for(lambda: served.status()["builds"] > builds_before, what="the build to be announced")
     builds = served.status()["builds"] - builds_before
-    assert 1 <= builds <= 20, f"{builds} rebuilds for 200 saves"
+    # Debounced: far fewer rebuilds than saves (generous, for a loaded 2-core CI machine).
+    assert 1 <= builds <= 50, f"{builds} rebuilds for 200 saves"
     assert served.status()["errors"] == []
 
 
