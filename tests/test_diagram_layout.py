@@ -262,3 +262,15 @@ def test_arrow_shape_directions_are_unit_vectors():
     scene = scene_of({"nodes": [{"id": "a"}, {"id": "b"}], "arrows": [{"from": "a", "to": "b", "curve": 0.4}]})
     arrow: ArrowShape = scene.arrows[0]
     assert abs(math.hypot(*arrow.end_direction) - 1) < 1e-9
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_arrow_labels_do_not_cover_each_other_or_nodes(example: Path) -> None:
+    data = json.loads(example.read_text(encoding="utf-8"))
+    scene = scene_of(data)
+    boxes = [arrow.label_box for arrow in scene.arrows if arrow.label_box is not None]
+    for first, second in itertools.combinations(boxes, 2):
+        assert not first.overlaps(second), f"{example.name}: labels {first} and {second} overlap"
+    for box in boxes:
+        for shape in scene.shapes:
+            assert not box.overlaps(shape.rect), f"{example.name}: a label covers node {shape.node.id}"

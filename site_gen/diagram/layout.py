@@ -504,7 +504,7 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
     centre = _centre(shapes)
     empty_cells = {c.id for n in diagram.nodes for c in n.cells if c.id and not c.value}
     sides: dict[str, int] = {}
-    out = []
+    out: list[ArrowShape] = []
     for arrow in diagram.arrows:
         a_rect, a_round = targets[arrow.source]
         b_rect, b_round = targets[arrow.target]
@@ -522,7 +522,7 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
             if bend is None and arrow.route == "auto":
                 bend = _clear_bend(a_rect, a_round, b_rect, b_round, obstacles)
             drawn = _connect(arrow, a_rect, a_round, b_rect, b_round, bend or 0.0, from_cell)
-        out.append(_with_label(drawn))
+        out.append(_with_label(drawn, [a.label_box for a in out if a.label_box] + [s.rect for s in shapes]))
     return out
 
 
@@ -625,17 +625,33 @@ def _around(side: str, a: Rect, b: Rect, rects: list[Rect], nth: int) -> tuple[P
     return ((a.cx, a.y), (a.cx, y), (b.cx, y), (b.cx, b.y))
 
 
-def _with_label(shape: ArrowShape) -> ArrowShape:
-    """Place the label beside the arrow's middle, on the outside of any bend."""
+def _with_label(shape: ArrowShape, taken: Sequence[Rect] = ()) -> ArrowShape:
+    """Place the label beside the arrow's middle, on the outside of any bend.
+
+    If that spot covers a node or a label already placed, the other side is
+    tried, then spots a little before and after the middle; when all are
+    taken, the first choice stands.
+    """
     if not shape.arrow.label:
         return shape
     lines = wrap(shape.arrow.label, TEXT_SIZE - 1, 160)
     size = TEXT_SIZE - 1
     w = max(measure(t, size) for t in lines)
     h = len(lines) * size * LINE_HEIGHT
+    candidates = [box for t in (0.5, 0.35, 0.65) for box in _label_spots(shape, t, w, h)]
+    box = next((c for c in candidates if not any(c.inflated(2).overlaps(r) for r in taken)), candidates[0])
+    texts = tuple(
+        TextLine(box.cx, box.y + k * size * LINE_HEIGHT + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, t, size)
+        for k, t in enumerate(lines)
+    )
+    return ArrowShape(shape.arrow, shape.kind, shape.points, texts, box, shape.from_cell)
+
+
+def _label_spots(shape: ArrowShape, t: float, w: float, h: float) -> list[Rect]:
+    """A label box on the preferred side of the arrow at ``t`` along it, then on the other side."""
     if shape.kind == "curve":
-        mid = quad(shape.points, 0.5)
-        before, after = quad(shape.points, 0.45), quad(shape.points, 0.55)
+        mid = quad(shape.points, t)
+        before, after = quad(shape.points, t - 0.05), quad(shape.points, t + 0.05)
         away = _unit(
             mid[0] - (shape.points[0][0] + shape.points[2][0]) / 2,
             mid[1] - (shape.points[0][1] + shape.points[2][1]) / 2,
@@ -643,7 +659,7 @@ def _with_label(shape: ArrowShape) -> ArrowShape:
     else:
         legs = list(itertools.pairwise(shape.points))
         before, after = legs[len(legs) // 2]
-        mid = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
+        mid = (before[0] + (after[0] - before[0]) * t, before[1] + (after[1] - before[1]) * t)
         # Around-the-outside arrows keep their label outside too.
         away = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "above": (0.0, -1.0), "below": (0.0, 1.0)}.get(
             shape.arrow.route if shape.kind == "elbow" else "", (0.0, 0.0)
@@ -655,13 +671,8 @@ def _with_label(shape: ArrowShape) -> ArrowShape:
     elif away == (0.0, 0.0) and (ny > 0.01 or (abs(ny) <= 0.01 and nx < 0)):
         nx, ny = -nx, -ny  # straight arrows: label above, or to the right
     reach = abs(nx) * w / 2 + abs(ny) * h / 2 + 6
-    cx, cy = mid[0] + nx * reach, mid[1] + ny * reach
-    box = Rect(cx - w / 2, cy - h / 2, w, h)
-    texts = tuple(
-        TextLine(cx, box.y + k * size * LINE_HEIGHT + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, t, size)
-        for k, t in enumerate(lines)
-    )
-    return ArrowShape(shape.arrow, shape.kind, shape.points, texts, box, shape.from_cell)
+    spots = [(mid[0] + nx * reach, mid[1] + ny * reach), (mid[0] - nx * reach, mid[1] - ny * reach)]
+    return [Rect(cx - w / 2, cy - h / 2, w, h) for cx, cy in spots]
 
 
 def _bounds(scene: Scene) -> Rect:
