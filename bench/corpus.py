@@ -119,7 +119,11 @@ def make_post(index: int) -> Post:
 def write_site_gen(root: Path, posts: list[Post]) -> None:
     _fresh(root)
     (root / "site.toml").write_text('title = "Bench"\nbase_url = "http://localhost:8000/"\n', encoding="utf-8")
-    folder = root / "content" / "posts"
+    _write_yaml_posts(root / "content" / "posts", posts)
+
+
+def _write_yaml_posts(folder: Path, posts: list[Post]) -> None:
+    """Markdown with YAML front matter: what site_gen and Hugo both read."""
     folder.mkdir(parents=True)
     for post in posts:
         front = f'---\ntitle: "{post.title}"\ndate: {post.date}\ntags: [{", ".join(post.tags)}]\n---\n'
@@ -149,11 +153,7 @@ def write_hugo(root: Path, posts: list[Post]) -> None:
         '<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>{{ .Summary }}{{ end }}{{ end }}\n',
         encoding="utf-8",
     )
-    folder = root / "content" / "posts"
-    folder.mkdir(parents=True)
-    for post in posts:
-        front = f'---\ntitle: "{post.title}"\ndate: {post.date}\ntags: [{", ".join(post.tags)}]\n---\n'
-        (folder / f"{post.slug}.md").write_text(front + post.body, encoding="utf-8")
+    _write_yaml_posts(root / "content" / "posts", posts)
 
 
 def write_pelican(root: Path, posts: list[Post]) -> None:
