@@ -12,11 +12,18 @@ writing anything; ``Preview.rebuild(changed_files)`` does it, writing a file
 only when its bytes differ, so unchanged files keep their mtime. Only edited
 posts are re-read; anything structural (a post added, removed, renamed,
 drafted) runs discovery again.
+
+A rebuild writes into a staging folder beside the output and moves its files
+into place only once the whole layout succeeded: a rebuild that fails halfway
+(a template error, two files with one name) leaves every served file exactly
+as the last good build made it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -74,13 +81,16 @@ class Preview:
         """Rebuild what ``changed`` affects. Raises BuildFailed and leaves the output as it was."""
         config, posts, rendered, full = self._prepare(set(changed))
         self.output.mkdir(parents=True, exist_ok=True)
-        out = IncrementalOutput(
-            config, self.fingerprints, full=full, folder=self.output, memo=self._memo, template_refs=self._template_refs
-        )
-        _layout(config, rendered, out, self._compiled)
-        plan = out.plan()
-        for rel_path in plan.delete:
-            _remove(self.output, rel_path)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.staging-", dir=self.output.parent))
+        try:
+            out = SiteOutput(
+                config, self.fingerprints, full=full, folder=staging, memo=self._memo, template_refs=self._template_refs
+            )
+            _layout(config, rendered, out, self._compiled)
+            plan = out.plan()
+            written = _commit(staging, self.output, out.written, plan.delete)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         self.fingerprints = out.fingerprints
         self.config = config
         self._posts = posts
@@ -89,7 +99,7 @@ class Preview:
             id(text) for text in rendered.feed_html.values()
         }
         self._memo = {key: value for key, value in self._memo.items() if key[0] in live}
-        return Rebuild(plan, frozenset(out.written | plan.delete), rendered.warnings)
+        return Rebuild(plan, frozenset(written | plan.delete), rendered.warnings)
 
     def _prepare(self, changed: set[Path]) -> tuple[Config, list[Post], RenderedSite, bool]:
         changed = {Path(os.path.abspath(path)) for path in changed}
@@ -177,6 +187,48 @@ def _layout(config: Config, rendered: RenderedSite, out: IncrementalOutput, comp
         raise BuildFailed([exc]) from None
     except OutputConflict as exc:
         raise BuildFailed([ContentError(None, None, str(exc), "give one of them a different slug or name")]) from None
+
+
+class SiteOutput(IncrementalOutput):
+    """The preview's output: a site file reached through a symlink out of the site is
+    never copied, so a bundle's ``notes.txt -> /etc/passwd`` is not served."""
+
+    def copy(self, rel_path: str, source: Path) -> None:
+        root = self.config.root.resolve()
+        seen = Path(os.path.abspath(source))  # the path as the site names it, links unresolved
+        real = source.resolve()
+        if seen.is_relative_to(root) and not real.is_relative_to(root):
+            raise ContentError(
+                seen.relative_to(root),
+                None,
+                f"refusing to publish a file from outside the site: {seen.name} is a symlink to {real}",
+                "copy the file into the site instead of linking to it",
+            )
+        super().copy(rel_path, source)
+
+
+def _commit(staging: Path, output: Path, staged: set[str], stale: frozenset[str]) -> set[str]:
+    """Move a finished rebuild into the output; returns the files whose bytes changed.
+
+    Staged files identical to the served ones are dropped, so unchanged files
+    keep their mtime and the browser is told only about real changes.
+    """
+    for rel_path in stale:
+        _remove(output, rel_path)
+    changed = set()
+    for rel_path in sorted(staged):
+        parts = PurePosixPath(rel_path).parts
+        source, destination = staging.joinpath(*parts), output.joinpath(*parts)
+        if destination.is_file() and _same_bytes(source, destination):
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, destination)  # one rename: the server never sends half a file
+        changed.add(rel_path)
+    return changed
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
 def _remove(folder: Path, rel_path: str) -> None:

@@ -1,13 +1,21 @@
-"""The watcher's debouncing, without a server: bursts become one batch, temporaries are dropped."""
+"""Watch ▶ rebuild, without a server: bursts become one batch, temporaries are dropped, and a
+rebuild publishes all of its files or none of them."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from site_gen.errors import BuildFailed
+from site_gen.incremental import Preview
 from site_gen.serve.watch import ChangeQueue, Watcher, ignored
+
+from .serve_support import edit
 
 
 def test_editor_temporaries_are_ignored() -> None:
@@ -63,3 +71,65 @@ def test_watcher_sees_atomic_saves_and_ignores_other_folders(tmp_path: Path) -> 
     finally:
         queue.close()
         watcher.stop()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_failed_rebuild_leaves_the_last_good_build(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """A good edit and a mistake in one batch: the layout fails after the edited page was made."""
+    root = make_site()
+    output = tmp_path / "preview"
+    preview = Preview(root, output)
+    preview.rebuild()
+    before = snapshot(output)
+    post = root / "content/posts/first.md"
+    edit(post, "Gradient of", "A half-applied edit of")
+    clash = root / "content/posts/bundle/index.html"  # a bundle file where the bundle's page goes
+    clash.write_text("<p>clash</p>", encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        preview.rebuild({post, clash})
+    assert "posts/bundle/index.html" in str(failed.value.errors[0])
+    assert snapshot(output) == before  # not one byte of the failed rebuild is served
+    assert not list(tmp_path.glob(".preview.staging-*"))  # and its staging folder is gone
+    clash.unlink()
+    result = preview.rebuild({post, clash})
+    assert "posts/first/index.html" in result.written
+    assert b"A half-applied edit of" in (output / "posts/first/index.html").read_bytes()
+
+
+def test_a_rebuild_writes_only_files_whose_bytes_changed(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_site()
+    output = tmp_path / "preview"
+    preview = Preview(root, output)
+    preview.rebuild()
+    page = output / "posts/second/index.html"
+    mtime = page.stat().st_mtime_ns
+    post = root / "content/posts/first.md"
+    edit(post, "Gradient of", "Slope of")
+    result = preview.rebuild({post})
+    assert "posts/first/index.html" in result.written and "posts/second/index.html" not in result.written
+    assert page.stat().st_mtime_ns == mtime
+
+
+def test_a_bundle_symlink_out_of_the_site_is_never_published(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """Also when a published bundle file is swapped for a link after the first build (the fast
+    path re-reads no folder, so only the copy itself can notice)."""
+    root = make_site()
+    outside = tmp_path / "passwd"
+    outside.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    notes = root / "content/posts/bundle/notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    output = tmp_path / "preview"
+    preview = Preview(root, output)
+    preview.rebuild()
+    notes.unlink()
+    notes.symlink_to(outside)
+    with pytest.raises(BuildFailed) as failed:
+        preview.rebuild({notes})
+    assert "notes.txt" in str(failed.value.errors[0]) and "symlink" in str(failed.value.errors[0])
+    assert (output / "posts/bundle/notes.txt").read_bytes() == b"my notes"
+    with pytest.raises(BuildFailed):  # and a fresh preview refuses it from the start
+        Preview(root, tmp_path / "fresh").rebuild()
+    assert not any(b"root:x:0" in data for data in snapshot(tmp_path / "fresh").values())
