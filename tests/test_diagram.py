@@ -408,3 +408,117 @@ def test_goldens_render_in_chromium(tmp_path):
         )
         extrema = image.open(png).convert("L").getextrema()
         assert extrema[0] < 128 < extrema[1], f"{golden.name} drew nothing visible"
+
+
+# --------------------------------------------------------------------------
+# Hostile and unlucky input: a located error, never a traceback
+
+
+def free_at(x: str) -> str:
+    return '{"layout": "free", "nodes": [{"id": "a", "at": [' + x + ", 0]}]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        (free_at("NaN"), "nodes[0].at[0]", "NaN is not a number"),
+        (free_at("Infinity"), "nodes[0].at[0]", "Infinity is not a number"),
+        (free_at("-Infinity"), "nodes[0].at[0]", "-Infinity is not a number"),
+        (free_at("1e308"), "nodes[0].at[0]", "outside the drawing"),
+        (free_at("1" + "0" * 400), "nodes[0].at[0]", "too large"),
+        ('{"nodes": [{"id": "a", "title": 1' + "0" * 5000 + "}]}", "nodes[0].title", "too large"),
+        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [[]]}]}', "nodes[0].values[0]", "at least one value"),
+        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [1, [1, 2]]}]}', "nodes[0].values[1]", "1 value like"),
+        (
+            '{"nodes": [{"id": "t", "kind": "tensor", "values": [[{"a": 1}]]}]}',
+            "nodes[0].values[0][0]",
+            "a number or a string",
+        ),
+        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [[NaN]]}]}', "nodes[0].values[0][0]", "NaN"),
+        ('{"nodes": [{"id": "a", "cells": [{"id": "c", "pointer": "a"}]}]}', "nodes[0].cells", "only a memory node"),
+        ('{"nodes": [{"id": "a", "values": [[1]]}]}', "nodes[0].values", "only a tensor node"),
+        ('{"nodes": [{"id": "a"}], "nodes": [{"id": "b"}]}', "nodes", "written twice"),
+        ('{"nodes": [{"id": "a", "\\u0000": 1}]}', 'nodes[0]["\\u0000"]', "unknown key"),
+        ('{"nodes": [{"id": "a", "title": "' + "x" * 1001 + '"}]}', "nodes[0].title", "too long"),
+        (
+            '{"nodes": [{"id": "t", "kind": "tensor", "shape": [2], "row_labels": ["a", "b"]}]}',
+            "nodes[0].row_labels",
+            "2 labels for 1 rows",
+        ),
+    ],
+)
+def test_hostile_values_are_located_errors(text, where, expected):
+    err = error_of(text, path=Path("d.json"))
+    assert err.message.startswith(f"diagram: {where}:") and expected in err.message, err.message
+    assert err.hint and err.line == 1
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a": ' * 40_000, '{"nodes": [' * 10_000 + "]}" * 10_000])
+def test_json_nested_100k_deep_is_refused_before_parsing(text):
+    with pytest.raises(ContentError) as info:
+        compile_svg(text, path=Path("p.md"), first_line=3)
+    assert "nested more than" in info.value.message and info.value.line == 3 and info.value.hint
+
+
+def test_brackets_inside_strings_do_not_count_as_depth():
+    text = json.dumps({"nodes": [{"id": "a", "title": "[" * 500 + '\\"{' * 100}]})
+    assert "<svg" in compile_svg(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"nodes": [{"id": f"n{i}"} for i in range(501)]}, "501 nodes are too many"),
+        (
+            {"nodes": [{"id": "a"}], "arrows": [{"from": "a", "to": "a"}] * 1001},
+            "1001 arrows are too many",
+        ),
+        (
+            {"nodes": [{"id": f"m{k}", "kind": "memory", "cells": list(range(500))} for k in range(9)]},
+            "4500 memory cells and tensor values are too many",
+        ),
+        ({"nodes": [{"id": "t", "kind": "tensor", "values": [list(range(65))]}]}, "more than a tensor can show"),
+    ],
+)
+def test_limits_are_errors_with_a_hint(data, expected):
+    err = error_of(json.dumps(data))
+    assert expected in err.message and err.hint, err.message
+
+
+def test_a_huge_json_text_is_refused_at_once():
+    text = json.dumps({"nodes": [{"id": "a", "title": "x" * 900} for _ in range(300)]})
+    err = error_of(text)
+    assert "characters of JSON" in err.message and err.line == 1
+
+
+def test_a_1000_node_chain_is_refused_and_a_500_node_chain_is_drawn_quickly():
+    import time
+
+    def chain(n: int) -> str:
+        arrows = [{"from": f"n{i}", "to": f"n{i + 1}"} for i in range(n - 1)]
+        return json.dumps({"layout": "graph", "nodes": [{"id": f"n{i}"} for i in range(n)], "arrows": arrows})
+
+    assert "500" in error_of(chain(1000)).message
+    start = time.perf_counter()
+    ElementTree.fromstring(compile_svg(chain(500)))
+    assert time.perf_counter() - start < 10  # ~0.5 s here; generous for a loaded CI machine
+
+
+def test_xml_invalid_characters_never_reach_the_svg():
+    bad = "a\x00b\x01\x0b\x0c\x1f\ufffe\uffff\ud800c\tz"
+    data = {
+        "title": bad,
+        "caption": bad,
+        "nodes": [
+            {"id": "a", "title": bad, "subtitle": bad},
+            {"id": "m", "kind": "memory", "cells": [{"value": bad, "name": bad, "index": bad}]},
+            {"id": "t", "kind": "tensor", "values": [[bad]], "row_labels": [bad], "col_labels": [bad]},
+        ],
+        "arrows": [{"from": "a", "to": "m", "label": bad}],
+    }
+    text = json.dumps(data)  # ensure_ascii: the lone surrogate travels as \ud800
+    html = render_figure(text, caption=bad + "!", alt=bad)
+    svg = html[html.index("<svg") : html.index("</svg>") + 6]
+    ElementTree.fromstring(svg)
+    assert "abc\tz" in svg and "\x00" not in html and "\ud800" not in html
+    assert "<figcaption>abc\tz!</figcaption>" in html

@@ -25,18 +25,50 @@ from pathlib import Path
 
 from ..errors import ContentError
 from .layout import layout
-from .schema import Diagram, Path_, SchemaError, validate
+from .schema import Diagram, Path_, SchemaError, json_integer, json_object, validate
 from .svg import render
+from .text import xml_safe
 
 __all__ = ["compile_svg", "parse_diagram", "render_figure", "render_file"]
 
 SCHEMA_HINT = "see diagrams/schema.json, or the 'Diagrams' reference post, for what each key accepts"
 
 
+MAX_CHARS = 256_000  # of JSON text: far more than 500 labelled nodes need
+MAX_DEPTH = 32  # of nested lists and objects; a valid diagram uses at most 6
+
+
 def parse_diagram(text: str, *, path: Path | None = None, first_line: int = 1) -> Diagram:
     """Parse and check diagram JSON; ``first_line`` is the file line of the JSON's first line."""
+    data = load_json(text, path=path, first_line=first_line)
     try:
-        data = json.loads(text)
+        return validate(data)
+    except SchemaError as err:
+        line, column = locate(text, err.path)
+        raise ContentError(
+            path, first_line + line - 1, f"diagram: {err.message}", err.hint or SCHEMA_HINT, column=column
+        ) from None
+
+
+def load_json(text: str, *, path: Path | None = None, first_line: int = 1) -> object:
+    """``json.loads``, but never a traceback: size and depth are checked before parsing.
+
+    Python's parser recurses once per level, so ``[[[[…`` 100k deep raises
+    RecursionError, and an integer of 5000 digits raises ValueError; both
+    become located errors here. Huge integers and keys written twice are
+    marked (``schema.json_integer``, ``schema.json_object``) for the schema
+    to refuse by JSON path.
+    """
+    if len(text) > MAX_CHARS:
+        raise ContentError(
+            path,
+            first_line,
+            f"diagram is {len(text)} characters of JSON; the limit is {MAX_CHARS}",
+            "a diagram is a figure, not a data set: show fewer nodes, or split it into several diagrams",
+        )
+    _check_depth(text, path, first_line)
+    try:
+        return json.loads(text, parse_int=json_integer, object_pairs_hook=json_object)
     except json.JSONDecodeError as err:
         raise ContentError(
             path,
@@ -45,13 +77,29 @@ def parse_diagram(text: str, *, path: Path | None = None, first_line: int = 1) -
             "check for a missing comma or quote, or a trailing comma, just before this point",
             column=err.colno,
         ) from None
-    try:
-        return validate(data)
-    except SchemaError as err:
-        line, column = locate(text, err.path)
-        raise ContentError(
-            path, first_line + line - 1, f"diagram: {err.message}", err.hint or SCHEMA_HINT, column=column
-        ) from None
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(text: str, path: Path | None, first_line: int) -> None:
+    """Count bracket depth outside strings; past MAX_DEPTH is an error at that bracket."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = match.start()
+                raise ContentError(
+                    path,
+                    first_line + text.count("\n", 0, offset),
+                    f"diagram JSON is nested more than {MAX_DEPTH} levels deep",
+                    "a diagram needs about 6 levels (nodes, a node, its cells…); look for unclosed brackets",
+                    column=offset - (text.rfind("\n", 0, offset) + 1) + 1,
+                )
+        elif char in "]}":
+            depth -= 1
 
 
 def compile_svg(
@@ -76,22 +124,21 @@ def render_figure(
 ) -> str:
     """``<figure class="diagram">`` with the SVG and, if there is one, a caption."""
     svg, shown = _compile(text, path, first_line, caption, alt)
-    figcaption = f"<figcaption>{escape(shown)}</figcaption>" if shown else ""
+    figcaption = f"<figcaption>{escape(xml_safe(shown))}</figcaption>" if shown else ""
     return f'<figure class="diagram">\n{svg}\n{figcaption}</figure>\n'
 
 
 def _compile(text: str, path: Path | None, first_line: int, caption: str | None, alt: str | None) -> tuple[str, str]:
     try:
         return _compiled(text, caption, alt)
-    except (json.JSONDecodeError, SchemaError):
-        parse_diagram(text, path=path, first_line=first_line)  # raises it again, located in the file
-        raise  # pragma: no cover - parse_diagram always raises here
+    except ContentError as err:  # located in the JSON text; move it to where the text sits
+        raise replace(err, path=path, line=None if err.line is None else err.line + first_line - 1) from None
 
 
 @lru_cache(maxsize=256)
 def _compiled(text: str, caption: str | None, alt: str | None) -> tuple[str, str]:
     """(svg, caption shown) for valid JSON; the cache is keyed by the text itself."""
-    diagram = _overridden(validate(json.loads(text)), caption, alt)
+    diagram = _overridden(parse_diagram(text), caption, alt)
     return render(diagram, layout(diagram)), diagram.caption
 
 

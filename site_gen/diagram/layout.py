@@ -407,32 +407,29 @@ def _layered(diagram: Diagram, order: list[int], sizes: dict[int, tuple[float, f
     """Sugiyama-style: layers by longest path, then barycentre ordering."""
     owner = _owners(diagram)
     auto = set(order)
-    edges: list[tuple[int, int]] = []
+    edges: dict[tuple[int, int], None] = {}  # an ordered set: arrow order decides ties
     for arrow in diagram.arrows:
         a, b = owner[arrow.source], owner[arrow.target]
-        if a != b and a in auto and b in auto and (a, b) not in edges:
-            edges.append((a, b))
-    edges = _drop_back_edges(order, edges)
-    layer = dict.fromkeys(order, 0)
-    for _ in order:  # longest path by relaxation; the graph is acyclic now
-        for a, b in edges:
-            layer[b] = max(layer[b], layer[a] + 1)
-    layers: list[list[int]] = [[] for _ in range(max(layer.values()) + 1)]
-    for i in order:
-        layers[layer[i]].append(i)
+        if a != b and a in auto and b in auto:
+            edges.setdefault((a, b))
+    kept = _drop_back_edges(order, list(edges))
+    layers = _layers(order, kept)
+    successors = _adjacency(order, kept)
+    predecessors = _adjacency(order, [(b, a) for a, b in kept])
     for sweep in range(4):  # alternate down and up sweeps
         downward = sweep % 2 == 0
         seq = range(1, len(layers)) if downward else range(len(layers) - 2, -1, -1)
         for k in seq:
             ref = layers[k - 1] if downward else layers[k + 1]
             pos = {i: p for p, i in enumerate(ref)}
-            links = [(b, a) for a, b in edges] if downward else edges
+            links = predecessors if downward else successors
+            here = {i: p for p, i in enumerate(layers[k])}
 
             def barycentre(
-                i: int, pos: dict[int, int] = pos, links: list[tuple[int, int]] = links, here: list[int] = layers[k]
+                i: int, pos: dict[int, int] = pos, links: dict[int, list[int]] = links, here: dict[int, int] = here
             ) -> float:
-                near = [pos[j] for x, j in links if x == i and j in pos]
-                return sum(near) / len(near) if near else float(here.index(i))
+                near = [pos[j] for j in links[i] if j in pos]
+                return sum(near) / len(near) if near else float(here[i])
 
             layers[k] = sorted(layers[k], key=barycentre)
     horizontal = diagram.direction in ("right", "left")
@@ -456,25 +453,66 @@ def _layered(diagram: Diagram, order: list[int], sizes: dict[int, tuple[float, f
     return spots
 
 
+def _adjacency(order: list[int], edges: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """Each node's neighbours along ``edges``, in edge order."""
+    out: dict[int, list[int]] = {i: [] for i in order}
+    for a, b in edges:
+        out[a].append(b)
+    return out
+
+
+def _layers(order: list[int], edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Longest-path layering of an acyclic graph: each node one below its deepest parent.
+
+    Kahn's topological order, so a 1000-node chain costs 1000 steps, not a
+    recursion 1000 deep or 1000 relaxation passes.
+    """
+    successors = _adjacency(order, edges)
+    waiting = dict.fromkeys(order, 0)
+    for _, b in edges:
+        waiting[b] += 1
+    layer = dict.fromkeys(order, 0)
+    ready = [i for i in order if not waiting[i]]
+    while ready:
+        a = ready.pop()
+        for b in successors[a]:
+            layer[b] = max(layer[b], layer[a] + 1)
+            waiting[b] -= 1
+            if not waiting[b]:
+                ready.append(b)
+    layers: list[list[int]] = [[] for _ in range(max(layer.values()) + 1)]
+    for i in order:
+        layers[layer[i]].append(i)
+    return layers
+
+
 def _drop_back_edges(order: list[int], edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Remove edges that close a cycle (found by DFS in node order)."""
+    """Remove edges that close a cycle (found by depth-first search in node order).
+
+    The search keeps its own stack of (node, next edge to try) instead of
+    recursing, so a long chain cannot overflow Python's recursion limit.
+    """
+    successors = _adjacency(order, edges)
     state: dict[int, int] = {}  # 1: on the DFS stack, 2: done
     back: set[tuple[int, int]] = set()
-
-    def visit(u: int) -> None:
-        state[u] = 1
-        for a, b in edges:
-            if a != u:
+    for root in order:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, 0)]
+        while stack:
+            u, k = stack[-1]
+            if k == len(successors[u]):
+                state[u] = 2
+                stack.pop()
                 continue
+            stack[-1] = (u, k + 1)
+            b = successors[u][k]
             if state.get(b) == 1:
-                back.add((a, b))
+                back.add((u, b))
             elif b not in state:
-                visit(b)
-        state[u] = 2
-
-    for i in order:
-        if i not in state:
-            visit(i)
+                state[b] = 1
+                stack.append((b, 0))
     return [e for e in edges if e not in back]
 
 

@@ -11,6 +11,8 @@ this module is what the build trusts, and every complaint names the JSON path
 from __future__ import annotations
 
 import itertools
+import json
+import math
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
@@ -25,6 +27,30 @@ COLORS = ("ink", "blue", "green", "orange", "red", "purple", "gray")
 ROUTES = ("auto", "straight", "left", "right", "above", "below")
 HEADS = ("end", "start", "both", "none")
 ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+# Limits. A diagram is a figure in a post, not a data set: these are far above any
+# figure a reader could take in, and low enough that the largest allowed diagram
+# still lays out in well under a second. Past them the build stops at once with a
+# clear error, instead of running for minutes (a 10k-node graph) or crashing.
+MAX_NODES = 500
+MAX_ARROWS = 1000  # counting pointers and "connect" arrows
+MAX_CELLS = 4096  # memory cells and tensor values, over the whole diagram
+MAX_TENSOR_SIDE = 64  # rows or columns of one tensor
+MAX_TEXT = 1000  # characters in one label, id or value
+MAX_COORD = 10_000.0  # |x| and |y| of an "at"
+MAX_STRIDE = 2**40
+
+# Keys that mean something for one kind of node only; elsewhere they would be silently lost.
+_KIND_KEYS = {
+    "cells": ("memory",),
+    "orientation": ("memory",),
+    "values": ("tensor",),
+    "shape": ("tensor",),
+    "row_labels": ("tensor",),
+    "col_labels": ("tensor",),
+    "highlight": ("tensor",),
+    "strides": ("tensor",),
+}
 
 Layout = Literal["row", "column", "grid", "cycle", "graph", "stack", "free"]
 Direction = Literal["down", "right", "up", "left"]
@@ -52,8 +78,16 @@ def path_text(path: Path_) -> str:
     """``("nodes", 3, "at")`` -> ``nodes[3].at``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            out += f"[{json.dumps(part[:40])}]"  # an odd key (a control character, a space) shown escaped
+        else:
+            out += f".{part}" if out else part
     return out or "(top level)"
+
+
+_PLAIN_KEY = re.compile(r"[$A-Za-z_][A-Za-z0-9_-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -124,6 +158,39 @@ class Diagram:
 
 
 # --------------------------------------------------------------------------
+# What the JSON loader hands over
+
+
+class JsonObject(dict[str, Any]):
+    """A JSON object that remembers keys written twice (``dict`` would keep the last silently)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
+    """``object_pairs_hook`` for ``json.loads``."""
+    out = JsonObject(pairs)
+    if len(out) < len(pairs):
+        seen: set[str] = set()
+        twice = []
+        for key, _ in pairs:
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+        out.duplicates = tuple(twice)
+    return out
+
+
+class HugeNumber(float):
+    """An integer literal of hundreds of digits, read as infinity (``int()`` refuses over 4300)."""
+
+
+def json_integer(digits: str) -> int | float:
+    """``parse_int`` for ``json.loads``."""
+    return int(digits) if len(digits) <= 300 else HugeNumber("inf")
+
+
+# --------------------------------------------------------------------------
 # Validation
 
 
@@ -160,7 +227,7 @@ class _Reader:
         value = self.obj[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self.fail(key, "a string")
-        return value if isinstance(value, str) else _number_text(value)
+        return _checked_text(value, self.at(key))
 
     def id(self, key: str, *, required: bool = False) -> str | None:
         if key not in self.obj and not required:
@@ -212,7 +279,9 @@ class _Reader:
             )
         return str(value)
 
-    def items(self, key: str, *, required: bool = False, min_items: int = 0) -> list[Any]:
+    def items(
+        self, key: str, *, required: bool = False, min_items: int = 0, limit: int = MAX_CELLS, what: str = "items"
+    ) -> list[Any]:
         if key not in self.obj:
             if required:
                 raise SchemaError(self.at(key), f"{path_text(self.path)}: missing required key {key!r}")
@@ -222,6 +291,7 @@ class _Reader:
             raise self.fail(key, "a list")
         if len(value) < min_items:
             raise SchemaError(self.at(key), f"{path_text(self.at(key))}: expected at least {min_items} item(s)")
+        _check_count(len(value), limit, self.at(key), what, "a diagram shows an example, not the whole data")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
@@ -231,7 +301,19 @@ class _Reader:
                 raise SchemaError(
                     (*self.at(key), i), f"{path_text((*self.at(key), i))}: expected a string, got {_kind(item)}"
                 )
-        return tuple(item if isinstance(item, str) else _number_text(item) for item in items)
+        return tuple(_checked_text(item, (*self.at(key), i)) for i, item in enumerate(items))
+
+
+def _checked_text(value: str | int | float, path: Path_) -> str:
+    """A label as text: numbers written as JSON shows them, and no longer than MAX_TEXT."""
+    text = value if isinstance(value, str) else _number_text(value)
+    if len(text) > MAX_TEXT:
+        raise SchemaError(
+            path,
+            f"{path_text(path)}: {len(text)} characters is too long (the limit is {MAX_TEXT})",
+            "a diagram label should fit on a few lines; put long text in the post around it",
+        )
+    return text
 
 
 def _kind(value: Any) -> str:
@@ -293,9 +375,15 @@ _ARROW_KEYS = ("id", "from", "to", "label", "curve", "route", "dashed", "heads")
 
 def validate(data: Any) -> Diagram:
     """Check parsed JSON and build the Diagram, or raise SchemaError."""
+    _check_numbers(data)
     top = _Reader(data, (), _TOP_KEYS)
     layout = cast(Layout, top.choice("layout", LAYOUTS, "row"))
-    nodes = tuple(_node(item, ("nodes", i)) for i, item in enumerate(top.items("nodes", required=True, min_items=1)))
+    items = top.items("nodes", required=True, min_items=1, limit=MAX_NODES, what="nodes")
+    nodes = tuple(_node(item, ("nodes", i)) for i, item in enumerate(items))
+    cells = sum(len(n.cells) + sum(map(len, n.values)) for n in nodes)
+    _check_count(cells, MAX_CELLS, ("nodes",), "memory cells and tensor values", "show a smaller example")
+    if len(top.obj.get("arrows", ())) > MAX_ARROWS:
+        top.items("arrows", limit=MAX_ARROWS, what="arrows")  # raises, before reading them all
     ids = _check_ids(nodes)
     arrows = [_arrow(item, ("arrows", i)) for i, item in enumerate(top.items("arrows"))]
     # A cell's "pointer" is shorthand for an arrow from it.
@@ -306,6 +394,7 @@ def validate(data: Any) -> Diagram:
                 arrows.append(Arrow(f"{cell.id}->{cell.pointer}", cell.id or "", cell.pointer, path=where))
     if top.flag("connect", layout in ("cycle", "stack")):
         arrows[:0] = _connect(nodes, layout)  # first, so the author's own arrows draw on top
+    _check_count(len(arrows), MAX_ARROWS, ("arrows",), "arrows (with pointers and connections)", "draw fewer arrows")
     for arrow in arrows:
         for end, ref in (("from", arrow.source), ("to", arrow.target)):
             if ref not in ids:
@@ -340,26 +429,100 @@ def validate(data: Any) -> Diagram:
     return diagram
 
 
+def _check_numbers(data: Any) -> None:
+    """Refuse NaN, Infinity and numbers too large to draw, wherever they are.
+
+    Python's JSON reader accepts ``NaN`` and ``Infinity`` (and the loader turns
+    an integer of hundreds of digits into infinity); none of them can be a
+    coordinate, a size or a label, and each would crash the layout or print
+    as Python's ``nan``.
+    """
+    stack: list[tuple[Any, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, JsonObject) and value.duplicates:
+            where = (*path, value.duplicates[0])
+            raise SchemaError(
+                where,
+                f"{path_text(where)}: key {value.duplicates[0]!r} is written twice in one object",
+                "JSON keeps only the last one; merge them, or delete the one you did not mean",
+            )
+        if isinstance(value, HugeNumber) or (
+            isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**300
+        ):
+            raise SchemaError(path, f"{path_text(path)}: a number of over 300 digits is too large to draw")
+        if isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(value))))
+        elif isinstance(value, float) and not math.isfinite(value):
+            shown = "NaN" if math.isnan(value) else ("-Infinity" if value < 0 else "Infinity")
+            raise SchemaError(
+                path,
+                f"{path_text(path)}: {shown} is not a number a diagram can use",
+                'numbers must be finite; to show it as text, write it as a string: "NaN"',
+            )
+
+
+def _check_count(count: int, limit: int, path: Path_, what: str, hint: str) -> None:
+    if count > limit:
+        raise SchemaError(
+            path, f"{path_text(path)}: {count} {what} are too many for one diagram (the limit is {limit})", hint
+        )
+
+
+def _kind_keys(r: _Reader, kind: str) -> None:
+    """A key of another kind of node (``cells`` on a box) would be silently ignored: refuse it."""
+    for key, kinds in _KIND_KEYS.items():
+        if key in r.obj and kind not in kinds:
+            raise SchemaError(
+                r.at(key),
+                f"{path_text(r.at(key))}: only a {' or '.join(kinds)} node has {key!r}, this is a {kind!r}",
+                f'add "kind": "{kinds[0]}", or remove {key!r}',
+            )
+
+
+def _at(r: _Reader) -> tuple[float, float] | None:
+    """``at: [x, y]``, within ±MAX_COORD."""
+    if "at" not in r.obj:
+        return None
+    raw = r.obj["at"]
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 2
+        or any(isinstance(v, bool) or not isinstance(v, int | float) for v in raw)
+    ):
+        raise r.fail("at", "[x, y]: a list of two numbers")
+    for i, v in enumerate(raw):
+        if abs(v) > MAX_COORD:
+            where = (*r.at("at"), i)
+            raise SchemaError(
+                where,
+                f"{path_text(where)}: {v:g} is outside the drawing (from {-MAX_COORD:g} to {MAX_COORD:g})",
+                "coordinates are pixels from the diagram's origin; a figure is a few hundred wide",
+            )
+    return float(raw[0]), float(raw[1])
+
+
 def _node(value: Any, path: Path_) -> Node:
     r = _Reader(value, path, _NODE_KEYS)
     kind = cast(Kind, r.choice("kind", KINDS, "box"))
     node_id = r.id("id", required=True) or ""
-    at = None
-    if "at" in r.obj:
-        raw = r.obj["at"]
-        if (
-            not isinstance(raw, list)
-            or len(raw) != 2
-            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in raw)
-        ):
-            raise r.fail("at", "[x, y]: a list of two numbers")
-        at = (float(raw[0]), float(raw[1]))
+    _kind_keys(r, kind)
+    at = _at(r)
     cells = tuple(
         _cell(item, (*path, "cells", i)) for i, item in enumerate(r.items("cells", required=kind == "memory"))
     )
     if kind == "memory" and not cells:
         raise SchemaError((*path, "cells"), f"{path_text((*path, 'cells'))}: a memory node needs at least one cell")
     values, highlight = _tensor(r) if kind == "tensor" else ((), frozenset[tuple[int, int]]())
+    for key, count in (("row_labels", len(values)), ("col_labels", len(values[0]) if values else 0)):
+        if kind == "tensor" and len(r.items(key)) > count:
+            raise SchemaError(
+                r.at(key),
+                f"{path_text(r.at(key))}: {len(r.items(key))} labels for {count} {key[:3]}s",
+                "give at most one label per row (row_labels) or column (col_labels)",
+            )
     return Node(
         id=node_id,
         kind=kind,
@@ -376,7 +539,7 @@ def _node(value: Any, path: Path_) -> Node:
         row_labels=r.strings("row_labels"),
         col_labels=r.strings("col_labels"),
         highlight=highlight,
-        strides=tuple(int(s) for s in _integers(r, "strides")),
+        strides=tuple(int(s) for s in _integers(r, "strides", -MAX_STRIDE, MAX_STRIDE)),
     )
 
 
@@ -393,34 +556,29 @@ def _cell(value: Any, path: Path_) -> Cell:
     )
 
 
-def _integers(r: _Reader, key: str) -> list[int]:
+def _integers(r: _Reader, key: str, low: int, high: int) -> list[int]:
     items = r.items(key)
     for i, item in enumerate(items):
-        if isinstance(item, bool) or not isinstance(item, int):
-            raise SchemaError((*r.at(key), i), f"{path_text((*r.at(key), i))}: expected an integer, got {_kind(item)}")
+        if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+            raise SchemaError(
+                (*r.at(key), i),
+                f"{path_text((*r.at(key), i))}: expected an integer from {low} to {high}, got {_kind(item)}",
+            )
     return items
 
 
 def _tensor(r: _Reader) -> tuple[tuple[tuple[str, ...], ...], frozenset[tuple[int, int]]]:
     """A tensor's cell values (from ``values``, or blank from ``shape``) and highlights."""
     if "values" in r.obj:
-        rows = r.items("values", min_items=1)
-        values = []
-        for i, row in enumerate(rows):
-            if not isinstance(row, list):
-                row = [row]  # a 1-D tensor is one row
-            if len(row) != len(rows[0] if isinstance(rows[0], list) else [rows[0]]):
-                raise SchemaError(
-                    (*r.at("values"), i),
-                    f"{path_text((*r.at('values'), i))}: expected {len(rows[0])} values like the first row, "
-                    f"got {len(row)}",
-                )
-            values.append(tuple(_number_text(v) if isinstance(v, int | float) else str(v) for v in row))
-        grid = tuple(values)
+        grid = _tensor_values(r)
     elif "shape" in r.obj:
-        shape = _integers(r, "shape")
-        if not 1 <= len(shape) <= 2 or any(not 1 <= s <= 64 for s in shape):
-            raise r.fail("shape", "[rows, columns] or [length], each from 1 to 64")
+        shape = r.items("shape")
+        if (
+            not 1 <= len(shape) <= 2
+            or any(isinstance(s, bool) or not isinstance(s, int) for s in shape)
+            or any(not 1 <= s <= MAX_TENSOR_SIDE for s in shape)
+        ):
+            raise r.fail("shape", f"[rows, columns] or [length], each from 1 to {MAX_TENSOR_SIDE}")
         n_rows, n_cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
         grid = tuple(tuple("" for _ in range(n_cols)) for _ in range(n_rows))
     else:
@@ -438,6 +596,43 @@ def _tensor(r: _Reader) -> tuple[tuple[tuple[str, ...], ...], frozenset[tuple[in
             raise SchemaError(where, f"{path_text(where)}: cell {item} is outside the {len(grid)}×{len(grid[0])} grid")
         highlight.add((item[0], item[1]))
     return grid, frozenset(highlight)
+
+
+def _tensor_values(r: _Reader) -> tuple[tuple[str, ...], ...]:
+    """``values``: a list of rows; an item that is not a list is a row of one value."""
+    rows = r.items("values", min_items=1)
+    width = len(rows[0]) if isinstance(rows[0], list) else 1
+    if len(rows) > MAX_TENSOR_SIDE or width > MAX_TENSOR_SIDE:
+        raise SchemaError(
+            r.at("values"),
+            f"{path_text(r.at('values'))}: {len(rows)}×{width} values are more than a tensor can show "
+            f"(at most {MAX_TENSOR_SIDE} rows and {MAX_TENSOR_SIDE} columns)",
+            'show a corner of it, with "…" for the rest',
+        )
+    values = []
+    for i, row in enumerate(rows):
+        where = (*r.at("values"), i)
+        row = row if isinstance(row, list) else [row]
+        if not row:
+            raise SchemaError(where, f"{path_text(where)}: a row needs at least one value", 'use "" for an empty cell')
+        if len(row) != width:
+            raise SchemaError(
+                where,
+                f"{path_text(where)}: expected {width} value{'s' * (width != 1)} like the first row, got {len(row)}",
+            )
+        values.append(tuple(_value_text(v, (*where, j)) for j, v in enumerate(row)))
+    return tuple(values)
+
+
+def _value_text(value: Any, path: Path_) -> str:
+    """A tensor value as shown: a number or a string (a boolean reads as true/false in Python's spelling)."""
+    if isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str | int | float):
+        raise SchemaError(
+            path, f"{path_text(path)}: expected a number or a string, got {_kind(value)}", 'use "" for an empty cell'
+        )
+    return _checked_text(value, path)
 
 
 def _arrow(value: Any, path: Path_) -> Arrow:

@@ -12,12 +12,12 @@ inline in a page and in a feed reader.
 from __future__ import annotations
 
 import math
-from html import escape
+from html import escape as _html_escape
 
 from .layout import ArrowShape, Rect, Scene, Shape, TextLine
 from .rough import Options, Pen, Point, Rng, ellipse_points, num, rect_points
 from .schema import Diagram
-from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label
+from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label, xml_safe
 
 PALETTE = {
     "ink": "#868e96",
@@ -54,6 +54,11 @@ def render(diagram: Diagram, scene: Scene) -> str:
         parts.append(_arrow(arrow, pen))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """HTML-escaped and stripped of XML-invalid characters: every text in the SVG goes through here."""
+    return _html_escape(xml_safe(text), quote=quote)
 
 
 def _auto_desc(diagram: Diagram) -> str:
