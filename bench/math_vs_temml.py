@@ -321,7 +321,11 @@ def _page_css() -> tuple[str, str]:
         ".line { white-space: nowrap; font-size: 20px; line-height: normal; padding: 8px 0; }\n"
         ".mark { display: inline-block; width: 0; height: 0; }\n"
     )
+    # Temml's stylesheet, less its own font (a KaTeX clone for primes and
+    # \mathscr): the comparison is of the MathML, in one math font.
     temml_css = (TEMML_DIR / "Temml-Local.css").read_text(encoding="utf-8")
+    temml_css = re.sub(r"@font-face\s*\{[^}]*\}", "", temml_css)
+    temml_css = re.sub(r"font-family:\s*(\"Temml\"|Temml);", "", temml_css)
     return site_math_css() + common, temml_css + common
 
 
@@ -354,6 +358,16 @@ _MEASURE_JS = r"""
     }
     return pair;
   });
+  // The box without padding: Temml pads superscripts for italic correction.
+  const contentBox = (el) => {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    const l = parseFloat(s.paddingLeft) + parseFloat(s.borderLeftWidth);
+    const rt = parseFloat(s.paddingRight) + parseFloat(s.borderRightWidth);
+    const t = parseFloat(s.paddingTop) + parseFloat(s.borderTopWidth);
+    const b = parseFloat(s.paddingBottom) + parseFloat(s.borderBottomWidth);
+    return {left: r.left + l, right: r.right - rt, top: r.top + t, bottom: r.bottom - b,
+            width: r.width - l - rt, height: r.height - t - b};
+  };
   const measure = (shadow) => {
     const math = shadow.querySelector("math");
     if (!math) return null;
@@ -372,7 +386,7 @@ _MEASURE_JS = r"""
       // A token's own box is its ink (a stretched delimiter's real size); a
       // character's range box is only the font's em box at its advance.
       const token = parent.closest("mi, mn, mo, mtext, ms") || parent;
-      const own = token.getBoundingClientRect();
+      const own = contentBox(token);
       const single = Array.from(token.textContent).filter(c => !SKIP.test(c)).length === 1;
       let offset = 0;
       for (const ch of chars) {
@@ -393,6 +407,10 @@ _MEASURE_JS = r"""
                      w: (right - left) / em, h: (bottom - top) / em});
       }
     }
+    // Horizontally from the first glyph's left edge: display math is centred
+    // (Temml sets numbered environments in a table as wide as the line).
+    const origin = Math.min(...glyphs.map(g => g.x - g.w / 2));
+    for (const g of glyphs) g.x -= origin;
     return {glyphs, width: box.width / em};
   };
   return hosts.map(([a, b]) => [measure(a), measure(b)]);
@@ -407,14 +425,11 @@ def layout(pairs: Sequence[tuple[str, str]], batch: int = 150) -> list[tuple[Any
     ours_css, temml_css = _page_css()
     out: list[tuple[Any, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        shutil.copy(TEMML_DIR / "Temml.woff2", Path(tmp) / "Temml.woff2")
         page_file = Path(tmp) / "page.html"
         page_file.write_text('<!DOCTYPE html><meta charset="utf-8"><body><div id="root"></div></body>')
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 900})
         page.goto(page_file.as_uri())
-        # Temml's prime font, referenced relative to the page.
-        temml_css = temml_css.replace("url('Temml.woff2')", f"url('{(Path(tmp) / 'Temml.woff2').as_uri()}')")
         for start in range(0, len(pairs), batch):
             chunk = [list(p) for p in pairs[start : start + batch]]
             page.evaluate("document.fonts.ready")
