@@ -18,21 +18,23 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+import html5lib
 import jinja2
+from html5lib.serializer import HTMLSerializer
 
 from . import __version__, manifest
 from .cells.execute import ExecuteSettings, execute_posts
 from .cells.freeze import cuda_available
 from .cells.model import PostCells
 from .config import Config, load_config
-from .content import Post, Tag, discover
-from .errors import BuildFailed, ContentError, ContentWarning
+from .content import Post, Tag, check_inside_site, discover
+from .errors import BuildFailed, ContentError, ContentWarning, note_processing
 from .feed import FeedEntry, atom_feed, sitemap
 from .fingerprints import IncrementalOutput
 from .highlight import stylesheet
 from .layout import NavItem, Pagination, PostView, Renderer, StoredBody, TagView, theme_dirs
 from .markdown import MarkdownRenderer, RenderedDoc
-from .output import Output, OutputConflict, StagedOutput
+from .output import Output, OutputConflict, StagedOutput, check_output_folder
 from .render_cache import DiskRenderCache, RenderCache, RenderedPost
 
 DESCRIPTION_LENGTH = 200
@@ -75,6 +77,7 @@ def build_site(
     jobs: int | None = None,
     use_cache: bool = True,
     record: bool = True,
+    force: bool = False,
 ) -> BuildResult:
     """Build the site at ``root`` into ``output`` (default ``root/public``).
 
@@ -83,14 +86,24 @@ def build_site(
     and with ``record`` a build whose inputs and output match the manifest of the
     last one does nothing at all (see ``site_gen.manifest``).
     Raises BuildFailed with every error found; the previous output is then untouched.
+    An output folder that a build could not replace without loss (see
+    ``check_output_folder``) is refused before anything is read; ``force``
+    accepts a non-empty folder that site_gen did not write.
     """
     config = load_config(root)
-    target = (output if output is not None else config.root / "public").resolve()
+    previous = manifest.load(config) if record and use_cache else None
+    requested = output if output is not None else config.root / "public"
+    target = check_output_folder(
+        requested,
+        root=config.root,
+        sources=[config.content_dir, config.templates_dir, config.static_dir, config.diagrams_dir, config.cache_dir],
+        force=force,
+        previous_output=manifest.wrote(previous, requested.resolve()),
+    )
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
         settings = replace(settings, timeout=config.cell_timeout)
     record = record and use_cache
-    previous = manifest.load(config) if record else None
     options = (drafts, str(target), cuda_available())
     inputs = manifest.input_digest(
         config, options=options, extra_inputs=map(Path, previous.extra_inputs if previous else [])
@@ -99,7 +112,8 @@ def build_site(
         assert previous is not None
         return BuildResult(target, previous.pages, previous.files, manifest.warnings_of(previous), up_to_date=True)
 
-    sources, errors = discover(config, drafts=drafts)
+    discovery_warnings: list[ContentWarning] = []
+    sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings)
     executed = execute_posts(sources, site_root=config.root, settings=settings)
     errors.extend(executed.errors)
     failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
@@ -112,6 +126,7 @@ def build_site(
         cells=executed.cells,
         jobs=jobs or available_cpus(),
     )
+    rendered.warnings[:0] = discovery_warnings
     rendered.warnings.extend(executed.warnings)
     if errors:
         raise BuildFailed(errors)
@@ -264,6 +279,9 @@ def _render_or_error(
         return render_post(config, renderer, post, cells)
     except ContentError as error:
         return error
+    except Exception as bug:  # a bug of ours: say which post brought it out
+        note_processing(bug, post.rel_source)
+        raise
 
 
 def _render_key(cache: RenderCache | None, config: Config, post: Post, cells: PostCells | None) -> str:
@@ -299,6 +317,7 @@ def render_post(
         summary_doc = render(post.summary, 1)
         summary_html = summary_doc.html
         warnings.extend(summary_doc.warnings)
+    summary_html = balanced_html(summary_html)
     description = _truncate(plain_text(summary_html), DESCRIPTION_LENGTH)
     return PostView.build(post, doc, summary_html, description), doc.feed_html, warnings
 
@@ -463,6 +482,8 @@ def _copy_static(config: Config, out: Output) -> None:
             continue
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
+                if base == config.root:
+                    check_inside_site(path, config.root, path.relative_to(config.root))
                 chosen["static/" + path.relative_to(folder).as_posix()] = path
     chosen.pop(CODE_CSS, None)  # generated from Pygments, always current
     for rel, path in sorted(chosen.items()):
@@ -490,6 +511,51 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self._math_depth:
             self.parts.append(data)
+
+
+def balanced_html(fragment: str) -> str:
+    """``fragment`` parsed and written back, so an unclosed ``<table>`` in a summary
+    closes inside its own listing entry instead of swallowing the home page."""
+    if "<" not in fragment or _is_balanced(fragment):
+        return fragment
+    root = html5lib.parseFragment(fragment, treebuilder="etree", namespaceHTMLElements=False)
+    walker = html5lib.getTreeWalker("etree")
+    serializer = HTMLSerializer(quote_attr_values="always", omit_optional_tags=False, resolve_entities=False)
+    return "".join(serializer.serialize(walker(root)))
+
+
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
+)
+
+
+class _TagBalance(HTMLParser):
+    """Checks that every element opened in a fragment is closed in it, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass  # <mspace/>, <br/>: opened and closed at once
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if not self.open or self.open.pop() != tag:
+            self.ok = False
+
+
+def _is_balanced(fragment: str) -> bool:
+    checker = _TagBalance()
+    checker.feed(fragment)
+    checker.close()
+    return checker.ok and not checker.open
 
 
 def plain_text(fragment: str) -> str:

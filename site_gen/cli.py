@@ -8,17 +8,21 @@ means a bug in site_gen, never a mistake in the site.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
+import traceback
 from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .errors import BuildFailed, ContentError
+from .errors import BuildFailed, ContentError, processing_of
 
 if TYPE_CHECKING:
     from .cells.execute import Progress
@@ -30,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    previous_handler = _stop_on_sigterm()
     try:
         return int(args.run(args))
     except BuildFailed as failed:
@@ -41,17 +46,65 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return 143 if _terminated else 130
+    except Exception as bug:  # a bug in site_gen, not a mistake in the site
+        if args.debug:
+            raise
+        print(internal_error(bug), file=sys.stderr)
+        return 70  # EX_SOFTWARE
+    finally:
+        _restore_sigterm(previous_handler)
+
+
+def internal_error(bug: BaseException) -> str:
+    """Three lines instead of a traceback: what broke, where in site_gen, how to report it."""
+    frames = traceback.extract_tb(bug.__traceback__)
+    ours = [frame for frame in frames if f"{os.sep}site_gen{os.sep}" in frame.filename] or frames
+    where = f" (in {Path(ours[-1].filename).name}:{ours[-1].lineno}, {ours[-1].name})" if ours else ""
+    processing = processing_of(bug)
+    about = f" while processing {processing}" if processing else ""
+    text = str(bug).splitlines()[0][:200] if str(bug) else ""
+    return (
+        f"internal error{about}: {type(bug).__name__}{': ' + text if text else ''}{where}\n"
+        f"  this is a bug in site_gen {__version__}, not in your site: run again with --debug\n"
+        "  and report it to site_gen's issue tracker with that traceback"
+    )
+
+
+_terminated = False
+
+
+def _restore_sigterm(handler: signal._HANDLER) -> None:
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _stop_on_sigterm() -> signal._HANDLER:
+    """SIGTERM unwinds like Ctrl-C, so staging folders and kernels are cleaned up on the way out."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        global _terminated
+        _terminated = True
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (called from a test's thread): leave signals alone
+        return signal.getsignal(signal.SIGTERM)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="site-gen", description="Build a learning notebook into a static site.")
     parser.add_argument("--version", action="version", version=f"site_gen {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a Python traceback for an internal error")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     build = commands.add_parser("build", help="build the site into public/")
     _site_options(build)
     build.add_argument("-o", "--output", type=Path, help="output folder (default: <root>/public)")
+    build.add_argument(
+        "--force", action="store_true", help="replace the output folder even if it is not empty and not site_gen's"
+    )
     build.add_argument("-j", "--jobs", type=int, help="processes rendering posts (default: one per CPU)")
     build.add_argument(
         "--no-cache", action="store_true", help="render every post, ignoring .cache/render and the build manifest"
@@ -123,6 +176,7 @@ def _build(args: argparse.Namespace) -> int:
             execute=settings,
             jobs=args.jobs,
             use_cache=not args.no_cache,
+            force=args.force,
         )
     finally:
         progress.done()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ContentError
+from .textfile import decode_utf8
 
 CONFIG_NAME = "site.toml"
 
@@ -34,6 +35,8 @@ class Config:
     posts_per_page: int = 10
     feed_size: int = 20
     cell_timeout: int = 120  # seconds an executed cell may run unless it sets `#| timeout:`
+    cell_output_limit: int = 1_000_000  # characters of text a cell's outputs may publish; the rest is cut
+    unsafe_cell_html: bool = False  # publish cell and notebook HTML outputs unsanitised (scripts run)
     macros: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +89,8 @@ _EXPECTED: dict[str, type] = {
     "posts_per_page": int,
     "feed_size": int,
     "cell_timeout": int,
+    "cell_output_limit": int,
+    "unsafe_cell_html": bool,
     "macros": dict,
 }
 
@@ -97,7 +102,7 @@ def load_config(root: Path) -> Config:
     if not path.exists():
         return Config(root=root)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(decode_utf8(path.read_bytes(), path))
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(path, _toml_error_line(exc), f"invalid TOML: {exc}", "fix the syntax of site.toml") from None
     return _config_from_dict(root, path, data)
@@ -142,7 +147,7 @@ def _validate(config: Config, path: Path) -> None:
         fail("base_url", "base_url must end with '/'", f'write "{config.base_url}/"')
     if parts.query or parts.fragment:
         fail("base_url", "base_url must not have a query or fragment")
-    for key in ("posts_per_page", "feed_size", "cell_timeout"):
+    for key in ("posts_per_page", "feed_size", "cell_timeout", "cell_output_limit"):
         if getattr(config, key) < 1:
             fail(key, f"setting '{key}' must be at least 1")
     try:

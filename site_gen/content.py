@@ -12,7 +12,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ import yaml
 
 from .cells.notebook import read_notebook
 from .config import Config
-from .errors import ContentError, ContentWarning
+from .errors import ContentError, ContentWarning, note_processing
+from .textfile import XML_INVALID, read_text
 
 FRONT_MATTER_FENCE = "---"
 POSTS_DIR = "posts"
@@ -29,6 +30,12 @@ BUNDLE_INDEX = "index.md"
 REQUIRED_KEYS = ("title", "date")
 OPTIONAL_KEYS = ("updated", "tags", "summary", "draft", "slug", "macros", "jupyter", "inputs", "execute")
 _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# Markup site_gen does not read (yet): a file of these kinds is reported, never skipped silently.
+UNREAD_SUFFIXES = (".markdown", ".mdown", ".mkd", ".qmd", ".rmd", ".rst", ".html", ".htm", ".adoc", ".org", ".textile")
+# Names the build itself writes at the top of the site: a page there would collide with them.
+RESERVED_NAMES = ("feed.xml", "sitemap.xml", "robots.txt", "404.html", "static", "tags", "archive", "page")
+# A post past this size is almost certainly a mistake (a pasted data file), and would take minutes.
+MAX_POST_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, order=True)
@@ -95,14 +102,18 @@ def slugify(text: str) -> str:
     return slug or "untitled"
 
 
-def discover(config: Config, *, drafts: bool = False) -> tuple[list[Post], list[ContentError]]:
+def discover(
+    config: Config, *, drafts: bool = False, warnings: list[ContentWarning] | None = None
+) -> tuple[list[Post], list[ContentError]]:
     """Every post and page under ``content/``, sorted by URL, and the errors met.
 
     Errors are collected rather than raised so one build reports every broken
-    file at once, the way a compiler lists all its errors.
+    file at once, the way a compiler lists all its errors. Files that are not
+    read (other markup, Markdown inside a bundle) are added to ``warnings``.
     """
     posts: list[Post] = []
     errors: list[ContentError] = []
+    warnings = [] if warnings is None else warnings
     if not config.content_dir.is_dir():
         errors.append(
             ContentError(
@@ -113,14 +124,34 @@ def discover(config: Config, *, drafts: bool = False) -> tuple[list[Post], list[
             )
         )
         return posts, errors
-    for path in sorted([*config.content_dir.rglob("*.md"), *config.content_dir.rglob("*.ipynb")]):
-        if _is_hidden(path.relative_to(config.content_dir)) or _inside_bundle(path, config.content_dir):
+    for path in sorted(config.content_dir.rglob("*")):
+        rel = path.relative_to(config.content_dir)
+        if _is_hidden(rel):
+            continue
+        if path.suffix not in (".md", ".ipynb"):
+            if path.suffix.lower() in UNREAD_SUFFIXES and not _in_a_bundle(path, config.content_dir):
+                warnings.append(_unread(path, config))
+            continue
+        if _inside_bundle(path, config.content_dir):
+            owner = next(f for f in path.parents if (f / BUNDLE_INDEX).exists())
+            warnings.append(
+                ContentWarning(
+                    _relative(path, config.root),
+                    None,
+                    f"not a post: it is inside the page bundle {_relative(owner / BUNDLE_INDEX, config.root)}; "
+                    "ignored (rename it to start with '_' to silence this)",
+                )
+            )
             continue
         try:
+            check_inside_site(path, config.root, _relative(path, config.root))
             post = read_post(path, config)
         except ContentError as exc:
             errors.append(exc)
             continue
+        except Exception as bug:
+            note_processing(bug, _relative(path, config.root))
+            raise
         if post.draft and not drafts:
             continue
         posts.append(post)
@@ -136,10 +167,13 @@ def read_post(path: Path, config: Config) -> Post:
     if path.suffix == ".ipynb":  # a notebook's reader gives the same front matter and Markdown
         notebook = read_notebook(path, rel)
         text, meta, body, body_line, stored_outputs = "", notebook.meta, notebook.body, 1, notebook.outputs
+        read_warnings: tuple[ContentWarning, ...] = ()
     else:
-        text = path.read_text(encoding="utf-8")
+        _check_size(path, rel)
+        source = read_text(path, rel)
+        text, read_warnings = source.text, source.warnings
         meta, body, body_line = split_front_matter(text, rel)
-    warnings = _check_keys(meta, rel, text)
+    warnings = [*read_warnings, *_clean_meta(meta, rel, text), *_check_keys(meta, rel, text)]
 
     is_bundle = path.name == BUNDLE_INDEX
     if is_bundle and path.parent == config.content_dir:
@@ -149,12 +183,20 @@ def read_post(path: Path, config: Config) -> Post:
             "content/index.md is not supported: the home page is generated",
             "put the text in content/about.md, or override templates/home.html",
         )
+    if is_bundle and path.parent == config.content_dir / POSTS_DIR:
+        raise ContentError(
+            rel,
+            1,
+            "content/posts/index.md would make the whole posts/ folder one page bundle, hiding every other post",
+            "move it to content/posts/<slug>/index.md, or to content/<slug>.md for a standalone page",
+        )
     in_posts = path.relative_to(config.content_dir).parts[0] == POSTS_DIR
     default_slug = path.parent.name if is_bundle else path.stem
     slug = _slug(meta, default_slug, rel, text)
     section = path.parent.parent if is_bundle else path.parent
     section_path = section.relative_to(config.content_dir).as_posix()
     url_path = f"{slug}/" if section_path == "." else f"{section_path}/{slug}/"
+    _check_not_reserved(url_path, rel, text)
 
     tz = config.tz
     return Post(
@@ -172,7 +214,7 @@ def read_post(path: Path, config: Config) -> Post:
         body=body,
         body_line=body_line,
         macros=_macros(meta.get("macros"), rel, text),
-        assets=_bundle_assets(path) if is_bundle else (),
+        assets=_bundle_assets(path, config.root) if is_bundle else (),
         warnings=tuple(warnings),
         jupyter=_string(meta, "jupyter", rel, text) if meta.get("jupyter") is not None else "python3",
         inputs=_inputs(meta.get("inputs"), rel, text),
@@ -251,6 +293,29 @@ def _check_keys(meta: dict[str, Any], rel: Path, text: str) -> list[ContentWarni
     return warnings
 
 
+def _clean_meta(meta: dict[str, Any], rel: Path, text: str) -> list[ContentWarning]:
+    """YAML escapes (``"\\a"``) can put characters XML cannot hold into values: drop them, with a warning."""
+    warnings = []
+    for key, value in meta.items():
+        cleaned = _without_invalid(value)
+        if cleaned != value:
+            meta[key] = cleaned
+            warnings.append(
+                ContentWarning(rel, _line_of(text, key), f"removed characters XML cannot hold from '{key}'")
+            )
+    return warnings
+
+
+def _without_invalid(value: Any) -> Any:
+    if isinstance(value, str):
+        return XML_INVALID.sub("", value)
+    if isinstance(value, list):
+        return [_without_invalid(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_invalid(k): _without_invalid(v) for k, v in value.items()}
+    return value
+
+
 def _line_of(text: str, key: str) -> int:
     """The line of ``key:`` in the front matter (1-based), or 1 if not found."""
     for number, line in enumerate(text.splitlines(), start=1):
@@ -290,10 +355,21 @@ def _datetime(value: Any, key: str, rel: Path, text: str, tz: Any) -> datetime:
                 "write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM]",
             ) from None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0, 0), tzinfo=tz)
-    raise ContentError(rel, _line_of(text, key), f"cannot parse {key} {value!r}", "write dates as YYYY-MM-DD")
+        moment = value if value.tzinfo else value.replace(tzinfo=tz)
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(0, 0), tzinfo=tz)
+    else:
+        raise ContentError(rel, _line_of(text, key), f"cannot parse {key} {value!r}", "write dates as YYYY-MM-DD")
+    try:  # feeds and sorting need it in UTC; 0001-01-01T00:00+14:00 has no UTC date
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ContentError(
+            rel,
+            _line_of(text, key),
+            f"{key} {value} is outside the range of dates that can be written in UTC",
+            "use a date between the years 1 and 9999 that stays in range once converted to UTC",
+        ) from None
+    return moment
 
 
 def _slug(meta: dict[str, Any], default: str, rel: Path, text: str) -> str:
@@ -350,13 +426,77 @@ def _inputs(value: Any, rel: Path, text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value)
 
 
-def _bundle_assets(index: Path) -> tuple[Path, ...]:
-    """Files that travel with a page bundle: everything in its folder but Markdown."""
+def _bundle_assets(index: Path, root: Path) -> tuple[Path, ...]:
+    """Files that travel with a page bundle: everything in its folder but Markdown.
+
+    A symlink that leads out of the site is refused: published, it would put
+    whatever it points at (``/etc/passwd``, ``~/.ssh``) on the web.
+    """
     folder = index.parent
-    return tuple(
-        sorted(
-            p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md" and not _is_hidden(p.relative_to(folder))
+    assets = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".md" or _is_hidden(path.relative_to(folder)):
+            continue
+        if path.is_symlink() or path.is_file():
+            check_inside_site(path, root, _relative(path, root))
+        if path.is_file():
+            assets.append(path)
+    return tuple(assets)
+
+
+def check_inside_site(path: Path, root: Path, rel: Path) -> None:
+    """Refuse a file that a symlink (the file's own or a folder's) leads out of the site, or nowhere."""
+    try:
+        real = path.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        raise ContentError(rel, None, "broken symlink: it points to nothing", "fix the link or delete it") from None
+    if not real.is_relative_to(root.resolve()):
+        raise ContentError(
+            rel,
+            None,
+            f"symlink leads out of the site (to {real}); refusing to read or publish it",
+            "copy the file into the site instead of linking to it",
         )
+
+
+def _check_size(path: Path, rel: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # read_text reports it
+    if size > MAX_POST_BYTES:
+        raise ContentError(
+            rel,
+            None,
+            f"the file is {size / 2**20:.1f} MiB; posts are limited to {MAX_POST_BYTES // 2**20} MiB",
+            "move data into a file the post links to, or split the post",
+        )
+
+
+def _check_not_reserved(url_path: str, rel: Path, text: str) -> None:
+    first = url_path.split("/", 1)[0]
+    if first in RESERVED_NAMES and url_path.count("/") == 1:
+        raise ContentError(
+            rel,
+            _line_of(text, "slug") if "slug:" in text else 1,
+            f"the URL /{url_path} collides with /{first}, which the build writes itself",
+            f"rename the file or set another `slug:`; reserved at the top level: {', '.join(RESERVED_NAMES)}",
+        )
+
+
+def _unread(path: Path, config: Config) -> ContentWarning:
+    rel = _relative(path, config.root)
+    return ContentWarning(
+        rel, None, f"not read: site_gen reads posts from .md and .ipynb files, not {path.suffix}; this file is skipped"
+    )
+
+
+def _in_a_bundle(path: Path, content_dir: Path) -> bool:
+    """True for any file whose folder (or a folder above it, below content/) holds an index.md."""
+    return any(
+        (folder / BUNDLE_INDEX).exists()
+        for folder in path.parents
+        if folder.is_relative_to(content_dir) and folder != content_dir
     )
 
 

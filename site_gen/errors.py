@@ -70,3 +70,22 @@ class BuildFailed(Exception):
     def __init__(self, errors: list[ContentError]) -> None:
         super().__init__(f"{len(errors)} error(s)")
         self.errors = errors
+
+
+# A bug (any exception that is not a ContentError) carries a note naming the
+# file site_gen was working on, so the CLI's "internal error" line can say
+# where it happened. Notes survive pickling, so this works from render workers.
+_PROCESSING = "site_gen was processing "
+
+
+def note_processing(bug: BaseException, item: object) -> None:
+    """Record on ``bug`` which file was being processed, once (the innermost wins)."""
+    if processing_of(bug) is None:
+        bug.add_note(f"{_PROCESSING}{item}")
+
+
+def processing_of(bug: BaseException) -> str | None:
+    for note in getattr(bug, "__notes__", ()):
+        if isinstance(note, str) and note.startswith(_PROCESSING):
+            return note[len(_PROCESSING) :]
+    return None

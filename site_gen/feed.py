@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .config import Config
+from .textfile import xml_safe
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -56,7 +57,7 @@ def atom_feed(
     for entry in entries:
         _entry(feed, config, entry)
     ET.indent(feed, space="  ")
-    body = ET.tostring(feed, encoding="unicode")
+    body = xml_safe(ET.tostring(feed, encoding="unicode"))  # readers have warned about the characters
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
 
 

@@ -39,7 +39,7 @@ from .config import CONFIG_NAME, Config, load_config
 from .content import Post, discover, read_post
 from .errors import BuildFailed, ContentError, ContentWarning
 from .fingerprints import IncrementalOutput, Plan
-from .output import OutputConflict
+from .output import OutputConflict, mark_as_output
 from .render_cache import RenderCache
 
 
@@ -81,6 +81,7 @@ class Preview:
         """Rebuild what ``changed`` affects. Raises BuildFailed and leaves the output as it was."""
         config, posts, rendered, full = self._prepare(set(changed))
         self.output.mkdir(parents=True, exist_ok=True)
+        mark_as_output(self.output)
         staging = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.staging-", dir=self.output.parent))
         try:
             out = SiteOutput(

@@ -159,6 +159,16 @@ class Renderer:
                 f"template error while rendering /{page_path}: {exc.message}",
                 "the template uses a variable this page does not have",
             ) from None
+        except Exception as exc:  # e.g. `{{ 1 / 0 }}` or a filter given the wrong type
+            path, line = _last_template_location(exc)
+            if path is None:  # not the template's doing: a bug of ours
+                raise
+            raise ContentError(
+                Path(path),
+                line,
+                f"template error while rendering /{page_path}: {type(exc).__name__}: {exc}",
+                "fix the expression on that line of the template",
+            ) from None
         return html.encode("utf-8")
 
 

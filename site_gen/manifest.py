@@ -22,6 +22,7 @@ from pathlib import Path
 from .config import CONFIG_NAME, Config
 from .errors import ContentWarning
 from .layout import theme_dirs
+from .output import MARKER
 from .render_cache import renderer_fingerprint
 
 MANIFEST = "build-manifest.json"
@@ -70,7 +71,7 @@ def input_digest(config: Config, *, options: object, extra_inputs: Iterable[Path
 def output_state(folder: Path) -> dict[str, list[int]]:
     state = {}
     for path in folder.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path != folder / MARKER:
             stat = path.stat()
             state[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
     return state
@@ -95,7 +96,14 @@ def load(config: Config) -> Manifest | None:
 
 def output_intact(manifest: Manifest | None, output: Path) -> bool:
     """The output folder is exactly as the last build of this site_gen left it."""
-    if manifest is None or manifest.renderer != renderer_fingerprint() or not output.is_dir():
+    if manifest is None or manifest.renderer != renderer_fingerprint():
+        return False
+    return wrote(manifest, output)
+
+
+def wrote(manifest: Manifest | None, output: Path) -> bool:
+    """Every file the last build recorded is in ``output`` as it left it (whichever site_gen built it)."""
+    if manifest is None or not manifest.outputs or not output.is_dir():
         return False
     for rel, (size, mtime) in manifest.outputs.items():
         try:

@@ -9,12 +9,20 @@ and only a build that finished replaces the old folder.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol
+
+from .errors import ContentError
+
+# Every folder site_gen writes carries this file, so a later build can tell its
+# own output (safe to replace) from a folder of the user's (never to be touched).
+MARKER = ".site-gen-output"
+MARKER_TEXT = b"This folder is written by site_gen; a build replaces it whole.\n"
 
 
 class Output(Protocol):
@@ -36,6 +44,61 @@ class Fingerprints(Protocol):
     def changed(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool: ...
 
 
+def check_output_folder(
+    target: Path, *, root: Path, sources: Iterable[Path], force: bool = False, previous_output: bool = False
+) -> Path:
+    """The output folder, resolved, or a ContentError if replacing it could lose anything.
+
+    A build replaces its output folder whole, so that folder must hold nothing
+    but an earlier build: never the site itself, a folder above it, a source
+    folder (content/, templates/…), a file, or a folder of someone else's.
+    Symlinks are resolved first, so ``public -> ~/notes`` is judged as ``~/notes``.
+    ``previous_output`` says the last build's manifest names this folder (output
+    written before the marker existed); ``force`` accepts any other folder.
+    """
+    resolved = target.resolve()
+    site = root.resolve()
+    hint = "choose a new or empty folder, e.g. `-o public`"
+    if resolved == site or site.is_relative_to(resolved):
+        what = "the site root" if resolved == site else "a folder that contains the site"
+        raise ContentError(None, None, f"refusing to write the output into {resolved}: it is {what}", hint)
+    for source in sources:
+        source = source.resolve()
+        if resolved.is_relative_to(source) or source.is_relative_to(resolved):
+            raise ContentError(
+                None,
+                None,
+                f"refusing to write the output into {resolved}: it would replace the sources in {source}",
+                hint,
+            )
+    if resolved.exists() and not resolved.is_dir():
+        raise ContentError(
+            None, None, f"refusing to write the output into {resolved}: it is a file, not a folder", hint
+        )
+    if resolved.is_dir() and not (force or previous_output or _made_by_us(resolved)):
+        raise ContentError(
+            None,
+            None,
+            f"refusing to replace {resolved}: it is not empty and was not written by site_gen",
+            "a build replaces its output folder whole: pick another with -o, or pass --force to replace it",
+        )
+    return resolved
+
+
+def mark_as_output(folder: Path) -> None:
+    """Put our marker in ``folder`` (the preview's, which is written in place), so builds may replace it."""
+    marker = folder / MARKER
+    if not _holds(marker, MARKER_TEXT):
+        marker.write_bytes(MARKER_TEXT)
+
+
+def _made_by_us(folder: Path) -> bool:
+    try:
+        return (folder / MARKER).is_file() or not any(folder.iterdir())
+    except OSError:
+        return False
+
+
 class OutputConflict(Exception):
     """Two parts of the build want to write the same output file."""
 
@@ -47,8 +110,19 @@ class StagedOutput:
         self.target = target.resolve()
         self.fingerprints = fingerprints
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+        # Named before it exists, so a Ctrl-C or SIGTERM at any moment leaves a path that
+        # discard() can remove: nothing half-made survives an interrupted build.
+        self.staging = self.target.parent / f".{self.target.name}.building-{secrets.token_hex(6)}"
+        try:
+            os.mkdir(self.staging, 0o700)
+            marker = self.target / MARKER
+            if not (_holds(marker, MARKER_TEXT) and _link(marker, self.staging / MARKER)):
+                (self.staging / MARKER).write_bytes(MARKER_TEXT)
+        except BaseException:
+            self.discard()
+            raise
         self._written: set[str] = set()
+        self._folders: set[str] = set()  # every folder above a written file
         self._changed: set[str] = set()
         self._made: set[str] = set()  # through a template, as needs() asked
 
@@ -101,11 +175,17 @@ class StagedOutput:
 
     def _claim(self, rel_path: str) -> Path:
         parts = PurePosixPath(rel_path).parts
-        if not parts or PurePosixPath(rel_path).is_absolute() or ".." in parts:
+        if not parts or PurePosixPath(rel_path).is_absolute() or ".." in parts or rel_path == MARKER:
             raise OutputConflict(f"refusing to write outside the output folder: {rel_path!r}")
         if rel_path in self._written:
             raise OutputConflict(f"two sources write the same output file: {rel_path}")
+        folders = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        clash = next((folder for folder in folders if folder in self._written), None)
+        if clash is not None or rel_path in self._folders:
+            file, folder = (clash, rel_path) if clash is not None else (rel_path, rel_path + "/…")
+            raise OutputConflict(f"one output is both a file and a folder: {file} and {folder}")
         self._written.add(rel_path)
+        self._folders.update(folders)
         destination = self.staging.joinpath(*parts)
         destination.parent.mkdir(parents=True, exist_ok=True)
         return destination

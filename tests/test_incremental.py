@@ -12,6 +12,7 @@ from site_gen.build import build_site
 from site_gen.errors import BuildFailed
 from site_gen.incremental import Preview
 from site_gen.layout import theme_dirs
+from site_gen.output import MARKER
 
 POSTS = 200
 TAGS = 5
@@ -40,7 +41,12 @@ def site(tmp_path: Path) -> tuple[Path, Preview]:
 
 
 def mtimes(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    """Every page and file of the site, without site_gen's marker (which no plan lists)."""
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != MARKER
+    }
 
 
 def edit(path: Path, old: str, new: str) -> None:
