@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import http.client
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from site_gen.serve.http import PreviewHandler, PreviewServer
+from site_gen.serve.reload import Events
 
 from .serve_support import Served, edit
 
@@ -113,7 +119,7 @@ TRAVERSALS = [
 def test_path_traversal_never_escapes_the_output_folder(served: Served) -> None:
     for path in TRAVERSALS:
         status, _, body = raw(served, path)
-        assert status in (403, 404), (path, status)
+        assert status in (400, 403, 404), (path, status)
         assert b"base_url" not in body and b"TOP SECRET" not in body and b"root:" not in body
 
 
@@ -195,3 +201,219 @@ def test_write_puts_the_preview_in_public(make_site: Callable[..., Path]) -> Non
     finally:
         assert server.stop() == 0
     assert (root / "public/posts/first/index.html").is_file()  # kept after stopping
+
+
+def send(origin: str, request: bytes, timeout: float = 10) -> bytes:
+    """Bytes sent exactly as given (http.client refuses to send most of these); the whole answer."""
+    host, port = origin.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def status_of(answer: bytes) -> int:
+    """The status; for a request http.server took as HTTP/0.9, the code that starts the bare body."""
+    if answer.startswith(b"HTTP/"):
+        return int(answer.split(b" ", 2)[1])
+    return int(answer[:3]) if answer[:3].isdigit() else 0
+
+
+def get_with_host(server: Served, host: str, path: str = "/notebook/") -> bytes:
+    return send(server.origin, f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+
+
+def test_only_requests_for_this_host_are_answered(served: Served) -> None:
+    """DNS rebinding: a page on evil.example, re-pointed at 127.0.0.1, sends its own name as Host."""
+    port = served.origin.rsplit(":", 1)[1]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"127.0.0.2:{port}", f"[::1]:{port}"):
+        answer = get_with_host(served, host)
+        assert status_of(answer) == 200 and b"site-gen-livereload" in answer, host
+    refused = [
+        f"evil.example:{port}",
+        f"localhost.evil.example:{port}",
+        f"127.0.0.1.nip.io:{port}",
+        f"attacker@127.0.0.1:{port}",
+        f"127.0.0.1:{port}/x",
+        "127.0.0.1",  # no port: port 80
+        "127.0.0.1:1",
+        f"0.0.0.0:{port}",
+        f"2130706433:{port}",
+        "",
+    ]
+    for host in refused:
+        for path in ("/notebook/", "/notebook/posts/first/", "/__site_gen/status", "/__site_gen/events"):
+            answer = get_with_host(served, host, path)
+            assert status_of(answer) == 421, (host, path, answer[:100])
+            assert b"First steps" not in answer and b"generation" not in answer and b"event:" not in answer
+    no_host = send(served.origin, b"GET /notebook/ HTTP/1.0\r\n\r\n")
+    two_hosts = send(served.origin, f"GET /notebook/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil\r\n\r\n".encode())
+    assert status_of(no_host) == status_of(two_hosts) == 421
+    assert "Traceback" not in served.output
+
+
+def bad_requests(port: str) -> list[tuple[bytes, set[int]]]:
+    host = f"Host: 127.0.0.1:{port}\r\n\r\n".encode()
+    return [
+        (b"GET /notebook/" + b"a" * 10_000 + b" HTTP/1.1\r\n" + host, {414}),
+        (b"GET /notebook/" + b"a/" * 5_000 + b" HTTP/1.1\r\n" + host, {414}),
+        (b"GET /notebook/" + b"a" * 300 + b" HTTP/1.1\r\n" + host, {404}),  # a name too long for the disk
+        (b"GET /notebook/" + b"a" * 70_000 + b" HTTP/1.1\r\n" + host, {414}),  # http.server's own limit
+        (b"GET /notebook/%zz HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/%e2%82 HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/%ff%fe HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/% HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/%00 HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/%0a HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/\x00x HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/\xff\xfe HTTP/1.1\r\n" + host, {400}),
+        (b"GET notebook/ HTTP/1.1\r\n" + host, {400}),
+        (b"GET * HTTP/1.1\r\n" + host, {400}),
+        (b"GET http://127.0.0.1/notebook/ HTTP/1.1\r\n" + host, {400}),
+        (b"GET /notebook/ HTTP/9.9\r\n" + host, {505}),
+        (b"GET /notebook/ FOO/1.1\r\n" + host, {400}),
+        (b"GET\r\n" + host, {400}),  # HTTP/0.9: the answer has no status line
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40 + b"\r\n\r\n", {400}),  # TLS
+        (b"GET /notebook/ HTTP/1.1\r\nX: " + b"y" * 70_000 + b"\r\n" + host, {431, 400}),
+        (b"GET /notebook/ HTTP/1.1\r\n" + b"X: y\r\n" * 200 + host, {431}),
+        (b"BREW /notebook/ HTTP/1.1\r\n" + host, {501}),
+        (b"\r\n\r\n", {0}),  # an empty request line: http.server just hangs up
+    ]
+
+
+def test_bad_requests_get_4xx_and_no_traceback(served: Served) -> None:
+    port = served.origin.rsplit(":", 1)[1]
+    for request, statuses in bad_requests(port):
+        answer = send(served.origin, request)
+        assert status_of(answer) in statuses, (request[:60], answer[:120])
+        assert b"Traceback" not in answer and (status_of(answer) == 404 or len(answer) < 1000), request[:60]
+    assert b"First steps" in get_with_host(served, f"127.0.0.1:{port}", "/notebook/posts/first/")  # still serving
+    assert "Traceback" not in served.output and "Exception" not in served.output, served.output
+
+
+def test_a_client_that_hangs_up_early_leaves_no_traceback(served: Served) -> None:
+    port = served.origin.rsplit(":", 1)[1]
+    host, _ = served.origin.removeprefix("http://").rsplit(":", 1)
+    for _ in range(20):
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(f"GET /notebook/posts/first/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    assert b"First steps" in get_with_host(served, f"127.0.0.1:{port}", "/notebook/posts/first/")
+    time.sleep(0.5)
+    assert "Traceback" not in served.output, served.output
+
+
+def test_port_out_of_range_is_a_clear_error(tmp_path: Path) -> None:
+    for port in ("99999", "-1", "65536", "http"):
+        result = subprocess.run(
+            [sys.executable, "-m", "site_gen", "serve", "--root", str(tmp_path), "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr, (port, result.stderr)
+        if port == "http":  # not a number: argparse says so
+            assert result.returncode == 2 and "invalid int value: 'http'" in result.stderr
+        else:
+            assert result.returncode == 1 and f"port must be 0–65535, not {port}" in result.stderr, result.stderr
+
+
+@pytest.fixture
+def in_process(tmp_path: Path) -> Iterator[PreviewServer]:
+    """A PreviewServer in this process with a short request timeout."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "index.html").write_text("<html><body>home</body></html>", encoding="utf-8")
+    server = PreviewServer(("127.0.0.1", 0), folder, Events(), request_timeout=1.0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.events.close()
+    server.shutdown()
+    server.server_close()
+
+
+def origin_of(server: PreviewServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def handler_threads() -> int:
+    return sum("process_request_thread" in thread.name for thread in threading.enumerate())
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_half_sent_requests_time_out(in_process: PreviewServer) -> None:
+    """50 stalled requests and one that trickles in a byte at a time: none holds a thread for long."""
+    port = in_process.server_address[1]
+    stalled = []
+    for number in range(50):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+        connection.sendall(b"GET /index.html HTTP/1.1\r\nHost: 127" if number % 2 else b"")
+        stalled.append(connection)
+    drip = socket.create_connection(("127.0.0.1", port), timeout=30)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with_headers = b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 1000
+        for byte in with_headers:
+            if stop.is_set():
+                return
+            try:
+                drip.sendall(bytes([byte]))
+            except OSError:
+                return  # the server hung up: what we want
+            time.sleep(0.05)
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        # While they wait, others are served.
+        assert b"home" in send(origin_of(in_process), f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        for connection in stalled:
+            assert connection.recv(100) == b""  # the server closed it (a 30 s client timeout would raise)
+        drip.settimeout(30)
+        assert drip.recv(100) == b""
+        assert wait_until(lambda: handler_threads() == 0), f"{handler_threads()} handler threads left"
+    finally:
+        stop.set()
+        for connection in [*stalled, drip]:
+            connection.close()
+
+
+def test_the_event_stream_outlives_the_request_timeout(in_process: PreviewServer) -> None:
+    port = in_process.server_address[1]
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(f"GET /__site_gen/events HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n".encode())
+        received = b""
+        while b"event: build" not in received:  # what a page that connects late has missed
+            received += connection.recv(4096)
+        time.sleep(2.5)  # well past the 1 s request timeout
+        in_process.events.publish(ok=True, changed=("/posts/x/index.html",))
+        while b"/posts/x/index.html" not in received:
+            chunk = connection.recv(4096)
+            assert chunk, "the event stream was closed"
+            received += chunk
+
+
+def test_a_bug_while_answering_is_a_500_and_one_line(
+    in_process: PreviewServer, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def broken(self: PreviewHandler, *, body: bool) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(PreviewHandler, "_respond", broken)
+    port = in_process.server_address[1]
+    answer = send(origin_of(in_process), f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    assert status_of(answer) == 500
+    err = capfd.readouterr().err
+    assert "internal error" in err and "a bug" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -38,6 +38,8 @@ def serve(
     write: bool = False,
 ) -> int:
     """Serve a live preview of the site at ``root`` until Ctrl-C (or SIGTERM)."""
+    if not 0 <= port <= 65535:  # checked here, since the socket's own error reads like a bug
+        raise ContentError(None, None, f"port must be 0–65535, not {port}", "e.g. --port 8000 (0: any free port)")
     root = root.resolve()
     folder = root / "public" if write else Path(tempfile.mkdtemp(prefix="site-gen-serve-"))
     events = Events()
