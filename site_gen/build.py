@@ -207,7 +207,9 @@ def render_all(
         post_cells = cells.get(post.url_path)
         outcome = next(fresh) if index in missing_set else cache.lookup(keys[index]) if cache is not None else None
         if outcome is None:  # a cache entry that could not be read back: render it here
-            outcome = _render_or_error(config, MarkdownRenderer(macros=config.macros), post, post_cells)
+            outcome = _render_or_error(
+                config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html), post, post_cells
+            )
             missing_set.add(index)
         if isinstance(outcome, ContentError):
             errors.append(outcome)
@@ -249,7 +251,7 @@ def render_posts(
         return
     jobs = min(jobs, len(tasks) // MIN_POSTS_PER_JOB)
     if jobs <= 1:
-        renderer = MarkdownRenderer(macros=config.macros)
+        renderer = MarkdownRenderer(macros=config.macros, raw_html=config.raw_html)
         for post, post_cells in tasks:
             yield _render_or_error(config, renderer, post, post_cells)
         return
@@ -263,7 +265,7 @@ _worker: tuple[Config, MarkdownRenderer] | None = None
 
 def _start_worker(config: Config) -> None:
     global _worker  # one renderer per worker process, built once
-    _worker = (config, MarkdownRenderer(macros=config.macros))
+    _worker = (config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html))
 
 
 def _render_in_worker(task: tuple[Post, PostCells | None]) -> RenderedPost | ContentError:

@@ -37,6 +37,7 @@ class Config:
     cell_timeout: int = 120  # seconds an executed cell may run unless it sets `#| timeout:`
     cell_output_limit: int = 1_000_000  # characters of text a cell's outputs may publish; the rest is cut
     unsafe_cell_html: bool = False  # publish cell and notebook HTML outputs unsanitised (scripts run)
+    raw_html: bool = True  # HTML written in Markdown passes through; false leaves it out (Hugo's default)
     macros: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +92,7 @@ _EXPECTED: dict[str, type] = {
     "cell_timeout": int,
     "cell_output_limit": int,
     "unsafe_cell_html": bool,
+    "raw_html": bool,
     "macros": dict,
 }
 

@@ -152,9 +152,12 @@ def _doc(env: EnvType) -> _DocState:
 class MarkdownRenderer:
     """Turns a post's Markdown body into HTML for the page, the feed and lists."""
 
-    def __init__(self, *, macros: Mapping[str, str] | None = None) -> None:
+    def __init__(self, *, macros: Mapping[str, str] | None = None, raw_html: bool = True) -> None:
         self.macros = dict(macros or {})
         self.md = build_parser()
+        if not raw_html:  # site.toml `raw_html = false`: the author's HTML is left out, as Hugo does
+            self.md.add_render_rule("html_block", _omit_raw_html)
+            self.md.add_render_rule("html_inline", _omit_raw_html)
 
     def render(
         self,
@@ -290,6 +293,13 @@ def build_parser() -> MarkdownIt:
     for name, func in RENDER_RULES.items():
         md.add_render_rule(name, func)
     return md
+
+
+def _omit_raw_html(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """Raw HTML written in Markdown, replaced by a comment that says it was there (``<!--more-->`` kept)."""
+    if tokens[idx].content.strip() == MORE_MARKER:
+        return str(tokens[idx].content)
+    return "<!-- raw HTML omitted -->" + ("\n" if tokens[idx].type == "html_block" else "")
 
 
 def _is_callout(params: str, markup: str) -> bool:

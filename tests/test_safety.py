@@ -307,3 +307,21 @@ def test_sigterm_during_a_build_leaves_no_staging_folder(make_site, tmp_path):
     assert not list(root.glob(".public.*")), os.listdir(root)
     assert not (root / "public").exists()
     assert b"Traceback" not in process.stderr.read() if process.stderr else True
+
+
+# --- raw HTML in Markdown ----------------------------------------------------------------------------
+
+
+def test_raw_html_passes_through_unless_the_site_turns_it_off(make_site):
+    post = "---\ntitle: Raw\ndate: 2026-06-01\n---\nA <b>bold</b> move.\n\n<script>alert(1)</script>\n\n<!--more-->\nRest.\n"
+    root = make_site({"content/posts/raw.md": post})
+    build_site(root)
+    page = (root / "public/posts/raw/index.html").read_text()
+    assert "<b>bold</b>" in page and "<script>alert(1)</script>" in page
+    toml = (root / "site.toml").read_text().replace("[macros]", "raw_html = false\n\n[macros]")
+    (root / "site.toml").write_text(toml)
+    build_site(root)
+    page = (root / "public/posts/raw/index.html").read_text()
+    assert "<script" not in page and "<b>" not in page
+    assert page.count("<!-- raw HTML omitted -->") == 3
+    assert "Rest." not in (root / "public/index.html").read_text(), "<!--more--> still ends the summary"
