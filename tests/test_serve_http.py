@@ -417,3 +417,35 @@ def test_a_bug_while_answering_is_a_500_and_one_line(
     err = capfd.readouterr().err
     assert "internal error" in err and "a bug" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+SLOW_CELL = """
+---
+title: Slow
+date: 2026-01-20
+---
+```{python}
+import pathlib, time
+pathlib.Path(MARKER).write_text("started")
+time.sleep(SECONDS)
+```
+"""
+
+
+def test_ctrl_c_during_a_rebuild_stops_it(make_site: Callable[..., Path], tmp_path: Path) -> None:
+    """A cell that would run for a minute: Ctrl-C interrupts it, and nothing writes into the folder afterwards."""
+    marker = tmp_path / "cell-started"
+    source = SLOW_CELL.replace("MARKER", repr(str(marker)))
+    root = make_site({"content/posts/slow.md": source.replace("SECONDS", "0")})
+    server = Served(root)
+    folder = server.folder
+    marker.unlink()
+    edit(root / "content/posts/slow.md", "time.sleep(0)", "time.sleep(60)")
+    server.wait_for(marker.exists, timeout=60, what="the slow cell to start")
+    started = time.monotonic()
+    assert server.stop() == 0, server.output
+    assert time.monotonic() - started < 10, "Ctrl-C waited for the cell"
+    assert "Traceback" not in server.output and "Stopping" in server.output
+    time.sleep(1)  # a rebuild still running would write into the folder now
+    assert not folder.exists()
+    assert not list(folder.parent.glob(f".{folder.name}.staging-*"))

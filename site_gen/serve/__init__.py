@@ -2,10 +2,11 @@
 
 Three threads and a condition variable, in the spirit of MkDocs's livereload:
 the HTTP server (``http.py``) serves the preview folder, the watcher
-(``watch.py``) queues changed paths, and the rebuild loop here takes them,
-runs an incremental rebuild (``site_gen.incremental``) and publishes the
-result to every open page (``reload.py``). A failed rebuild leaves the last
-good pages in place and sends its errors to the page's overlay instead.
+(``watch.py``) queues changed paths, and the main thread takes them, runs an
+incremental rebuild (``site_gen.incremental``) and publishes the result to
+every open page (``reload.py``). A rebuild is staged and moved into place only
+when it succeeded; a failed one leaves the last good pages exactly as they
+were and sends its errors to the page's overlay instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import webbrowser
 from pathlib import Path
 from types import FrameType
@@ -37,7 +37,12 @@ def serve(
     open_browser: bool = False,
     write: bool = False,
 ) -> int:
-    """Serve a live preview of the site at ``root`` until Ctrl-C (or SIGTERM)."""
+    """Serve a live preview of the site at ``root`` until Ctrl-C (or SIGTERM).
+
+    Rebuilds run in this (the main) thread, the one Ctrl-C interrupts: a rebuild
+    stops where it is (its kernels interrupted, its staging folder removed), and
+    no other thread can still be writing when the preview folder is deleted.
+    """
     if not 0 <= port <= 65535:  # checked here, since the socket's own error reads like a bug
         raise ContentError(None, None, f"port must be 0–65535, not {port}", "e.g. --port 8000 (0: any free port)")
     root = root.resolve()
@@ -54,39 +59,42 @@ def serve(
     preview = Preview(root, folder, drafts=drafts)
     queue = ChangeQueue()
     watcher = Watcher(root, queue)
-    rebuild(preview, events, server, set())
-
-    threads = [
-        threading.Thread(target=server.serve_forever, name="site-gen-http", daemon=True),
-        threading.Thread(target=_rebuild_loop, args=(preview, events, server, queue, watcher), name="site-gen-rebuild"),
-    ]
+    http = threading.Thread(target=server.serve_forever, name="site-gen-http", daemon=True)
     previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        rebuild(preview, events, server, set())
         watcher.start()
-        for thread in threads:
-            thread.start()
+        http.start()
         url = f"http://{_display_host(host)}:{server.server_address[1]}{server.base_path}"
         where = str(folder) if write else f"{folder} (not public/)"
         print(f"Serving {url} from {where}; watching for changes. Ctrl-C to stop.", flush=True)
         if open_browser:
             webbrowser.open(url)
-        while threads[1].is_alive():
-            threads[1].join(0.5)
+        while (changed := queue.take()) is not None:
+            watcher.watch_new_folders()
+            rebuild(preview, events, server, changed)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:
-        queue.close()  # ends the rebuild loop
-        events.close()  # ends every event stream
-        watcher.stop()
-        server.shutdown()
-        server.server_close()
-        for thread in threads:
-            if thread.is_alive():
-                thread.join()
+        _stop(server, http, events, watcher, folder if not write else None)
         signal.signal(signal.SIGTERM, previous_handler)
-        if not write:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def _stop(server: PreviewServer, http: threading.Thread, events: Events, watcher: Watcher, folder: Path | None) -> None:
+    """Close everything, then delete the temporary folder; a second Ctrl-C cannot cut this short."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        events.close()  # ends every event stream
+        if watcher.observer.is_alive():
+            watcher.stop()
+        if http.is_alive():
+            server.shutdown()
+        server.server_close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: set[Path]) -> None:
@@ -100,9 +108,9 @@ def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: se
     except ContentError as error:
         _report_errors(events, [error])
         return
-    except Exception as exc:  # a bug in site_gen: say so, keep serving the last good pages
-        traceback.print_exc()
-        _report_errors(events, [ContentError(None, None, f"internal error: {exc!r}", "this is a bug in site_gen")])
+    except Exception as exc:  # a bug in site_gen: say so in one line, keep serving the last good pages
+        bug = ContentError(None, None, f"internal error: {exc!r}", "this is a bug in site_gen, not in your site")
+        _report_errors(events, [bug])
         return
     if preview.config is not None:
         server.base_path = preview.config.base_path
@@ -114,14 +122,6 @@ def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: se
     events.publish(ok=True, changed=tuple(server.base_path + path for path in written))
     names = ", ".join(written[:3]) + (f" and {len(written) - 3} more" if len(written) > 3 else "")
     print(f"Rebuilt in {elapsed:.0f} ms: {len(written)} file(s) changed{': ' + names if written else ''}", flush=True)
-
-
-def _rebuild_loop(
-    preview: Preview, events: Events, server: PreviewServer, queue: ChangeQueue, watcher: Watcher
-) -> None:
-    while (changed := queue.take()) is not None:
-        watcher.watch_new_folders()
-        rebuild(preview, events, server, changed)
 
 
 def _report_errors(events: Events, errors: list[ContentError]) -> None:
