@@ -12,6 +12,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 
+from site_gen.math import operators
 from site_gen.math.normalise import Tag
 from site_gen.math.tex import TexError
 
@@ -183,8 +184,9 @@ def _styled(char: str, variant: str) -> str:
 def relations(math: ET.Element) -> None:
     """``\\sim`` comes out as ``<mi>~</mi>``, a tilde letter with no spacing;
     it is the relation ∼ (U+223C)."""
+    accents = {el[1] for el in math.iter() if el.tag in ("mover", "munder") and len(el) == 2}
     for el in math.iter():
-        if el.tag in ("mi", "mo") and (el.text or "").strip() in ("~", "\u223c"):
+        if el.tag in ("mi", "mo") and (el.text or "").strip() in ("~", "\u223c") and el not in accents:
             el.tag = "mo"
             el.text = "\u223c"
 
@@ -223,8 +225,8 @@ def function_application(math: ET.Element) -> None:
         if el.tag not in ("mi", "mo") or len(el) or not _is_name(text):
             continue
         if el.tag == "mo":
-            if el.get("movablelimits") == "true" or text in ("lim", "max", "min", "sup", "inf"):
-                el.set("lspace", "0em")
+            if el.get("movablelimits") == "true":  # \mathop{...}: an operator, thin spaces around
+                el.set("lspace", THIN_SPACE)
                 el.set("rspace", THIN_SPACE)
                 continue
             el.tag = "mi"
@@ -332,6 +334,7 @@ FIXES: list[Fix] = [
     relations,
     stretchy_braces,
     function_application,
+    *operators.FIXES,
     table_alignment,
     reject_leaks,
 ]

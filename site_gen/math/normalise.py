@@ -269,17 +269,12 @@ def scan_tags(tokens: list[str]) -> EquationTags:
 
 
 def operator_names(tokens: list[str]) -> list[str]:
-    """``\\arg`` and friends become ``\\operatorname{...}``; ``\\arg\\max`` becomes
-    ``\\argmax`` so its limit sits under both words."""
+    """``\\arg`` and friends become ``\\operatorname{...}`` (``\\arg\\max_x``: the
+    limit goes under max only, as in TeX)."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        nxt = tokens[skip_spaces(tokens, i + 1)] if skip_spaces(tokens, i + 1) < len(tokens) else ""
-        if tok == "\\arg" and nxt in ("\\max", "\\min"):
-            out.append("\\arg" + nxt[1:])
-            i = skip_spaces(tokens, i + 1) + 1
-            continue
         if tok in UNKNOWN_OPERATORS:
             out.extend(["\\operatorname", "{", *UNKNOWN_OPERATORS[tok], "}"])
         else:
@@ -368,6 +363,16 @@ def math_in_text(tokens: list[str]) -> list[str]:
     return out
 
 
+def digit_groups(tokens: list[str]) -> list[str]:
+    """``30,000``: a comma between digits, with no space, groups digits (Temml
+    sets it as one number). ``\\text{,}`` tells ``operators.number_groups``."""
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        grouped = tok == "," and 0 < i < len(tokens) - 1 and tokens[i - 1].isdigit() and tokens[i + 1].isdigit()
+        out.extend(["\\text", "{", ",", "}"] if grouped else [tok])
+    return out
+
+
 def escaped_braces(tokens: list[str]) -> list[str]:
     """Inline math has no line breaks, so ``\\\\{`` there is a Markdown-escaped
     ``\\{`` (kramdown posts write ``$\\\\{1, 2\\\\}$`` for the set {1, 2})."""
@@ -383,9 +388,15 @@ def escaped_braces(tokens: list[str]) -> list[str]:
 
 
 def drop_middle(tokens: list[str]) -> list[str]:
-    """``\\middle|``: latex2mathml rejects it; a plain ``|`` stretches the same
-    way in MathML Core (stretchy operators grow to their row's height)."""
-    return [t for t in tokens if t != "\\middle"]
+    """``\\middle|`` outside ``\\left … \\right``: latex2mathml rejects it; a plain
+    ``|`` there is what the author sees in TeX. Inside, latex2mathml stretches it."""
+    out: list[str] = []
+    depth = 0
+    for tok in tokens:
+        depth += {"\\left": 1, "\\right": -1}.get(tok, 0)
+        if tok != "\\middle" or depth > 0:
+            out.append(tok)
+    return out
 
 
 @dataclass
@@ -414,6 +425,7 @@ def normalise(tokens: list[str], *, display: bool) -> Normalised:
         bold_symbols,
         upright_letters,
         drop_middle,
+        digit_groups,
     ]
     if display:
         steps.append(display_limits)

@@ -1,0 +1,302 @@
+"""MathML -> MathML: TeX's atom classes, as a browser's MathML Core needs them.
+
+TeX spaces a formula by the class of each atom: ordinary (``x``, ``/``, ``.``,
+``|``), binary (``+``, ``\\cdot``), relation (``=``, ``:``), opening and closing
+fences, punctuation (``,``, ``;``) and large operators (``\\sum``). MathML Core
+has no classes: it spaces an ``<mo>`` by its character's entry in the operator
+dictionary, and an ``<mi>`` not at all. latex2mathml picks the element by
+character, so ``σ(−z)`` got binary spacing, a trailing ``.`` an operator's and
+``;`` none. These fixes say each atom's class the way Temml (the reference
+TeX -> MathML converter, ``bench/math_vs_temml.py``) does: the element, a
+``form``, an explicit ``lspace``/``rspace`` or ``stretchy`` where the
+dictionary's default is not TeX's. They run after ``fixes.function_application``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+import xml.etree.ElementTree as ET
+
+ZERO = "0em"
+# Characters TeX sets as binary operators: a sign after an operator, a fence or
+# punctuation (or first in its group) is unary, as in ``σ(−z)`` or ``= −x``.
+BINARY = set("+−±∓×÷⋅∗∘∙∖∩∪⊕⊖⊗⊘⊙⊎⊓⊔∧∨⋆⋄◃▹△▽≀⨿⊞⊟⊠⊡⋉⋊⋋⋌⋏⋎⊺") | {"\u2212", "*"}
+OPENING = set("([{⟨⌊⌈⟦‖|\u2016")
+CLOSING = set(")]}⟩⌋⌉⟧")
+PUNCTUATION = {",", ";"}
+LARGE = set("∑∏∐⋃⋂⨁⨂⨀⨄⨆⋁⋀∫∬∭∮∯∰")
+# Large operators whose limits go under and over in display style (not integrals).
+LIMITS_UNDER = set("∑∏∐⋃⋂⨁⨂⨀⨄⨆⋁⋀")
+# Characters latex2mathml makes operators that TeX sets as ordinary symbols.
+ORDINARY = {"∂", "∞", "⊤", "⊥", ".", "/", "∅", "ℓ", "∀", "∃", "′", "″", "‴", "ℏ", "ℜ", "ℑ", "℘", "ℵ"}
+# Same meaning, the character Temml (and TeX's fonts) use.
+CHARACTERS = {"\u00b7": "⋅", "*": "∗", "\u2223": "|"}
+# Long arrows latex2mathml leaves as letters: relations with TeX's thick spaces.
+SPACED_RELATIONS = {"⟹", "⟸", "⟺", "⟶", "⟵", "⟷"}
+THICK = "0.2778em"
+# Accents: latex2mathml's character for \hat, \bar, \tilde, \vec ... and TeX's.
+ACCENTS = {"^": "ˆ", "\u00af": "‾", "~": "~", "\u02d9": "˙", "\u00a8": "¨", "\u02c7": "ˇ", "\u02d8": "˘", "`": "ˋ"}
+ACCENTS.update({"\u00b4": "ˊ", "\u2192": "→", "\u02da": "˚"})
+# \big, \Big, \bigg, \Bigg: latex2mathml's heights, and TeX's (1.2, 1.8, 2.4, 3 em).
+BIG_SIZES = {"1.2em": "1.2em", "1.623em": "1.8em", "2.047em": "2.4em", "2.470em": "3em"}
+CONTAINERS = {"mrow", "mtd", "mstyle", "math", "semantics", "msqrt", "mpadded", "mphantom", "menclose"}
+SCRIPTS = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+
+
+def _text(el: ET.Element) -> str:
+    return (el.text or "").strip()
+
+
+def _parents(math: ET.Element) -> dict[ET.Element, ET.Element]:
+    return {child: parent for parent in math.iter() for child in parent}
+
+
+def characters(math: ET.Element) -> None:
+    """``\\cdot`` is ⋅ (U+22C5), ``*`` is ∗, ``\\mid`` is a ``|`` relation;
+    ``\\left<`` means ⟨. latex2mathml writes ·, *, ∣ and <."""
+    for el in math.iter("mo"):
+        text = _text(el)
+        if text in CHARACTERS:
+            el.text = CHARACTERS[text]
+            if text == "\u2223":  # \mid: a relation, whatever the dictionary says of |
+                el.attrib.update({"lspace": "0.22em", "rspace": "0.22em", "stretchy": "false"})
+        elif text in ("<", ">") and el.get("fence") == "true":
+            el.text = "⟨" if text == "<" else "⟩"
+    for el in math.iter("mi"):
+        if _text(el) in ("⟨", "⟩"):  # \langle as a letter: a fence that does not stretch
+            el.attrib.update({"fence": "true", "stretchy": "false"})
+            el.set("form", "prefix" if _text(el) == "⟨" else "postfix")
+            el.tag = "mo"
+
+
+def ordinary_symbols(math: ET.Element) -> None:
+    """``∂``, ``∞``, ``.``, ``/``, ``|`` (not ``\\left|``), ``\\|`` and primes are
+    ordinary symbols in TeX: no space around them."""
+    parents = _parents(math)
+    for el in list(math.iter("mo")):
+        text = _text(el)
+        plain_bar = text in ("|", "‖") and el.get("stretchy") == "false" and el.get("lspace") is None
+        if (text in ORDINARY or plain_bar) and not _is_accent(el, parents):
+            el.tag = "mi"
+            el.attrib.clear()
+            if text in ("′", "″", "‴"):  # a prime is a superscript operator of no width around it
+                el.tag = "mo"
+                el.attrib.update({"lspace": ZERO, "rspace": ZERO})
+        elif text in ("|", "‖") and el.get("stretchy") is None:  # \lvert, \rvert: fences that do not grow
+            el.set("stretchy", "false")
+    for el in math.iter("mi"):
+        text = _text(el)
+        if len(text) == 1 and unicodedata.category(text) == "Sm" and text not in ORDINARY | {"|", "‖", "¬"}:
+            el.tag = "mo"  # \succeq, \lnot...: latex2mathml's letters for symbols it does not class
+            if text == "¬":
+                el.set("form", "prefix")
+        elif text in ("′", "″", "‴", "…", "⋯"):  # primes and dots: operators of no space
+            el.tag = "mo"
+            el.attrib.update({"lspace": ZERO, "rspace": ZERO})
+        elif len(text) == 1 and "\u0391" <= text <= "\u03a9" and el.get("mathvariant") is None:
+            el.set("mathvariant", "normal")  # TeX sets capital Greek upright
+    for el in math.iter("mo"):
+        if _text(el) in ("⋯", "…", "⋱") and el.get("lspace") is None:
+            el.attrib.update({"lspace": ZERO, "rspace": ZERO})
+
+
+def punctuation(math: ET.Element) -> None:
+    """``;`` is punctuation (a thin space after), ``:`` a relation, and
+    ``\\implies`` a relation with thick spaces; latex2mathml writes them as letters."""
+    parents = _parents(math)
+    for el in list(math.iter("mi")):
+        text = _text(el)
+        if text == ";":
+            el.tag = "mo"
+            el.set("separator", "true")
+        elif text == ":":
+            el.tag = "mo"
+            el.attrib.update({"lspace": "0.2222em", "rspace": "0.2222em"})
+        elif text in SPACED_RELATIONS and el in parents:
+            parent = parents[el]
+            index = list(parent).index(el)
+            el.tag = "mo"
+            el.set("stretchy", "false")
+            parent.insert(index + 1, ET.Element("mspace", {"width": THICK}))
+            parent.insert(index, ET.Element("mspace", {"width": THICK}))
+
+
+def _is_accent(el: ET.Element, parents: dict[ET.Element, ET.Element]) -> bool:
+    parent = parents.get(el)
+    return parent is not None and parent.tag in ("mover", "munder") and len(parent) == 2 and parent[1] is el
+
+
+def accents(math: ET.Element) -> None:
+    """``\\hat{x}``: TeX's circumflex (U+02C6), one glyph wide; ``\\bar`` is ‾,
+    ``\\vec`` an arrow that does not stretch. ``\\widehat`` stretches."""
+    for el in math.iter("mover"):
+        if len(el) != 2 or el[1].tag != "mo":
+            continue
+        accent, text = el[1], _text(el[1])
+        if text not in ACCENTS:
+            continue
+        wide = text in ("^", "~") and el.get("accent") != "true" and accent.get("stretchy") is None
+        if text == "\u2192" and accent.get("stretchy") != "true":
+            continue  # \overrightarrow: stays stretchy (no attribute = the dictionary's)
+        accent.text = ACCENTS[text]
+        accent.set("stretchy", "true" if wide else "false")
+        if text != "\u2192":  # an accent is not a script: full size (but \vec's arrow is small)
+            accent.set("style", "math-depth:0")
+
+
+def full_size_braces(math: ET.Element) -> None:
+    """``\\underbrace``: the brace is drawn at the size of its base, not as a script."""
+    for el in math.iter():
+        if el.tag in ("munder", "mover") and len(el) == 2 and el[1].tag == "mo" and _text(el[1]) in "⏟⏞⎵⎴":
+            el[1].set("style", "math-depth:0")
+
+
+def big_delimiters(math: ET.Element) -> None:
+    """``\\big(``, ``\\Big\\vert``: TeX's sizes, and a delimiter that stretches to
+    them (a ``minsize`` only applies to a stretchy operator)."""
+    for el in math.iter("mo"):
+        size = el.get("minsize")
+        if size is None:
+            continue
+        size = BIG_SIZES.get(size, size)
+        el.attrib.update({"minsize": size, "maxsize": size, "stretchy": "true", "symmetric": "true"})
+
+
+def unary_operators(math: ET.Element) -> None:
+    """A sign with nothing to its left, or after an operator, a fence or a
+    comma is unary: ``form="prefix"`` (no space), as TeX does."""
+    for parent in math.iter():
+        if parent.tag not in CONTAINERS and parent.tag not in SCRIPTS:
+            continue
+        children = list(parent)
+        for i, el in enumerate(children):
+            if el.tag != "mo" or _text(el) not in BINARY or el.get("form"):
+                continue
+            if parent.tag in SCRIPTS and i == 0:
+                continue  # the base of a script: its own row decides
+            before = children[i - 1] if i > 0 and parent.tag not in SCRIPTS else None
+            if before is None or _is_operator(before):
+                el.set("form", "prefix")
+                el.set("stretchy", "false")
+
+
+def _is_operator(el: ET.Element) -> bool:
+    """True when ``el`` leaves a following sign unary: a binary, relation,
+    opening fence, punctuation or large operator (not a closing fence)."""
+    while el.tag in SCRIPTS and len(el):
+        el = el[0]
+    if el.tag != "mo":
+        return False
+    text = _text(el)
+    if el.get("form") == "postfix" or text in CLOSING:
+        return False
+    if text in ("|", "‖"):
+        return el.get("form") == "prefix"
+    if el.get("lspace") == ZERO and el.get("rspace") == ZERO and text in ("…", "⋯", "′", "″"):
+        return False
+    return text not in ("\u2061",) and bool(text)
+
+
+def lone_operators(math: ET.Element) -> None:
+    """``{=}``, ``x^{*}``: an operator alone in braces is an ordinary symbol
+    in TeX, so it loses its spaces."""
+    for el in math.iter("mrow"):
+        if len(el) == 1 and el[0].tag == "mo" and not el[0].get("lspace") and _text(el[0]) not in LARGE:
+            el[0].attrib.update({"lspace": ZERO, "rspace": ZERO})
+
+
+def adjacent_relations(math: ET.Element) -> None:
+    """``:=``: TeX puts no space between two relations."""
+    for parent in math.iter():
+        children = list(parent)
+        for a, b in itertools.pairwise(children):
+            if _is_relation(a) and _is_relation(b):
+                a.set("rspace", ZERO)
+                b.set("lspace", ZERO)
+
+
+_RELATIONS = set("=<>≤≥≠≈∼≃≅≡∝∈∉∋⊂⊃⊆⊇≪≫≺≻⪯⪰⊢⊨∣∥→←↔⇒⇐⇔↦") | {":"}
+
+
+def _is_relation(el: ET.Element) -> bool:
+    return el.tag == "mo" and _text(el) in _RELATIONS and el.get("stretchy") != "true"
+
+
+def large_operators(math: ET.Element) -> None:
+    """``\\sum\\limits`` in inline math keeps its limits under: ``movablelimits``
+    off, as Temml writes it. In display style, ``\\sum_i`` inside a group (an
+    ``\\underbrace``, say) takes its limits under too, not beside."""
+    display = math.get("display") == "block"
+    _limits(math, display)
+
+
+def _limits(el: ET.Element, display: bool) -> None:
+    for index, child in enumerate(list(el)):
+        child_display = display
+        if (el.tag in SCRIPTS and index > 0) or el.tag == "mfrac":
+            child_display = False  # scripts and fractions are in text style
+        elif el.tag == "mtable" or (el.tag == "mstyle" and el.get("displaystyle")):
+            child_display = el.get("displaystyle") == "true"
+        if child.tag == "mstyle" and child.get("displaystyle"):
+            child_display = child.get("displaystyle") == "true"
+        if child.tag in SCRIPTS and len(child) and child[0].tag == "mo" and _text(child[0]) in LARGE:
+            child[0].set("movablelimits", "false")
+            if child_display and _text(child[0]) in LIMITS_UNDER:
+                child.tag = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}.get(child.tag, child.tag)
+        _limits(child, child_display)
+
+
+def negative_space(math: ET.Element) -> None:
+    """``\\!`` is ``negativethinmathspace``, a name MathML Core dropped: Chromium
+    ignores it. A negative margin does the same."""
+    named = {
+        "negativethinmathspace": "-0.1667em",
+        "negativemediummathspace": "-0.2222em",
+        "negativethickmathspace": "-0.2778em",
+        "thinmathspace": "0.1667em",
+        "mediummathspace": "0.2222em",
+        "thickmathspace": "0.2778em",
+    }
+    for el in math.iter("mspace"):
+        width = el.get("width", "")
+        width = named.get(width, width)
+        if width.startswith("-"):
+            del el.attrib["width"]
+            el.tag = "mrow"
+            el.set("style", f"margin-left:{width}")
+        elif width:
+            el.set("width", width)
+
+
+def number_groups(math: ET.Element) -> None:
+    """``30,000``: the comma between digit groups is part of the number, not
+    punctuation (``normalise.digit_groups`` makes it ``\\text{,}`` to tell)."""
+    for parent in math.iter():
+        children = list(parent)
+        for i in range(len(children) - 2, 0, -1):
+            mark = children[i]
+            if mark.tag == "mtext" and mark.text == ",":
+                a, b = children[i - 1], children[i + 1]
+                if a.tag == "mn" and b.tag == "mn":
+                    a.text = f"{a.text or ''},{b.text or ''}"
+                    parent.remove(mark)
+                    parent.remove(b)
+                    children = list(parent)
+
+
+# The fixes, in the order they run.
+FIXES = [
+    characters,
+    accents,
+    ordinary_symbols,
+    punctuation,
+    full_size_braces,
+    big_delimiters,
+    large_operators,
+    lone_operators,
+    unary_operators,
+    adjacent_relations,
+    negative_space,
+    number_groups,
+]
