@@ -29,12 +29,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .model import IMAGE_TYPES, Cell, Output
+from .model import IMAGE_TYPES, Cell, Output, output_problem
 
 CACHE_DIR = Path(".cache") / "cells"
 FORMAT = 1  # bump when the stored shape changes
 _IMPORT_RE = re.compile(r"^\s*import\s+([\w., \t]+)", re.MULTILINE)
 _FROM_RE = re.compile(r"^\s*from\s+(\w+)", re.MULTILINE)
+_FILE_NAME_RE = re.compile(r"[0-9a-f]{64}\.(?:" + "|".join(IMAGE_TYPES.values()) + ")")
 
 
 def digest(data: bytes | str) -> str:
@@ -176,11 +177,21 @@ class CellCache:
         return self.root / key[:2] / f"{key}.json"
 
     def load(self, key: str) -> tuple[list[Output], dict[str, bytes]] | None:
+        """The entry's outputs and image files; None (run the cell again) if absent or damaged."""
         try:
             entry = json.loads(self._entry(key).read_text(encoding="utf-8"))
-            files = {name: (self.root / "files" / name).read_bytes() for name in entry["files"]}
-        except (OSError, ValueError, KeyError):
-            return None  # absent or damaged: run the cell again
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not _well_formed(entry):
+            return None
+        files: dict[str, bytes] = {}
+        for name in entry["files"]:
+            try:
+                files[name] = (self.root / "files" / name).read_bytes()
+            except OSError:
+                return None
+            if digest(files[name]) != name.split(".")[0]:
+                return None  # a file damaged or replaced since it was stored
         return list(entry["outputs"]), files
 
     def store(self, key: str, outputs: Sequence[Output], files: Mapping[str, bytes]) -> None:
@@ -197,6 +208,25 @@ class CellCache:
             return False
         shutil.rmtree(self.root)
         return True
+
+
+def _well_formed(entry: Any) -> bool:
+    """An entry as ``store`` writes it: anything else is someone's edit, or damage.
+
+    Image names must be ``<sha256>.<ext>``, which ``store`` derives from the
+    content: a name like ``../../etc/passwd`` would otherwise publish that file.
+    """
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        return False
+    outputs, names = entry.get("outputs"), entry.get("files")
+    if not isinstance(outputs, list) or not isinstance(names, list):
+        return False
+    if not all(isinstance(name, str) and _FILE_NAME_RE.fullmatch(name) for name in names):
+        return False
+    if any(output_problem(output) for output in outputs):
+        return False
+    images = [value for output in outputs for mime, value in output.get("data", {}).items() if mime in IMAGE_TYPES]
+    return all(isinstance(name, str) and name in names for name in images)
 
 
 def _atomic_write(path: Path, content: bytes) -> None:

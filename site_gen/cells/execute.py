@@ -15,19 +15,22 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from site_gen.config import Config, load_config
 from site_gen.content import Post
 from site_gen.errors import ContentError, ContentWarning
 from site_gen.markdown import block_tokens
 
 from . import freeze as freezing
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
+from .limit import limit_outputs
 from .model import (
     CACHED,
     EXECUTABLE_LANGS,
@@ -45,8 +48,14 @@ from .model import (
 )
 from .options import DEFAULT_TIMEOUT
 
+DEFAULT_OUTPUT_LIMIT = Config.cell_output_limit
+# On Ctrl-C: seconds for interrupted cells to end before their kernels are killed,
+# then at most this long for the killed ones to be noticed and cleaned up.
+STOP_GRACE = 0.5
+STOP_WAIT = 5.0
+
 if TYPE_CHECKING:
-    from .kernel import CellFailure
+    from .kernel import CellFailure, Stopper
 
 Files = dict[str, bytes]
 
@@ -69,6 +78,8 @@ class ExecuteSettings:
     jobs: int | None = None  # kernels at once; default: one per CPU
     progress: Callable[[Progress], None] | None = None
     today: date | None = None  # the date frozen outputs are stamped with
+    output_limit: int | None = None  # characters of text per cell; None: site.toml's cell_output_limit
+    unsafe_html: bool | None = None  # publish HTML outputs unsanitised; None: site.toml's unsafe_cell_html
 
 
 @dataclass
@@ -94,6 +105,7 @@ class _Plan:
 
 def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSettings) -> ExecuteReport:
     """Run (or fetch) the cells of every post; errors are collected, not raised."""
+    settings = _with_site_defaults(settings, site_root)
     report = ExecuteReport()
     cache = CellCache(site_root / CACHE_DIR)
     cuda = freezing.cuda_available()
@@ -112,7 +124,7 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
     left = [len(waiting)]
     lock = threading.Lock()
 
-    def run(plan: _Plan) -> ContentError | None:
+    def run(plan: _Plan, stopper: Stopper) -> ContentError | None:
         def on_cell(cell: Cell) -> None:
             if settings.progress is not None:
                 number = plan.to_run.index(cell) + 1
@@ -120,27 +132,71 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
                     settings.progress(Progress(plan.post.rel_source, number, len(plan.to_run), left[0]))
 
         try:
-            _run(plan, cache, settings, on_cell)
+            _run(plan, cache, settings, on_cell, stopper)
             return None
         except ContentError as exc:
-            return exc
+            return None if stopper.stopped.is_set() else exc
+        except Stopped:
+            return None  # the main thread re-raises the KeyboardInterrupt
         finally:
             with lock:
                 left[0] -= 1
 
     if waiting:
+        # nbclient and its kernel machinery cost a quarter second to import:
+        # only a build that actually starts a kernel pays for them.
+        from .kernel import Stopped, Stopper
+
         jobs = settings.jobs or max(1, min(len(waiting), os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            failures = list(pool.map(run, waiting))
+        failures = _run_all(waiting, run, jobs, Stopper())
         report.kernels_started = len(waiting)
         report.cells_run = sum(len(plan.to_run) for plan in waiting)
         report.errors.extend(error for error in failures if error is not None)
 
     for plan in plans:
         if not any(error.path == plan.post.rel_source for error in report.errors):
-            report.cells[plan.post.url_path] = _assemble(plan)
+            report.cells[plan.post.url_path] = _assemble(plan, settings, report.warnings)
             report.warnings.extend(_freeze_warnings(plan))
     return report
+
+
+def _run_all(
+    plans: list[_Plan], run: Callable[[_Plan, Stopper], ContentError | None], jobs: int, stopper: Stopper
+) -> list[ContentError | None]:
+    """Each plan in a worker thread; on Ctrl-C, every kernel stopped before the interrupt goes on."""
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures: list[Future[ContentError | None]] = []
+    try:
+        futures = [pool.submit(run, plan, stopper) for plan in plans]
+        return [future.result() for future in futures]
+    except KeyboardInterrupt:
+        _stop(stopper, futures)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(stopper: Stopper, futures: list[Future[ContentError | None]]) -> None:
+    """Interrupt every kernel; kill those still running after a moment; wait for their threads."""
+    stopper.stop()
+    pending = wait(futures, timeout=STOP_GRACE).not_done
+    deadline = time.monotonic() + STOP_WAIT
+    while pending and time.monotonic() < deadline:
+        stopper.kill()  # again each round: a kernel that was still starting has a process now
+        pending = wait(pending, timeout=0.2).not_done
+
+
+def _with_site_defaults(settings: ExecuteSettings, site_root: Path) -> ExecuteSettings:
+    """Settings left as None take the site's value from ``site.toml`` (every caller gets the same)."""
+    if None not in (settings.timeout, settings.output_limit, settings.unsafe_html):
+        return settings
+    config = load_config(site_root)
+    return replace(
+        settings,
+        timeout=config.cell_timeout if settings.timeout is None else settings.timeout,
+        output_limit=config.cell_output_limit if settings.output_limit is None else settings.output_limit,
+        unsafe_html=config.unsafe_cell_html if settings.unsafe_html is None else settings.unsafe_html,
+    )
 
 
 def _plan(post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool) -> _Plan | None:
@@ -224,9 +280,9 @@ def _not_run(cell: Cell, frozen: freezing.Frozen | None) -> tuple[CellResult, Fi
     return CellResult(NOT_RUN, (), reason), {}
 
 
-def _run(plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Callable[[Cell], None]) -> None:
-    # nbclient and its kernel machinery cost a quarter second to import:
-    # only a build that actually starts a kernel pays for them.
+def _run(
+    plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Callable[[Cell], None], stopper: Stopper
+) -> None:
     from .kernel import CellFailure, run_cells
 
     post = plan.post
@@ -237,6 +293,7 @@ def _run(plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Call
             cwd=post.source.parent,
             default_timeout=settings.timeout or DEFAULT_TIMEOUT,
             on_cell=on_cell,
+            stopper=stopper,
         )
     except CellFailure as failure:
         raise _as_error(post, failure) from None
@@ -269,14 +326,18 @@ def _as_error(post: Post, failure: CellFailure) -> ContentError:
     return ContentError(post.rel_source, line, message, failure.hint)
 
 
-def _assemble(plan: _Plan) -> PostCells:
-    """Give image files their names on the page (``<cell name>-<n>.<ext>``)."""
+def _assemble(plan: _Plan, settings: ExecuteSettings, warnings: list[ContentWarning]) -> PostCells:
+    """What the page shows: text cut to the output limit, image files named ``<cell name>-<n>.<ext>``."""
     cells = PostCells()
+    limit = settings.output_limit or DEFAULT_OUTPUT_LIMIT
     for cell in plan.cells:
         result, files = plan.results[cell.index]
+        outputs, cut = limit_outputs(result.outputs, limit)
+        if cut:
+            warnings.append(_cut_warning(plan.post, cell, cut, limit))
         renamed: list[Output] = []
         count = 0
-        for output in result.outputs:
+        for output in outputs:
             data = output.get("data")
             if isinstance(data, dict):
                 data = dict(data)
@@ -288,9 +349,19 @@ def _assemble(plan: _Plan) -> PostCells:
                         data[mime] = name
                 output = {**output, "data": data}
             renamed.append(output)
-        cells.results[cell.index] = CellResult(result.status, tuple(renamed), result.note)
+        cells.results[cell.index] = CellResult(result.status, tuple(renamed), result.note, bool(settings.unsafe_html))
         cells.codes[cell.index] = cell.code
     return cells
+
+
+def _cut_warning(post: Post, cell: Cell, cut: int, limit: int) -> ContentWarning:
+    notebook = post.source.suffix == ".ipynb"  # its lines are the generated Markdown's: the cell number says it
+    return ContentWarning(
+        post.rel_source,
+        None if notebook else cell.line,
+        f"cell {cell.index + 1} printed {cut:,} characters more than cell_output_limit ({limit:,}); "
+        "the page shows the first part and says how much was cut",
+    )
 
 
 def _freeze_warnings(plan: _Plan) -> list[ContentWarning]:

@@ -3,7 +3,8 @@
 One kernel per post, cells in order, so a cell sees what the ones before it
 defined. Every cell has a time limit: past it the kernel is interrupted and shut
 down, and the build reports which cell hung. A kernel that dies (a segfault,
-``os._exit``) is reported as such. Nothing here can make a build hang.
+``os._exit``) is reported as such. Nothing here can make a build hang, and a
+``Stopper`` ends every running kernel at once when the build is interrupted.
 
 Failures come back as ``CellFailure`` with the exception and the last frames of
 its traceback as the *cell* saw them, never nbclient's own stack.
@@ -15,9 +16,11 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import tempfile
+import threading
 import typing as t
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +57,61 @@ class CellFailure(Exception):
         self.hint = hint
 
 
+class Stopped(Exception):
+    """The build was interrupted (Ctrl-C): this post's cells stop, and its kernel is shut down."""
+
+
+class Stopper:
+    """The build's Ctrl-C, reaching the kernels that worker threads are driving.
+
+    Python delivers KeyboardInterrupt to the main thread only, while each kernel
+    is driven by a worker thread that sits inside nbclient until its cell ends
+    (a ``time.sleep(60)`` would hold the build for a minute). ``stop`` marks the
+    build stopped and interrupts every kernel, which ends a cell's sleep or loop
+    at once; ``kill`` ends the kernels that ignore the interrupt (C code, a cell
+    catching KeyboardInterrupt). Signals go to the kernel's process group, so
+    anything the cell started goes too.
+    """
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self._clients: set[NotebookClient] = set()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def watching(self, client: NotebookClient) -> Iterator[None]:
+        with self._lock:
+            self._clients.add(client)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._clients.discard(client)
+
+    def check(self) -> None:
+        if self.stopped.is_set():
+            raise Stopped()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self._signal(signal.SIGINT)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, signum: int) -> None:
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            provisioner = getattr(getattr(client, "km", None), "provisioner", None)
+            pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
+            with contextlib.suppress(OSError):  # gone already, or not started yet
+                if pgid:
+                    os.killpg(pgid, signum)
+                elif pid:
+                    os.kill(pid, signum)
+
+
 @dataclass(frozen=True)
 class KernelRun:
     """What one kernel produced: outputs for each cell it ran, by Cell.index."""
@@ -68,8 +126,10 @@ def run_cells(
     cwd: Path,
     default_timeout: float,
     on_cell: Callable[[Cell], None] | None = None,
+    stopper: Stopper | None = None,
 ) -> KernelRun:
-    """Run ``cells`` in order in a fresh ``kernel`` started in ``cwd``."""
+    """Run ``cells`` in order in a fresh ``kernel`` started in ``cwd``; ``Stopped`` if ``stopper`` stops."""
+    stopper = stopper or Stopper()
     notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
     notebook.cells = [nbformat.v4.new_code_cell(cell.code) for cell in cells]  # type: ignore[no-untyped-call]
     client = NotebookClient(
@@ -86,11 +146,12 @@ def run_cells(
     )
     # The kernel's own stderr (start-up chatter, a crash's last words) goes to a
     # scratch file: shown when the kernel dies, never mixed into the build's output.
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, stopper.watching(client):
         for attempt in range(STARTUP_ATTEMPTS):
+            stopper.check()
             try:
                 with client.setup_kernel(stderr=log, env=_kernel_env()):
-                    return _run_in(client, cells, notebook.cells, log, default_timeout, on_cell)
+                    return _run_in(client, cells, notebook.cells, log, default_timeout, on_cell, stopper)
             except NoSuchKernel:
                 raise CellFailure(
                     None,
@@ -98,6 +159,7 @@ def run_cells(
                     hint="check `jupyter:` in the front matter; `jupyter kernelspec list` shows the kernels installed",
                 ) from None
             except RuntimeError as exc:  # the kernel did not start, or died starting
+                stopper.check()  # killed by a Ctrl-C while starting: not worth a second try
                 # Kernels started at the same moment can race for ports; one more try settles it.
                 if attempt + 1 < STARTUP_ATTEMPTS:
                     continue
@@ -112,16 +174,19 @@ def _run_in(
     log: t.IO[bytes],
     default_timeout: float,
     on_cell: Callable[[Cell], None] | None,
+    stopper: Stopper,
 ) -> KernelRun:
     """Run the cells in the started kernel, stopping at the first that fails the post."""
     outputs: dict[int, list[Output]] = {}
     by_count: dict[int, Cell] = {}  # execution count -> cell, to read tracebacks
     for position, (cell, nb_cell) in enumerate(zip(cells, nb_cells, strict=True)):
+        stopper.check()
         if on_cell is not None:
             on_cell(cell)
         client.timeout = int(max(1, round(cell.options.timeout or default_timeout)))
         try:
             client.execute_cell(nb_cell, position)
+            stopper.check()  # the interrupt ended the cell: its KeyboardInterrupt is not the cell's error
         except CellTimeoutError:
             _interrupt(client)
             raise CellFailure(
@@ -130,6 +195,7 @@ def _run_in(
                 hint=f"make the cell faster, or give it more time with `#| timeout: {client.timeout * 2}`",
             ) from None
         except DeadKernelError:
+            stopper.check()  # killed because the build was interrupted
             raise CellFailure(
                 cell,
                 "the kernel died while running this cell (a crash, os._exit or out of memory)",

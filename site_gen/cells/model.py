@@ -59,6 +59,7 @@ class CellResult:
     status: str
     outputs: tuple[Output, ...] = ()
     note: str = ""  # provenance of a frozen output, or why a cell did not run
+    unsafe_html: bool = False  # the site set `unsafe_cell_html`: its HTML outputs are published unsanitised
 
 
 @dataclass
@@ -96,3 +97,47 @@ def extract_cells(
         options = parse_cell_options(option_lines, path=path, line=line + 1, defaults=defaults)
         cells.append(Cell(len(cells), line, code, options, source_offset=len(option_lines)))
     return cells
+
+
+OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
+
+
+def output_problem(output: object) -> str | None:
+    """What is wrong with an nbformat output's shape, or None if the renderer can show it.
+
+    Outputs come from files anyone can edit (a notebook, the cache, ``_freeze.json``),
+    so every field the later stages read is checked here, once.
+    """
+    if not isinstance(output, dict):
+        return f"an output must be a JSON object, not {json_type(output)}"
+    kind = output.get("output_type")
+    if kind not in OUTPUT_TYPES:
+        return f"unknown output_type {kind!r} (expected one of {', '.join(OUTPUT_TYPES)})"
+    if not isinstance(output.get("metadata", {}), dict):
+        return f"{kind} output: 'metadata' must be an object"
+    if kind == "stream":
+        if not isinstance(output.get("name", "stdout"), str) or not _is_text(output.get("text", "")):
+            return "stream output: 'name' must be a string and 'text' a string or a list of strings"
+    elif kind == "error":
+        if not all(isinstance(output.get(key, ""), str) for key in ("ename", "evalue")):
+            return "error output: 'ename' and 'evalue' must be strings"
+        traceback = output.get("traceback", [])
+        if not isinstance(traceback, list) or not all(isinstance(line, str) for line in traceback):
+            return "error output: 'traceback' must be a list of strings"
+    else:
+        data = output.get("data", {})
+        if not isinstance(data, dict):
+            return f"{kind} output: 'data' must be an object of MIME types"
+        for mime, value in data.items():
+            if (mime.startswith("text/") or mime in IMAGE_TYPES) and not _is_text(value):
+                return f"{kind} output: {mime} must be a string or a list of strings"
+    return None
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(line, str) for line in value))
+
+
+def json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number")

@@ -14,8 +14,10 @@ body, since the page shows the title itself).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import yaml
 
 from site_gen.errors import ContentError
 
-from .model import Output
+from .model import IMAGE_TYPES, Output, json_type, output_problem
 
 FRONT_MATTER_KEYS = (
     "title",
@@ -40,6 +42,8 @@ FRONT_MATTER_KEYS = (
     "inputs",
     "execute",
 )
+CELL_TYPES = ("markdown", "code", "raw")
+_RESAVE = "open it in Jupyter and save it again, or export it anew (File ▸ Save and Export Notebook As…)"
 _HEADING_RE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _DATE_HINT = (
     'add "date": "YYYY-MM-DD" to the notebook metadata (Jupyter: Edit ▸ Notebook Metadata), '
@@ -55,28 +59,24 @@ class NotebookSource:
 
 
 def read_notebook(path: Path, rel: Path) -> NotebookSource:
-    try:
-        notebook = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)  # type: ignore[no-untyped-call]
-    except (ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise ContentError(
-            rel, None, f"not a readable Jupyter notebook: {exc}", "open and save it in Jupyter"
-        ) from None
-    cells = list(notebook.cells)
-    meta: dict[str, Any] = {k: notebook.metadata[k] for k in FRONT_MATTER_KEYS if k in notebook.metadata}
-    if cells and cells[0].cell_type == "raw" and cells[0].source.lstrip().startswith("---"):
-        meta.update(_raw_front_matter(cells.pop(0).source, rel))
+    notebook = _load(path, rel)
+    cells = [{**cell, "source": _text(cell["source"])} for cell in notebook["cells"]]
+    metadata = notebook.get("metadata", {})
+    meta: dict[str, Any] = {k: metadata[k] for k in FRONT_MATTER_KEYS if k in metadata}
+    if cells and cells[0]["cell_type"] == "raw" and cells[0]["source"].lstrip().startswith("---"):
+        meta.update(_raw_front_matter(cells.pop(0)["source"], rel))
 
     parts: list[str] = []
     outputs: list[tuple[str, tuple[Output, ...]]] = []
     for cell in cells:
-        source = cell.source
-        if cell.cell_type == "markdown":
+        source = cell["source"]
+        if cell["cell_type"] == "markdown":
             if "title" not in meta and (heading := _HEADING_RE.search(source)):
                 meta["title"] = heading.group(1)
                 source = source[: heading.start()] + source[heading.end() :]
             if source.strip():
                 parts.append(source.strip("\n"))
-        elif cell.cell_type == "code":
+        elif cell["cell_type"] == "code":
             parts.append(_fence(source))
             outputs.append((source, tuple(dict(output) for output in cell.get("outputs", []))))
     if "title" not in meta:
@@ -86,6 +86,101 @@ def read_notebook(path: Path, rel: Path) -> NotebookSource:
     meta["date"] = str(meta["date"])
     meta.setdefault("execute", False)  # a notebook's stored outputs are what its author saw
     return NotebookSource(meta, "\n\n".join(parts) + "\n", tuple(outputs))
+
+
+def _load(path: Path, rel: Path) -> dict[str, Any]:
+    """The notebook as nbformat 4 JSON, every field the reader uses checked.
+
+    A notebook is a file anyone can hand-edit or half-download, so a wrong
+    shape is the author's error with a hint, never a traceback.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(rel, None, f"not UTF-8 ({exc.reason} at byte {exc.start})", _RESAVE) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ContentError(rel, exc.lineno, f"not a Jupyter notebook: invalid JSON: {exc.msg}", _RESAVE) from None
+    except RecursionError:
+        raise ContentError(rel, None, "not a Jupyter notebook: JSON nested too deeply", _RESAVE) from None
+    if not isinstance(data, dict):
+        raise ContentError(
+            rel, None, f"not a Jupyter notebook: the file holds {json_type(data)}, not an object", _RESAVE
+        )
+    version = data.get("nbformat")
+    if version == 3:
+        data = _upgrade(data, rel)
+    elif version != 4:
+        raise ContentError(
+            rel, None, f"unsupported notebook format nbformat={version!r} (4 is read, 3 upgraded)", _RESAVE
+        )
+    problem = _notebook_problem(data)
+    if problem is not None:
+        raise ContentError(rel, None, f"not a valid Jupyter notebook: {problem}", _RESAVE)
+    return t.cast(dict[str, Any], data)
+
+
+def _upgrade(data: dict[str, Any], rel: Path) -> dict[str, Any]:
+    """An nbformat 3 notebook (``worksheets``), converted by nbformat itself."""
+    worksheets = data.get("worksheets")
+    if not isinstance(worksheets, list) or not all(
+        isinstance(sheet, dict) and isinstance(sheet.get("cells", []), list) for sheet in worksheets
+    ):
+        raise ContentError(rel, None, "not a valid Jupyter notebook: nbformat 3 needs a list of 'worksheets'", _RESAVE)
+    try:
+        upgraded = nbformat.convert(nbformat.from_dict(data), 4)  # type: ignore[no-untyped-call]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ContentError(rel, None, f"nbformat 3 notebook that cannot be upgraded: {exc}", _RESAVE) from None
+    return t.cast(dict[str, Any], json.loads(json.dumps(upgraded)))  # plain dicts, as from a version 4 file
+
+
+def _notebook_problem(data: dict[str, Any]) -> str | None:
+    if not isinstance(data.get("metadata", {}), dict):
+        return "'metadata' must be an object"
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return "'cells' must be a list of cells" if "cells" in data else "no 'cells' list"
+    for number, cell in enumerate(cells, start=1):
+        problem = _cell_problem(cell)
+        if problem is not None:
+            return f"cell {number}: {problem}"
+    return None
+
+
+def _cell_problem(cell: object) -> str | None:
+    if not isinstance(cell, dict):
+        return "a cell must be an object"
+    if cell.get("cell_type") not in CELL_TYPES:
+        return f"'cell_type' must be one of {', '.join(CELL_TYPES)}, not {cell.get('cell_type')!r}"
+    source = cell.get("source")
+    if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))):
+        return "'source' must be a string or a list of strings" if "source" in cell else "no 'source'"
+    outputs = cell.get("outputs", [])
+    if cell["cell_type"] != "code" or outputs == []:
+        return None
+    if not isinstance(outputs, list):
+        return "'outputs' must be a list"
+    for number, output in enumerate(outputs, start=1):
+        problem = output_problem(output) or _image_problem(output)
+        if problem is not None:
+            return f"output {number}: {problem}"
+    return None
+
+
+def _image_problem(output: dict[str, Any]) -> str | None:
+    """Stored images are base64 (SVG is text): a damaged one would fail when written next to the page."""
+    for mime, value in output.get("data", {}).items():
+        if mime in IMAGE_TYPES and mime != "image/svg+xml":
+            try:
+                base64.b64decode("".join(_text(value).split()), validate=True)
+            except ValueError:
+                return f"{mime} is not base64 data"
+    return None
+
+
+def _text(source: str | list[str]) -> str:
+    return source if isinstance(source, str) else "".join(source)
 
 
 def _raw_front_matter(source: str, rel: Path) -> dict[str, Any]:

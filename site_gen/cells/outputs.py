@@ -5,10 +5,10 @@ Each output is shown in the richest form the page can hold safely:
 =====================  ==================================================
 ``image/svg+xml``,     an ``<img>`` of the file written next to the page
 ``image/png``, …       (never megabytes of base64 inline)
-``text/html``          parsed and re-serialised (an unclosed tag closes
-                       inside its block), scripts, styles and ``on…``
-                       handlers removed; with a script, a plainer form wins
-``text/markdown``      CommonMark, raw HTML off
+``text/html``          through an allow-list sanitiser (see ``sanitize``),
+                       so an unclosed tag closes inside its block and no
+                       script runs; with a script, a plainer form wins
+``text/markdown``      CommonMark, raw HTML off, then the same sanitiser
 ``text/latex``         MathML through our math, else as text
 ``text/plain``         preformatted text
 streams, tracebacks    preformatted, ANSI colours as classes
@@ -21,17 +21,14 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
-import html5lib
-from html5lib.serializer import HTMLSerializer
 from markdown_it import MarkdownIt
 
 from .model import CACHED, FROZEN, IMAGE_TYPES, NOT_RUN, STORED, CellResult, Output
 from .options import CellOptions
+from .sanitize import rebalance_html, sanitize_html
 
 # Richest first. JSON and widgets are not shown; text/plain always exists.
 PREFERENCE = ("image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/html", "text/markdown", "text/latex")
-_DROP_ELEMENTS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "link", "meta", "base"}
-_URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "background", "poster"}
 _SGR_RE = re.compile(r"\x1b\[([0-9;]*)m")
 _OTHER_ESCAPE_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-ln-z]|\x1b[()][A-Z0-9]")
 _ANSI_COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
@@ -49,7 +46,11 @@ def render_cell(code_html: str, result: CellResult | None, options: CellOptions,
     if result is not None:
         parts.append(_status(result))
         if options.output and result.outputs:
-            parts.append(render_outputs(result.outputs, url=url, latex=latex, fig_cap=options.fig_cap))
+            parts.append(
+                render_outputs(
+                    result.outputs, url=url, latex=latex, fig_cap=options.fig_cap, unsafe_html=result.unsafe_html
+                )
+            )
     parts.append("</div>\n")
     return "".join(parts)
 
@@ -68,8 +69,17 @@ def status_class(result: CellResult) -> str:
     return {CACHED: "cached", STORED: "stored"}.get(result.status, result.status)
 
 
-def render_outputs(outputs: Sequence[Output], *, url: Resolve, latex: Latex, fig_cap: str | None = None) -> str:
-    blocks = [_one(output, url, latex) for output in outputs]
+def render_outputs(
+    outputs: Sequence[Output],
+    *,
+    url: Resolve,
+    latex: Latex,
+    fig_cap: str | None = None,
+    unsafe_html: bool = False,
+) -> str:
+    """The outputs under a cell; ``unsafe_html`` (the site's ``unsafe_cell_html``) publishes HTML unsanitised."""
+    clean = rebalance_html if unsafe_html else sanitize_html
+    blocks = [_one(output, url, latex, clean) for output in outputs]
     html = "".join(block for block in blocks if block)
     if not html:
         return ""
@@ -79,7 +89,7 @@ def render_outputs(outputs: Sequence[Output], *, url: Resolve, latex: Latex, fig
     return f'<div class="cell-output">\n{html}</div>\n'
 
 
-def _one(output: Output, url: Resolve, latex: Latex) -> str:
+def _one(output: Output, url: Resolve, latex: Latex, clean: Callable[[str], str]) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         name = "stderr" if output.get("name") == "stderr" else "stdout"
@@ -102,9 +112,9 @@ def _one(output: Output, url: Resolve, latex: Latex) -> str:
         if mime == "text/html":
             if "<script" in value.lower() and any(m in data for m in ("text/plain", *IMAGE_TYPES)) and len(data) > 1:
                 continue  # an interactive widget or animation: the static form is better than a dead one
-            return f'<div class="cell-html">{sanitize_html(value)}</div>\n'
+            return f'<div class="cell-html">{clean(value)}</div>\n'
         if mime == "text/markdown":
-            return f'<div class="cell-markdown">{_MARKDOWN.render(value)}</div>\n'
+            return f'<div class="cell-markdown">{clean(_MARKDOWN.render(value))}</div>\n'
         if mime == "text/latex":
             mathml = latex(_latex_body(value))
             if mathml is not None:
@@ -167,47 +177,3 @@ def ansi_to_html(text: str) -> str:
                 classes.pop("bg", None)
     emit(text[pos:])
     return "".join(out)
-
-
-def sanitize_html(fragment: str) -> str:
-    """Parse as the browser would, drop active content, and serialise again.
-
-    Re-serialising closes what was left open, so a stray ``<div>`` or ``<table>``
-    in an output ends with the output instead of swallowing the rest of the post.
-    """
-    root = html5lib.parseFragment(fragment, treebuilder="etree", namespaceHTMLElements=False)
-    _clean(root)
-    walker = html5lib.getTreeWalker("etree")
-    serializer = HTMLSerializer(quote_attr_values="always", omit_optional_tags=False, sanitize=False)
-    return "".join(serializer.serialize(walker(root)))
-
-
-def _clean(element: object) -> None:
-    children = list(element)  # type: ignore[call-overload]
-    for child in children:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag.lower() in _DROP_ELEMENTS:
-            _remove_keeping_tail(element, child)
-            continue
-        for name in list(child.attrib):
-            value = child.attrib[name].strip().lower()
-            if name.lower().startswith("on") or (
-                name.lower() in _URL_ATTRS and value.replace(" ", "").startswith(("javascript:", "vbscript:"))
-            ):
-                del child.attrib[name]
-        _clean(child)
-
-
-def _remove_keeping_tail(parent: object, child: object) -> None:
-    tail = getattr(child, "tail", None)
-    if tail:
-        previous = None
-        for candidate in parent:  # type: ignore[attr-defined]
-            if candidate is child:
-                break
-            previous = candidate
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail  # type: ignore[attr-defined]
-    parent.remove(child)  # type: ignore[attr-defined]
