@@ -389,6 +389,29 @@ def test_half_sent_requests_time_out(in_process: PreviewServer) -> None:
             connection.close()
 
 
+def test_a_flood_of_connections_is_capped(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>home</p>", encoding="utf-8")
+    server = PreviewServer(("127.0.0.1", 0), folder, Events(), request_timeout=3.0, max_connections=5)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    try:
+        held = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(5)]
+        assert wait_until(lambda: handler_threads() == 5)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=30)
+        assert extra.recv(100) == b"" and handler_threads() == 5  # closed at once, no thread for it
+        extra.close()
+        for connection in held:
+            connection.close()  # the server sees the end of its request and hangs up
+        assert wait_until(lambda: handler_threads() == 0)
+        assert b"home" in send(f"http://127.0.0.1:{port}", request)  # room again
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_the_event_stream_outlives_the_request_timeout(in_process: PreviewServer) -> None:
     port = in_process.server_address[1]
     with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:

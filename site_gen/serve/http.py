@@ -25,10 +25,12 @@ import mimetypes
 import re
 import socket
 import sys
+import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 from .reload import EVENTS_PATH, STATUS_PATH, Events, inject, snippet
@@ -57,6 +59,7 @@ FALLBACK_404 = b"<!DOCTYPE html>\n<html><head><title>Not found</title></head><bo
 KEEPALIVE_S = 15.0
 REQUEST_TIMEOUT_S = 20.0  # for the whole request line and headers; a page's event stream is not limited
 MAX_URL = 4096  # characters; browsers send far less, and file names cannot be longer anyway
+MAX_CONNECTIONS = 256  # open at once (each open page holds one); more are closed unanswered
 BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -85,6 +88,7 @@ class PreviewServer(ThreadingHTTPServer):
         base_path: str = "/",
         *,
         request_timeout: float = REQUEST_TIMEOUT_S,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6  # --host ::1
@@ -94,6 +98,31 @@ class PreviewServer(ThreadingHTTPServer):
         self.base_path = base_path  # "/" or "/notebook/": the site's own URL prefix
         self.request_timeout = request_timeout
         self.host_names = {"localhost", address[0].lower().strip("[]")}  # and any loopback or local address
+        self.max_connections = max_connections
+        self._open = 0
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, up to ``max_connections``: a flood of them cannot exhaust the machine."""
+        with self._open_lock:
+            full = self._open >= self.max_connections
+            self._open += 0 if full else 1
+        if full:
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread started: it will not count itself out
+            with self._open_lock:
+                self._open -= 1
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open -= 1
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that went away is normal; anything else is a bug, told in one line."""
