@@ -522,3 +522,57 @@ def test_xml_invalid_characters_never_reach_the_svg():
     ElementTree.fromstring(svg)
     assert "abc\tz" in svg and "\x00" not in html and "\ud800" not in html
     assert "<figcaption>abc\tz!</figcaption>" in html
+
+
+def test_runaway_sizes_are_refused_at_once():
+    """A 10k-node graph ran for over 4 minutes and a 3k-node grid for nearly 2; now both stop in milliseconds."""
+    import time
+
+    for layout, n in (("graph", 10_000), ("grid", 3_000)):
+        nodes = [{"id": f"n{i}"} for i in range(n)]
+        arrows = [{"from": f"n{i}", "to": f"n{i + 1}"} for i in range(min(n - 1, 1000))]
+        text = json.dumps({"layout": layout, "nodes": nodes, "arrows": arrows})
+        start = time.perf_counter()
+        assert "too many" in error_of(text).message
+        assert time.perf_counter() - start < 2
+
+
+def test_a_diagram_at_the_limits_compiles_quickly():
+    """500 nodes, 1000 labelled arrows in a grid: ~0.5 s here (routing used to test every box for every arrow)."""
+    import random
+    import time
+
+    rng = random.Random(1)
+    nodes = [{"id": f"n{i}", "title": f"node {i}"} for i in range(500)]
+    arrows = [{"from": f"n{rng.randrange(500)}", "to": f"n{rng.randrange(500)}", "label": f"a{k}"} for k in range(1000)]
+    start = time.perf_counter()
+    ElementTree.fromstring(compile_svg(json.dumps({"layout": "grid", "nodes": nodes, "arrows": arrows})))
+    assert time.perf_counter() - start < 10  # generous for a loaded 2-core CI machine
+
+
+def error_of_compile(text: str) -> ContentError:
+    with pytest.raises(ContentError) as info:
+        compile_svg(text, path=Path("d.json"))
+    return info.value
+
+
+def test_enormous_hatching_is_refused():
+    nodes = [
+        {"id": f"n{i}", "kind": "ellipse", "width": 2000, "height": 2000, "fill": "cross-hatch"} for i in range(50)
+    ]
+    err = error_of_compile(json.dumps({"layout": "grid", "nodes": nodes}))
+    assert "hatching" in err.message and ".fill" in err.message and err.hint
+
+
+def test_deeply_nested_label_math_does_not_recurse():
+    import sys
+
+    for tex in ("_{" * 499, "\\hat{" * 199, "x^" * 499):
+        data = {"nodes": [{"id": "a", "title": f"${tex}$"}]}
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(200)
+        try:
+            svg = compile_svg(json.dumps(data))
+        finally:
+            sys.setrecursionlimit(limit)
+        ElementTree.fromstring(svg)

@@ -44,10 +44,13 @@ def parse_diagram(text: str, *, path: Path | None = None, first_line: int = 1) -
     try:
         return validate(data)
     except SchemaError as err:
-        line, column = locate(text, err.path)
-        raise ContentError(
-            path, first_line + line - 1, f"diagram: {err.message}", err.hint or SCHEMA_HINT, column=column
-        ) from None
+        raise located(err, text, path, first_line) from None
+
+
+def located(err: SchemaError, text: str, path: Path | None = None, first_line: int = 1) -> ContentError:
+    """The ContentError for ``err``, at the line and column of its JSON path in ``text``."""
+    line, column = locate(text, err.path)
+    return ContentError(path, first_line + line - 1, f"diagram: {err.message}", err.hint or SCHEMA_HINT, column=column)
 
 
 def load_json(text: str, *, path: Path | None = None, first_line: int = 1) -> object:
@@ -139,7 +142,10 @@ def _compile(text: str, path: Path | None, first_line: int, caption: str | None,
 def _compiled(text: str, caption: str | None, alt: str | None) -> tuple[str, str]:
     """(svg, caption shown) for valid JSON; the cache is keyed by the text itself."""
     diagram = _overridden(parse_diagram(text), caption, alt)
-    return render(diagram, layout(diagram)), diagram.caption
+    try:
+        return render(diagram, layout(diagram)), diagram.caption
+    except SchemaError as err:  # a limit only the drawing can check (how much hatching)
+        raise located(err, text) from None
 
 
 def _overridden(diagram: Diagram, caption: str | None, alt: str | None) -> Diagram:

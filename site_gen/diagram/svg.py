@@ -16,7 +16,7 @@ from html import escape as _html_escape
 
 from .layout import ArrowShape, Rect, Scene, Shape, TextLine
 from .rough import Options, Pen, Point, Rng, ellipse_points, num, rect_points
-from .schema import Diagram
+from .schema import Diagram, SchemaError
 from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label, xml_safe
 
 PALETTE = {
@@ -32,11 +32,13 @@ STROKE_WIDTH = 1.4
 HEAD_LENGTH = 11.0
 HEAD_ANGLE = math.radians(26)
 FOLD = 12.0  # a note's folded corner
+MAX_FILL_LINES = 50_000  # hachure strokes in one diagram: ~3 MB of SVG, half a second to draw
 
 
 def render(diagram: Diagram, scene: Scene) -> str:
     """The whole ``<svg>`` element as a string (no XML declaration)."""
     options = Options(roughness=diagram.roughness, bowing=diagram.bowing, hachure_gap=7.0)
+    _check_fills(scene, options.hachure_gap)
     b = scene.bounds
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" class="diagram-svg"'
@@ -59,6 +61,27 @@ def render(diagram: Diagram, scene: Scene) -> str:
 def escape(text: str, quote: bool = True) -> str:
     """HTML-escaped and stripped of XML-invalid characters: every text in the SVG goes through here."""
     return _html_escape(xml_safe(text), quote=quote)
+
+
+def _check_fills(scene: Scene, gap: float) -> None:
+    """Refuse a diagram whose hatching would be enormous (500 cross-hatched 2000-px ellipses: 22 MB).
+
+    Lines across a shape are at most (width + height) / gap, so the count is
+    known before anything is drawn.
+    """
+    lines = 0.0
+    for i, shape in enumerate(scene.shapes):
+        node = shape.node
+        per_pass = (shape.rect.w + shape.rect.h) / gap if node.fill in ("hachure", "cross-hatch") else 0.0
+        if node.kind == "tensor":
+            per_pass = sum((r.w + r.h) / gap for _, r, lit in shape.cells if lit)
+        lines += per_pass * (2 if node.fill == "cross-hatch" else 1)
+        if lines > MAX_FILL_LINES:
+            raise SchemaError(
+                ("nodes", i, "fill"),
+                f"nodes[{i}].fill: the diagram's hatching would take over {MAX_FILL_LINES} lines",
+                'use "fill": "solid" or "none" for large nodes, or make them smaller',
+            )
 
 
 def _auto_desc(diagram: Diagram) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 FONT_FAMILY = "'DejaVu Sans', Verdana, sans-serif"
@@ -147,7 +148,12 @@ def parse_label(label: str) -> list[Run]:
     return _merge([r for r in runs if r.text])
 
 
-def _math_runs(tex: str, *, script: bool = False) -> list[Run]:
+MAX_NESTING = 16  # scripts and accents inside each other; deeper ones show as typed
+
+
+def _math_runs(tex: str, *, script: bool = False, depth: int = 0) -> list[Run]:
+    if depth > MAX_NESTING:  # x_{x_{x_{… 500 deep would otherwise recurse 500 times
+        return [Run(tex)]
     runs: list[Run] = []
     i = 0
     while i < len(tex):
@@ -155,13 +161,13 @@ def _math_runs(tex: str, *, script: bool = False) -> list[Run]:
         if char in "_^":
             shift: Shift = "sub" if char == "_" else "sup"
             body, i = _script_body(tex, i + 1)
-            runs.extend(Run(r.text, shift, r.italic) for r in _math_runs(body, script=True))
+            runs.extend(Run(r.text, shift, r.italic) for r in _math_runs(body, script=True, depth=depth + 1))
             continue
         if char == "\\":
             match = _COMMAND_RE.match(tex, i)
             if match and match.group(1) in ACCENTS:
                 body, i = _script_body(tex, match.end())
-                runs.extend(_math_runs(body, script=script))
+                runs.extend(_math_runs(body, script=script, depth=depth + 1))
                 # A combining mark, styled like the letter it sits over.
                 last = runs[-1] if runs else Run("")
                 runs.append(Run(ACCENTS[match.group(1)], last.shift, last.italic))
@@ -241,7 +247,9 @@ def measure_runs(runs: list[Run], size: float, *, bold: bool = False) -> float:
     return sum(char_width(c, run_size(run, size), bold=bold) for run in runs for c in run.text)
 
 
+@lru_cache(maxsize=8192)
 def measure(label: str, size: float, *, bold: bool = False) -> float:
+    """Width in px of ``label``; remembered, as wrapping measures each finished line again."""
     return measure_runs(parse_label(label), size, bold=bold)
 
 
@@ -251,6 +259,12 @@ def wrap(label: str, size: float, max_width: float, *, bold: bool = False) -> li
     Math (``$…$``) is never split. A single word wider than ``max_width``
     stays whole on its own line: the caller grows the box to fit it.
     """
+    return list(_wrap(label, size, max_width, bold))
+
+
+@lru_cache(maxsize=2048)
+def _wrap(label: str, size: float, max_width: float, bold: bool) -> tuple[str, ...]:
+    """``wrap``, remembered: layout wraps each arrow label twice (gap sizing, then placing)."""
     lines: list[str] = []
     for paragraph in label.split("\n"):
         words = _words(paragraph)
@@ -263,7 +277,7 @@ def wrap(label: str, size: float, max_width: float, *, bold: bool = False) -> li
             else:
                 line = candidate
         lines.append(line)
-    return lines
+    return tuple(lines)
 
 
 def _words(text: str) -> list[str]:
