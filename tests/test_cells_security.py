@@ -511,3 +511,37 @@ def test_ctrl_c_stops_a_running_cell_within_two_seconds(tmp_path: Path) -> None:
     time.sleep(0.2)
     assert _kernels_in(root) == [], "no kernel outlives the build"
     assert not list(root.glob(".public.building-*")) and not list(root.glob("*building*"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"cells": {', "not readable frozen outputs"),
+        ("[]", "expected an object with a 'cells' object"),
+        ('{"cells": {"gpu": {"outputs": 5}}}', "cell 'gpu': expected an object with an 'outputs' list"),
+        ('{"cells": {"gpu": {"outputs": [], "device": 1}}}', "'code_sha256', 'device' and 'date' must be strings"),
+        (
+            json.dumps(
+                {
+                    "cells": {
+                        "gpu": {
+                            "code_sha256": "0",
+                            "device": "A100",
+                            "date": "2026-01-01",
+                            "outputs": [{"output_type": "display_data", "data": {"image/png": "@@"}}],
+                        }
+                    }
+                }
+            ),
+            "cell 'gpu', output 1: image/png is not base64 data",
+        ),
+    ],
+)
+def test_a_damaged_freeze_file_is_an_error_naming_it(tmp_path: Path, text: str, message: str) -> None:
+    cell = "```{python}\n#| label: gpu\n#| requires: cuda\nimport torch\n```\n"
+    root = _site(tmp_path / "site", {"content/posts/gpu.md": _post(cell), "content/posts/_gpu.freeze.json": text})
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    [error] = failed.value.errors
+    assert error.path == Path("content/posts/_gpu.freeze.json")
+    assert message in error.message and "--freeze" in error.hint

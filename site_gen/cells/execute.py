@@ -205,7 +205,7 @@ def _plan(post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool) -
         return None
     keys = cell_keys(cells, kernel=kernel_identity(post.jupyter), inputs=_input_hashes(post))
     plan = _Plan(post, cells, keys)
-    frozen = freezing.load_frozen(post.source) if any(c.options.frozen for c in cells) else {}
+    frozen = freezing.load_frozen(post.source, post.rel_source) if any(c.options.frozen for c in cells) else {}
     stored = _stored_outputs(post, cells)
     for cell in cells:
         if not post.execute and post.stored_outputs is not None:
@@ -298,7 +298,7 @@ def _run(
     except CellFailure as failure:
         raise _as_error(post, failure) from None
     frozen_changed = False
-    frozen = freezing.load_frozen(post.source) if any(c.options.frozen for c in plan.to_run) else {}
+    frozen = freezing.load_frozen(post.source, post.rel_source) if any(c.options.frozen for c in plan.to_run) else {}
     for cell in plan.to_run:
         raw = run.outputs.get(cell.index, [])
         outputs, files = externalize(raw)

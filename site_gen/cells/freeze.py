@@ -19,10 +19,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from site_gen.errors import ContentError
+
 from .cache import digest, package_versions
-from .model import Cell, Output
+from .model import Cell, Output, image_problem, output_problem
 
 FORMAT = 1
+_REFREEZE = "fix the merge by hand, or delete the file and run `site-gen build --freeze` where the device exists"
 _NVIDIA_PROC = Path("/proc/driver/nvidia/gpus")
 
 
@@ -71,22 +74,50 @@ class Frozen:
         return f"measured on {self.device}, {self.date}" + (f", {versions}" if versions else "")
 
 
-def load_frozen(source: Path) -> dict[str, Frozen]:
-    """The frozen outputs of a post, by cell name; empty when it has none."""
+def load_frozen(source: Path, rel: Path | None = None) -> dict[str, Frozen]:
+    """The frozen outputs of a post, by cell name; empty when it has none.
+
+    ``_freeze.json`` is committed and may be hand-merged, so a damaged one is an
+    error naming it (``rel``: the post's path in the site), never a traceback.
+    """
     path = freeze_path(source)
     if not path.exists():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+    where = (rel.parent / path.name) if rel is not None else path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ContentError(where, None, f"not readable frozen outputs: {exc}", _REFREEZE) from None
+    problem = _frozen_problem(data)
+    if problem is not None:
+        raise ContentError(where, None, f"damaged frozen outputs: {problem}", _REFREEZE)
     return {
         name: Frozen(
             outputs=list(entry["outputs"]),
             code_sha256=str(entry["code_sha256"]),
             device=str(entry["device"]),
             date=str(entry["date"]),
-            versions=dict(entry.get("versions", {})),
+            versions={str(k): str(v) for k, v in entry.get("versions", {}).items()},
         )
-        for name, entry in data.get("cells", {}).items()
+        for name, entry in data["cells"].items()
     }
+
+
+def _frozen_problem(data: Any) -> str | None:
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), dict):
+        return "expected an object with a 'cells' object"
+    for name, entry in data["cells"].items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("outputs"), list):
+            return f"cell '{name}': expected an object with an 'outputs' list"
+        if not all(isinstance(entry.get(key), str) for key in ("code_sha256", "device", "date")):
+            return f"cell '{name}': 'code_sha256', 'device' and 'date' must be strings"
+        if not isinstance(entry.get("versions", {}), dict):
+            return f"cell '{name}': 'versions' must be an object"
+        for number, output in enumerate(entry["outputs"], start=1):
+            problem = output_problem(output) or image_problem(output)
+            if problem is not None:
+                return f"cell '{name}', output {number}: {problem}"
+    return None
 
 
 def matches(frozen: Frozen, cell: Cell) -> bool:

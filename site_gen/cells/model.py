@@ -7,6 +7,7 @@ not base64 but the name of a file written next to the page.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,18 @@ def output_problem(output: object) -> str | None:
         for mime, value in data.items():
             if (mime.startswith("text/") or mime in IMAGE_TYPES) and not _is_text(value):
                 return f"{kind} output: {mime} must be a string or a list of strings"
+    return None
+
+
+def image_problem(output: dict[str, Any]) -> str | None:
+    """Stored images are base64 (SVG is text): a damaged one would fail when written next to the page."""
+    for mime, value in output.get("data", {}).items():
+        if mime in IMAGE_TYPES and mime != "image/svg+xml":
+            text = "".join(value) if isinstance(value, list) else str(value)
+            try:
+                base64.b64decode("".join(text.split()), validate=True)
+            except ValueError:
+                return f"{mime} is not base64 data"
     return None
 
 
