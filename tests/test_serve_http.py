@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from site_gen.serve.http import PreviewHandler, PreviewServer
+from site_gen.serve.http import PreviewHandler, PreviewServer, host_allowed
 from site_gen.serve.reload import Events
 
 from .serve_support import Served, edit
@@ -472,3 +472,19 @@ def test_ctrl_c_during_a_rebuild_stops_it(make_site: Callable[..., Path], tmp_pa
     time.sleep(1)  # a rebuild still running would write into the folder now
     assert not folder.exists()
     assert not list(folder.parent.glob(f".{folder.name}.staging-*"))
+
+
+def test_host_allowed_on_a_network_address() -> None:
+    """``--host 0.0.0.0``: the address the browser connected to is allowed, other names are not."""
+    names = {"localhost", "0.0.0.0"}
+    on_lan = ("192.0.2.2", 8000)
+    assert host_allowed("192.0.2.2:8000", names, on_lan)
+    assert host_allowed("localhost:8000", names, on_lan)
+    assert not host_allowed("192.0.2.3:8000", names, on_lan)
+    assert not host_allowed("192.0.2.2:8001", names, on_lan)
+    assert not host_allowed("notebook.example:8000", names, on_lan)
+    assert host_allowed("mybox.local:8000", {"localhost", "mybox.local"}, on_lan)  # --host mybox.local
+    assert host_allowed("[fd00::2]:8000", names, ("fd00::2", 8000))
+    assert host_allowed("[fe80::1]:8000", names, ("fe80::1%eth0", 8000))
+    assert host_allowed("example.test", {"example.test"}, ("127.0.0.1", 80))  # no port: 80
+    assert not host_allowed(None, names, on_lan) and not host_allowed("", names, on_lan)
