@@ -480,9 +480,18 @@ def _kernels_in(folder: Path) -> list[int]:
     return found
 
 
+SLOW_CELLS = {
+    "sleeping": "import time\ntime.sleep(60)",
+    # Ignores the interrupt: its kernel is killed instead.
+    "stubborn": "import time\nwhile True:\n    try:\n        time.sleep(60)\n"
+    "    except KeyboardInterrupt:\n        pass",
+}
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find kernel processes")
-def test_ctrl_c_stops_a_running_cell_within_two_seconds(tmp_path: Path) -> None:
-    root = _site(tmp_path / "site", {"content/posts/slow.md": _post("```{python}\nimport time\ntime.sleep(60)\n```\n")})
+@pytest.mark.parametrize("kind", SLOW_CELLS)
+def test_ctrl_c_stops_a_running_cell_within_two_seconds(tmp_path: Path, kind: str) -> None:
+    root = _site(tmp_path / "site", {"content/posts/slow.md": _post(f"```{{python}}\n{SLOW_CELLS[kind]}\n```\n")})
     build = subprocess.Popen(
         [sys.executable, "-m", "site_gen", "build", "--root", str(root)],
         cwd=REPO,
