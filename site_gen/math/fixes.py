@@ -246,6 +246,13 @@ def function_application(math: ET.Element) -> None:
         parent.insert(index + 1, apply)
         if following.tag != "mo" and not _opens_with_fence(following):
             parent.insert(index + 2, ET.Element("mspace", {"width": THIN_SPACE}))
+        if index > 0 and _is_ordinary(parent[index - 1]):  # "C \max": a thin space before, too
+            parent.insert(index, ET.Element("mspace", {"width": THIN_SPACE}))
+
+
+def _is_ordinary(el: ET.Element) -> bool:
+    """A bare letter or number: ``C \\max``, ``2 \\log x`` get a thin space between."""
+    return el.tag in ("mi", "mn")
 
 
 def _opens_with_fence(el: ET.Element) -> bool:

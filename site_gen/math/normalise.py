@@ -315,14 +315,14 @@ def bold_symbols(tokens: list[str]) -> list[str]:
 
 def upright_letters(tokens: list[str]) -> list[str]:
     """``\\mathrm{d}`` must stay upright; latex2mathml drops its variant for a
-    single letter, and a one-letter ``<mi>`` is italic. ``\\text{d}`` is not."""
+    single letter in braces (a one-letter ``<mi>`` is italic), not for ``\\mathrm d``."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
         if tokens[i] == "\\mathrm":
             arg = read_argument(tokens, i + 1)
             if arg is not None and len(arg[0]) == 1 and arg[0][0].isalpha():
-                out.extend(["\\text", "{", arg[0][0], "}"])
+                out.extend(["\\mathrm", arg[0][0]])  # unbraced, latex2mathml keeps it upright
                 i = arg[1]
                 continue
         out.append(tokens[i])

@@ -85,20 +85,25 @@ def ordinary_symbols(math: ET.Element) -> None:
                 el.attrib.update({"lspace": ZERO, "rspace": ZERO})
         elif text in ("|", "‖") and el.get("stretchy") is None:  # \lvert, \rvert: fences that do not grow
             el.set("stretchy", "false")
+            el.set("fence", "true")
+            parent = parents.get(el)
+            index = list(parent).index(el) if parent is not None else 0
+            opening = parent is None or index == 0 or _is_operator(parent[index - 1])
+            el.set("form", "prefix" if opening else "postfix")
     for el in math.iter("mi"):
         text = _text(el)
-        if len(text) == 1 and unicodedata.category(text) == "Sm" and text not in ORDINARY | {"|", "‖", "¬"}:
+        symbol = len(text) == 1 and unicodedata.category(text) == "Sm"
+        if symbol and text not in ORDINARY | SPACED_RELATIONS | {"|", "‖", "¬"}:
             el.tag = "mo"  # \succeq, \lnot...: latex2mathml's letters for symbols it does not class
             if text == "¬":
                 el.set("form", "prefix")
-        elif text in ("′", "″", "‴", "…", "⋯"):  # primes and dots: operators of no space
+        elif text in ("′", "″", "‴"):  # primes: operators of no space
             el.tag = "mo"
             el.attrib.update({"lspace": ZERO, "rspace": ZERO})
         elif len(text) == 1 and "\u0391" <= text <= "\u03a9" and el.get("mathvariant") is None:
             el.set("mathvariant", "normal")  # TeX sets capital Greek upright
-    for el in math.iter("mo"):
-        if _text(el) in ("⋯", "…", "⋱") and el.get("lspace") is None:
-            el.attrib.update({"lspace": ZERO, "rspace": ZERO})
+        elif text in ("…", "⋯"):
+            el.tag = "mo"
 
 
 def punctuation(math: ET.Element) -> None:
@@ -193,9 +198,72 @@ def _is_operator(el: ET.Element) -> bool:
         return False
     if text in ("|", "‖"):
         return el.get("form") == "prefix"
-    if el.get("lspace") == ZERO and el.get("rspace") == ZERO and text in ("…", "⋯", "′", "″"):
+    if text in ("…", "⋯", "⋮", "⋱", "′", "″", "‴"):  # ordinary in TeX
         return False
     return text not in ("\u2061",) and bool(text)
+
+
+def between_texts(math: ET.Element) -> None:
+    """``\\text{Q} \\cdot \\text{K}``: Chromium drops an operator's spaces between
+    two ``<mtext>``; say them with ``<mspace>``."""
+    for parent in math.iter():
+        children = list(parent)
+        for i in range(len(children) - 2, 0, -1):
+            a, op, b = children[i - 1 : i + 2]
+            spaced = _text(op) in BINARY or (_text(op) in _RELATIONS and not "\u2190" <= _text(op) <= "\u21ff")
+            if a.tag == b.tag == "mtext" and op.tag == "mo" and spaced and not op.get("form") and not op.get("lspace"):
+                width = "0.222em" if _text(op) in BINARY else THICK
+                parent.insert(i + 1, ET.Element("mspace", {"width": width}))
+                parent.insert(i, ET.Element("mspace", {"width": width}))
+
+
+# Letters whose slant reaches over a superscript, and the room TeX's italic
+# correction leaves (as Temml measures them from the Computer Modern fonts).
+ITALIC_CORRECTION = {
+    **dict.fromkeys("DHKLUcegorsuvxyz", "0.05em"),
+    **dict.fromkeys("BCEFGIMNOPQRSTXZlpqtw", "0.1em"),
+    **dict.fromkeys("AJdf", "0.15em"),
+}
+
+
+def italic_correction(math: ET.Element) -> None:
+    """``f^2``: the superscript of a slanted letter moves right by its italic
+    correction, or it touches the letter's top."""
+    for el in math.iter():
+        if el.tag in ("msup", "msubsup") and len(el) >= 2 and el[0].tag == "mi" and el[0].get("mathvariant") is None:
+            pad = ITALIC_CORRECTION.get(_text(el[0]))
+            sup = el[-1]
+            if pad and "padding" not in sup.get("style", ""):
+                sup.set("style", ";".join(filter(None, [sup.get("style"), f"padding-left:{pad}"])))
+
+
+def delimited_bases(math: ET.Element) -> None:
+    """``(X^\\top X)^{-1}``: the script belongs to the whole parenthesised group
+    (placed by its height), not to the closing parenthesis alone."""
+    for parent in list(math.iter()):
+        if parent.tag not in CONTAINERS:
+            continue
+        stack: list[int] = []
+        i = 0
+        while i < len(parent):
+            el = parent[i]
+            if el.tag == "mo" and _text(el) in "([{⟨" and el.get("stretchy") == "false":
+                stack.append(i)
+            elif el.tag in ("msub", "msup", "msubsup") and len(el) and _text(el[0]) in ")]}⟩" and stack:
+                closing = _text(el[0])
+                start = stack.pop()
+                if el[0].tag == "mo" and "([{⟨"[")]}⟩".index(closing)] == _text(parent[start]):
+                    group = ET.Element("mrow")
+                    for child in list(parent)[start:i]:
+                        parent.remove(child)
+                        group.append(child)
+                    group.append(el[0])
+                    el.remove(el[0])
+                    el.insert(0, group)
+                    i = start
+            elif el.tag == "mo" and _text(el) in ")]}⟩" and stack:
+                stack.pop()
+            i += 1
 
 
 def lone_operators(math: ET.Element) -> None:
@@ -204,6 +272,17 @@ def lone_operators(math: ET.Element) -> None:
     for el in math.iter("mrow"):
         if len(el) == 1 and el[0].tag == "mo" and not el[0].get("lspace") and _text(el[0]) not in LARGE:
             el[0].attrib.update({"lspace": ZERO, "rspace": ZERO})
+    for parent in math.iter():  # (\cdot): alone between parentheses
+        children = list(parent)
+        for a, b, c in zip(children, children[1:], children[2:], strict=False):
+            if (
+                a.tag == b.tag == c.tag == "mo"
+                and _text(a) in "([{⟨"
+                and _text(c) in ")]}⟩"
+                and _text(b) not in "([{⟨)]}⟩"
+                and not b.get("lspace")
+            ):
+                b.attrib.update({"lspace": ZERO, "rspace": ZERO})
 
 
 def adjacent_relations(math: ET.Element) -> None:
@@ -297,6 +376,9 @@ FIXES = [
     lone_operators,
     unary_operators,
     adjacent_relations,
+    italic_correction,
+    delimited_bases,
+    between_texts,
     negative_space,
     number_groups,
 ]
