@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from site_gen.cells.cache import CACHE_DIR, CellCache, digest
 from site_gen.cells.model import CellResult
 from site_gen.cells.options import CellOptions
 from site_gen.cells.outputs import render_cell, render_outputs
-from site_gen.cells.sanitize import sanitize_html
+from site_gen.cells.sanitize import sanitize_html, sanitize_svg_file
 from site_gen.config import load_config
 from site_gen.errors import BuildFailed, ContentError
 
@@ -89,6 +90,14 @@ ATTACKS = [
     "<svg><title><img src=x onerror=alert(1)></title></svg>",
 ]
 
+# An SVG image output becomes a file next to the page; opened by its URL, it is a page of the site.
+SVG_ATTACK = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" onload="alert(1)">'
+    "<script>alert(1)</script><a xlink:href=\"javascript:alert(1)\"><text y='20'>click</text></a>"
+    '<foreignObject><div xmlns="http://www.w3.org/1999/xhtml"><img src="x" onerror="alert(1)"/></div></foreignObject>'
+    '<animate attributeName="href" to="javascript:alert(1)"/><set attributeName="onload" to="alert(1)"/>'
+    '<image href="x" onerror="alert(1)"/><circle r="5" fill="red"/></svg>'
+)
 _URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "data", "srcset"}
 _ACTIVE = {"script", "iframe", "object", "embed", "form", "button", "base", "meta", "style", "foreignobject"}
 _ACTIVE |= {"animate", "set", "image", "use", "template", "textarea", "xmp", "noscript", "link", "a"}
@@ -228,6 +237,7 @@ def _attack_notebook(path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["date"] = "2026-11-24"
     outputs = [nbformat.v4.new_output("display_data", data={"text/html": a, "text/plain": "x"}) for a in ATTACKS]
+    outputs.append(nbformat.v4.new_output("display_data", data={"image/svg+xml": SVG_ATTACK, "text/plain": "x"}))
     nb.cells = [nbformat.v4.new_markdown_cell("# Stored"), nbformat.v4.new_code_cell("show()", outputs=outputs)]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
@@ -274,6 +284,44 @@ def test_a_flood_of_output_is_cut_with_a_marker_and_a_warning(attacked_site) -> 
     assert "cell 2 printed 4,00" in warning.message
 
 
+def test_an_svg_image_file_is_published_inert(attacked_site) -> None:
+    root, _ = attacked_site
+    svg = (root / "public/posts/stored/cell-1-1.svg").read_text(encoding="utf-8")
+    # A file may use <image> and <use>, but only with inline raster data or #references.
+    assert [p for p in _inert_problems(svg) if p not in ("<image> element", "<use> element")] == [], svg
+    assert "href" not in svg and '<circle fill="red" r="5"></circle>' in svg
+
+
+def test_a_matplotlib_svg_keeps_every_element_it_draws_with() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, (line, image) = plt.subplots(1, 2)
+    line.plot([3, 1, 2], label="loss")
+    line.set_title("$x^2$")
+    line.legend()
+    image.imshow(np.eye(3))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg")
+    plt.close(figure)
+    original = buffer.getvalue()
+    clean = sanitize_svg_file(original)
+
+    def drawn(svg: bytes) -> list[str]:
+        """Every SVG element but the metadata (creator, date), which draws nothing."""
+        tree = ElementTree.fromstring(svg)
+        for metadata in tree.findall("{http://www.w3.org/2000/svg}metadata"):
+            tree.remove(metadata)
+        return [el.tag for el in tree.iter()]
+
+    assert drawn(original) == drawn(clean)
+    assert b"data:image/png;base64," in clean and b'xlink:href="#' in clean and b'clip-path="url(#' in clean
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_no_attack_runs_script_in_chromium(attacked_site) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
@@ -298,6 +346,11 @@ def test_no_attack_runs_script_in_chromium(attacked_site) -> None:
                 )
                 assert dangerous == [], slug
                 page.close()
+            page = browser.new_page()
+            page.add_init_script(probe)
+            page.goto((root / "public/posts/stored/cell-1-1.svg").as_uri())
+            page.wait_for_timeout(1000)
+            assert page.evaluate("window.pwned") == [], "the SVG file opened by its URL"
         finally:
             browser.close()
 

@@ -47,6 +47,7 @@ from .model import (
     extract_cells,
 )
 from .options import DEFAULT_TIMEOUT
+from .sanitize import sanitize_svg_file
 
 DEFAULT_OUTPUT_LIMIT = Config.cell_output_limit
 # On Ctrl-C: seconds for interrupted cells to end before their kernels are killed,
@@ -345,13 +346,18 @@ def _assemble(plan: _Plan, settings: ExecuteSettings, warnings: list[ContentWarn
                     if mime in data and data[mime] in files:
                         count += 1
                         name = f"{cell.name}-{count}.{ext}"
-                        cells.files[name] = files[data[mime]]
+                        cells.files[name] = _page_file(files[data[mime]], ext, settings)
                         data[mime] = name
                 output = {**output, "data": data}
             renamed.append(output)
         cells.results[cell.index] = CellResult(result.status, tuple(renamed), result.note, bool(settings.unsafe_html))
         cells.codes[cell.index] = cell.code
     return cells
+
+
+def _page_file(content: bytes, ext: str, settings: ExecuteSettings) -> bytes:
+    """An SVG opened by its own URL is a document of the site's origin: no script in it either."""
+    return sanitize_svg_file(content) if ext == "svg" and not settings.unsafe_html else content
 
 
 def _cut_warning(post: Post, cell: Cell, cut: int, limit: int) -> ContentWarning:

@@ -315,3 +315,107 @@ def _foreign(element: Any, namespace: str) -> str:
             inner.append(_foreign(child, namespace))
         inner.append(escape(child.tail or "", quote=False))
     return f"<{name}{attrs}>{''.join(inner)}</{name}>"
+
+
+# An ``image/svg+xml`` output is a file next to the page. Shown through ``<img>`` it
+# cannot run script, but opened by its own URL it is a document of the site's
+# origin, so it is rebuilt from an allow-list too: everything matplotlib, graphviz
+# and friends draw with, references only inside the file (``#id``) or to inline
+# raster data, and CSS without ``@import`` or outside ``url()``.
+_XLINK = "http://www.w3.org/1999/xlink"
+_FILE_ELEMENTS = _SVG_ELEMENTS | {
+    "defs",
+    "symbol",
+    "use",
+    "clipPath",
+    "mask",
+    "marker",
+    "pattern",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "image",
+    "style",
+    "textPath",
+}
+_FILE_ATTRIBUTES = _SVG_ATTRIBUTES | {
+    "id",
+    "style",
+    "version",
+    "type",
+    "clip-path",
+    "clipPathUnits",
+    "clip-rule",
+    "mask",
+    "marker-start",
+    "marker-mid",
+    "marker-end",
+    "markerWidth",
+    "markerHeight",
+    "markerUnits",
+    "refX",
+    "refY",
+    "orient",
+    "patternUnits",
+    "patternTransform",
+    "gradientUnits",
+    "gradientTransform",
+    "offset",
+    "stop-color",
+    "stop-opacity",
+    "fx",
+    "fy",
+    "spreadMethod",
+    "letter-spacing",
+    "font-variant",
+    "text-decoration",
+    "alignment-baseline",
+    "baseline-shift",
+    "stroke-dashoffset",
+    "stroke-miterlimit",
+    "vector-effect",
+    "visibility",
+    "display",
+    "color",
+    "href",
+}
+_LOCAL_URL_RE = re.compile(r"url\(\s*(?!['\"]?#)", re.IGNORECASE)
+_RASTER_DATA_RE = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*")
+_EMPTY_SVG = f'<svg xmlns="{_SVG}"></svg>\n'.encode()
+
+
+def sanitize_svg_file(content: bytes) -> bytes:
+    """An SVG image file with nothing in it that could run or fetch; a blank one if it is not SVG."""
+    try:
+        root = ElementTree.fromstring(content)
+    except ElementTree.ParseError:
+        return _EMPTY_SVG
+    if root.tag != f"{{{_SVG}}}svg":
+        return _EMPTY_SVG
+    body = _svg_file_element(root)
+    return body.replace("<svg", f'<svg xmlns="{_SVG}" xmlns:xlink="{_XLINK}"', 1).encode("utf-8") + b"\n"
+
+
+def _svg_file_element(element: Any) -> str:
+    ns, name = _split(element.tag)
+    if ns != _SVG or name not in _FILE_ELEMENTS:
+        return ""
+    attrs = []
+    for key, value in sorted(element.attrib.items()):
+        key_ns, local = _split(key)
+        if key_ns not in ("", _XLINK) or local not in _FILE_ATTRIBUTES:
+            continue
+        if local == "href" and not (value.startswith("#") or (name == "image" and _RASTER_DATA_RE.fullmatch(value))):
+            continue
+        if _LOCAL_URL_RE.search(value) or "@import" in value.lower():
+            continue
+        attrs.append(f' {"xlink:" if key_ns else ""}{local}="{escape(value)}"')
+    text = element.text or ""
+    if name == "style" and (_LOCAL_URL_RE.search(text) or "@import" in text.lower()):
+        text = ""
+    inner = [escape(text, quote=False)]
+    for child in element:
+        if name != "style":
+            inner.append(_svg_file_element(child))
+        inner.append(escape(child.tail or "", quote=False))
+    return f"<{name}{''.join(attrs)}>{''.join(inner)}</{name}>"
