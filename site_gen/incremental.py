@@ -24,9 +24,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jinja2
 import jinja2.bccache
@@ -85,11 +86,17 @@ class Preview:
         staging = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.staging-", dir=self.output.parent))
         try:
             out = SiteOutput(
-                config, self.fingerprints, full=full, folder=staging, memo=self._memo, template_refs=self._template_refs
+                config,
+                self.fingerprints,
+                full=full,
+                folder=staging,
+                live=self.output,
+                memo=self._memo,
+                template_refs=self._template_refs,
             )
             _layout(config, rendered, out, self._compiled)
             plan = out.plan()
-            written = _commit(staging, self.output, out.written, plan.delete)
+            _commit(staging, self.output, out.written, plan.delete)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.fingerprints = out.fingerprints
@@ -100,7 +107,7 @@ class Preview:
             id(text) for text in rendered.feed_html.values()
         }
         self._memo = {key: value for key, value in self._memo.items() if key[0] in live}
-        return Rebuild(plan, frozenset(written | plan.delete), rendered.warnings)
+        return Rebuild(plan, frozenset(out.written | plan.delete), rendered.warnings)
 
     def _prepare(self, changed: set[Path]) -> tuple[Config, list[Post], RenderedSite, bool]:
         changed = {Path(os.path.abspath(path)) for path in changed}
@@ -191,41 +198,67 @@ def _layout(config: Config, rendered: RenderedSite, out: IncrementalOutput, comp
 
 
 class SiteOutput(IncrementalOutput):
-    """The preview's output: a site file reached through a symlink out of the site is
-    never copied, so a bundle's ``notes.txt -> /etc/passwd`` is not served."""
+    """The preview's output: files go to a staging folder, and only those whose bytes
+    differ from the served ones (``live``). A site file reached through a symlink out
+    of the site is never copied, so a bundle's ``notes.txt -> /etc/passwd`` is not served."""
+
+    def __init__(self, *args: Any, live: Path, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.live = live
+
+    def write(self, rel_path: str, data: bytes) -> None:
+        served = self._served(rel_path)
+        if served is not None and served.stat().st_size == len(data) and served.read_bytes() == data:
+            self._record_only(lambda: super(SiteOutput, self).write(rel_path, data))
+        else:
+            super().write(rel_path, data)
 
     def copy(self, rel_path: str, source: Path) -> None:
-        root = self.config.root.resolve()
-        seen = Path(os.path.abspath(source))  # the path as the site names it, links unresolved
-        real = source.resolve()
-        if seen.is_relative_to(root) and not real.is_relative_to(root):
-            raise ContentError(
-                seen.relative_to(root),
-                None,
-                f"refusing to publish a file from outside the site: {seen.name} is a symlink to {real}",
-                "copy the file into the site instead of linking to it",
-            )
-        super().copy(rel_path, source)
+        _check_inside(source, self.config.root.resolve())
+        served = self._served(rel_path)
+        if served is not None and _same_bytes(source, served):
+            self._record_only(lambda: super(SiteOutput, self).copy(rel_path, source))
+        else:
+            super().copy(rel_path, source)
+
+    def _served(self, rel_path: str) -> Path | None:
+        """The served file ``rel_path`` names, if there is one (a bad path is left to the parent to refuse)."""
+        path = PurePosixPath(rel_path)
+        if path.is_absolute() or ".." in path.parts:
+            return None
+        served = self.live.joinpath(*path.parts)
+        return served if served.is_file() else None
+
+    def _record_only(self, step: Callable[[], None]) -> None:
+        """Run ``step`` as a dry run: its fingerprint is kept, nothing is staged."""
+        folder, self.folder = self.folder, None
+        try:
+            step()
+        finally:
+            self.folder = folder
 
 
-def _commit(staging: Path, output: Path, staged: set[str], stale: frozenset[str]) -> set[str]:
-    """Move a finished rebuild into the output; returns the files whose bytes changed.
+def _check_inside(source: Path, root: Path) -> None:
+    seen = Path(os.path.abspath(source))  # the path as the site names it, links unresolved
+    real = source.resolve()
+    if seen.is_relative_to(root) and not real.is_relative_to(root):
+        raise ContentError(
+            seen.relative_to(root),
+            None,
+            f"refusing to publish a file from outside the site: {seen.name} is a symlink to {real}",
+            "copy the file into the site instead of linking to it",
+        )
 
-    Staged files identical to the served ones are dropped, so unchanged files
-    keep their mtime and the browser is told only about real changes.
-    """
+
+def _commit(staging: Path, output: Path, staged: set[str], stale: frozenset[str]) -> None:
+    """Move a finished rebuild's files (each one differs from the served one) into the output."""
     for rel_path in stale:
         _remove(output, rel_path)
-    changed = set()
     for rel_path in sorted(staged):
         parts = PurePosixPath(rel_path).parts
-        source, destination = staging.joinpath(*parts), output.joinpath(*parts)
-        if destination.is_file() and _same_bytes(source, destination):
-            continue
+        destination = output.joinpath(*parts)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, destination)  # one rename: the server never sends half a file
-        changed.add(rel_path)
-    return changed
+        os.replace(staging.joinpath(*parts), destination)  # one rename: the server never sends half a file
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
