@@ -36,6 +36,7 @@ import html
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -442,7 +443,7 @@ def layout(pairs: Sequence[tuple[str, str]], batch: int = 150) -> list[tuple[Any
 # Comparison
 
 
-def compare(ours: Any, temml: Any) -> tuple[list[str], str]:
+def compare(ours: Any, temml: Any, display: bool = False) -> tuple[list[str], str]:
     """The difference classes of two measured formulas, and the first difference."""
     if ours is None or temml is None:
         return ["glyphs"], "no <math> element"
@@ -458,10 +459,16 @@ def compare(ours: Any, temml: Any) -> tuple[list[str], str]:
     seen: Counter[str] = Counter()
     classes: set[str] = set()
     first = ""
+    pairs = []
     for g in a:
-        ref = by_char[g["c"]][seen[g["c"]]]
+        pairs.append((g, by_char[g["c"]][seen[g["c"]]]))
         seen[g["c"]] += 1
-        dx, dy = g["x"] - ref["x"], g["y"] - ref["y"]
+    # Display math is a block: only the glyphs' places relative to each other
+    # count, so the vertical origin is where most glyphs agree (Temml sets
+    # numbered environments as tables, whose baseline is their middle).
+    shift = statistics.median(g["y"] - ref["y"] for g, ref in pairs) if display and pairs else 0.0
+    for g, ref in pairs:
+        dx, dy = g["x"] - ref["x"], g["y"] - ref["y"] - shift
         wide = abs(g["w"] - ref["w"]) > WIDTH_RATIO * max(ref["w"], 0.05)
         tall = abs(g["h"] - ref["h"]) > HEIGHT_RATIO * max(ref["h"], 0.05)
         found = []
@@ -496,7 +503,7 @@ def run(formulas: Sequence[Formula]) -> list[Verdict]:
             v.classes, v.detail = ["glyphs"], f"site_gen refused it: {v.ours_error}"
     boxes = layout([(v.ours, v.temml) for v in todo])
     for v, (a, b) in zip(todo, boxes, strict=True):
-        v.classes, v.detail = compare(a, b)
+        v.classes, v.detail = compare(a, b, v.formula.display)
     return verdicts
 
 

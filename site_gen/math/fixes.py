@@ -125,6 +125,7 @@ def token_children(math: ET.Element) -> None:
             el.attrib.pop("mathvariant", None)
             if el.tag == "mo" and _is_name(el.text):  # \mathop{\mathrm{...}}: limits
                 el.set("movablelimits", "true")
+                el.set("class", "mathop")
         else:
             el.tag = "mrow"
             el.attrib.clear()
@@ -225,7 +226,7 @@ def function_application(math: ET.Element) -> None:
         if el.tag not in ("mi", "mo") or len(el) or not _is_name(text):
             continue
         if el.tag == "mo":
-            if el.get("movablelimits") == "true":  # \mathop{...}: an operator, thin spaces around
+            if el.get("movablelimits") == "true" and el.get("class") == "mathop":  # \mathop{...}: thin spaces
                 el.set("lspace", THIN_SPACE)
                 el.set("rspace", THIN_SPACE)
                 continue
@@ -267,24 +268,43 @@ def _opens_with_fence(el: ET.Element) -> bool:
 
 def table_alignment(math: ET.Element) -> None:
     """``columnalign`` and ``columnspacing`` are not MathML Core: Chromium centres
-    every cell. Say it in CSS, and keep the ``=`` of aligned equations tight
-    (TeX puts no space between a right column and its left partner)."""
+    every cell and pads it by 0.4em. Say TeX's layout in CSS, as Temml does:
+    aligned equations keep their ``=`` tight, pairs of columns 1em apart and
+    rows a ``\\jot`` apart; cases 1em between columns; matrices and arrays
+    TeX's ``\\arraycolsep`` between columns and none at the outer edges."""
     for table in math.iter("mtable"):
-        aligned = table.get("columnspacing", "").startswith("0em")
+        kind = _table_kind(table)
+        if kind == "small":
+            continue
         for row in table.iter("mtr"):
             cells = list(row)
             for col, cell in enumerate(cells):
+                first, last = col == 0, col == len(cells) - 1
                 align = cell.get("columnalign")
-                if align not in ("left", "right"):
-                    continue
-                style = [f"text-align:{align}"]
-                if aligned:
-                    first, last = col == 0, col == len(cells) - 1
-                    if align == "right":
-                        style.append(f"padding-left:{'0' if first else '1em'};padding-right:0")
-                    else:
-                        style.append(f"padding-left:0;padding-right:{'0' if last else '1em'}")
+                style = [f"text-align:{align}"] if align in ("left", "right") else []
+                if kind == "aligned":
+                    left = "1em" if align == "right" and not first else "0em"
+                    style.append(f"padding-left:{left};padding-right:0em;padding-top:0.7ex;padding-bottom:0.7ex")
+                elif kind == "gathered":
+                    style.append("padding-left:0em;padding-right:0em;padding-top:0.7ex;padding-bottom:0.7ex")
+                elif kind == "cases":
+                    style.append(f"padding-left:{'0em' if first else '1em'};padding-right:0em")
+                else:
+                    gap = "5.9776pt"  # \arraycolsep, as Temml sets it
+                    style.append(f"padding-left:{'0em' if first else gap};padding-right:{'0em' if last else gap}")
                 cell.set("style", ";".join(style))
+
+
+def _table_kind(table: ET.Element) -> str:
+    """Which environment latex2mathml made this table from, by its attributes."""
+    if table.get("columnspacing", "").startswith("0em"):
+        return "aligned"  # aligned, align, split, alignat (normalise renames them align*)
+    if table.get("displaystyle") == "true":
+        return "gathered"  # gathered, gather, multline (\displaylines)
+    if table.get("rowspacing") == "0.1em":
+        return "small"  # smallmatrix
+    aligns = {cell.get("columnalign") for cell in table.iter("mtd")}
+    return "cases" if aligns == {"left"} else "matrix"
 
 
 def row_numbers(math: ET.Element, rows: list[Tag | None], numbers: Mapping[str, tuple[str, str]]) -> None:

@@ -83,11 +83,12 @@ def ordinary_symbols(math: ET.Element) -> None:
             if text in ("′", "″", "‴"):  # a prime is a superscript operator of no width around it
                 el.tag = "mo"
                 el.attrib.update({"lspace": ZERO, "rspace": ZERO})
-        elif text in ("|", "‖") and el.get("stretchy") is None:  # \lvert, \rvert: fences that do not grow
-            el.set("stretchy", "false")
-            el.set("fence", "true")
+        elif text in ("|", "‖") and el.get("stretchy") is None and el.get("minsize") is None:  # \lvert, \rvert
             parent = parents.get(el)
             index = list(parent).index(el) if parent is not None else 0
+            neighbours = list(parent)[max(index - 1, 0) : index + 2] if parent is not None else []
+            el.set("fence", "true")
+            el.set("stretchy", "true" if any(n.tag == "mtable" for n in neighbours) else "false")  # vmatrix
             opening = parent is None or index == 0 or _is_operator(parent[index - 1])
             el.set("form", "prefix" if opening else "postfix")
     for el in math.iter("mi"):
@@ -320,9 +321,12 @@ def _limits(el: ET.Element, display: bool) -> None:
         if child.tag == "mstyle" and child.get("displaystyle"):
             child_display = child.get("displaystyle") == "true"
         if child.tag in SCRIPTS and len(child) and child[0].tag == "mo" and _text(child[0]) in LARGE:
-            child[0].set("movablelimits", "false")
             if child_display and _text(child[0]) in LIMITS_UNDER:
                 child.tag = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}.get(child.tag, child.tag)
+            # Limits written under (\limits, or display style) stay under; in a fraction
+            # of display math, latex2mathml's limits under must move beside, as TeX's do.
+            if child_display or not display:
+                child[0].set("movablelimits", "false")
         _limits(child, child_display)
 
 
@@ -353,9 +357,14 @@ def number_groups(math: ET.Element) -> None:
     punctuation (``normalise.digit_groups`` makes it ``\\text{,}`` to tell)."""
     for parent in math.iter():
         children = list(parent)
-        for i in range(len(children) - 2, 0, -1):
+        for i in range(len(children) - 1, 0, -1):
             mark = children[i]
-            if mark.tag == "mtext" and mark.text == ",":
+            if mark.tag == "mi" and mark.text == "." and children[i - 1].tag == "mn":  # "0." at a sentence's end
+                children[i - 1].text = f"{children[i - 1].text or ''}."
+                parent.remove(mark)
+                children = list(parent)
+                continue
+            if mark.tag == "mtext" and mark.text == "," and i + 1 < len(children):
                 a, b = children[i - 1], children[i + 1]
                 if a.tag == "mn" and b.tag == "mn":
                     a.text = f"{a.text or ''},{b.text or ''}"
