@@ -382,16 +382,9 @@ def validate(data: Any) -> Diagram:
     nodes = tuple(_node(item, ("nodes", i)) for i, item in enumerate(items))
     cells = sum(len(n.cells) + sum(map(len, n.values)) for n in nodes)
     _check_count(cells, MAX_CELLS, ("nodes",), "memory cells and tensor values", "show a smaller example")
-    if len(top.obj.get("arrows", ())) > MAX_ARROWS:
-        top.items("arrows", limit=MAX_ARROWS, what="arrows")  # raises, before reading them all
     ids = _check_ids(nodes)
-    arrows = [_arrow(item, ("arrows", i)) for i, item in enumerate(top.items("arrows"))]
-    # A cell's "pointer" is shorthand for an arrow from it.
-    for n, node in enumerate(nodes):
-        for c, cell in enumerate(node.cells):
-            if cell.pointer:
-                where: Path_ = ("nodes", n, "cells", c, "pointer")
-                arrows.append(Arrow(f"{cell.id}->{cell.pointer}", cell.id or "", cell.pointer, path=where))
+    items = top.items("arrows", limit=MAX_ARROWS, what="arrows")
+    arrows = [_arrow(item, ("arrows", i)) for i, item in enumerate(items)] + _pointer_arrows(nodes)
     if top.flag("connect", layout in ("cycle", "stack")):
         arrows[:0] = _connect(nodes, layout)  # first, so the author's own arrows draw on top
     _check_count(len(arrows), MAX_ARROWS, ("arrows",), "arrows (with pointers and connections)", "draw fewer arrows")
@@ -502,6 +495,23 @@ def _at(r: _Reader) -> tuple[float, float] | None:
                 "coordinates are pixels from the diagram's origin; a figure is a few hundred wide",
             )
     return float(raw[0]), float(raw[1])
+
+
+def _pointer_arrows(nodes: tuple[Node, ...]) -> list[Arrow]:
+    """A cell's ``pointer`` is shorthand for an arrow from that cell, so the cell needs an id."""
+    arrows = []
+    for n, node in enumerate(nodes):
+        for c, cell in enumerate(node.cells):
+            if cell.pointer:
+                where: Path_ = ("nodes", n, "cells", c, "pointer")
+                if not cell.id:
+                    raise SchemaError(
+                        where,
+                        f"{path_text(where)}: a cell with a pointer needs an id to draw the arrow from",
+                        'give the cell an "id", e.g. {"id": "p", "value": "", "pointer": "' + cell.pointer + '"}',
+                    )
+                arrows.append(Arrow(f"{cell.id}->{cell.pointer}", cell.id, cell.pointer, path=where))
+    return arrows
 
 
 def _node(value: Any, path: Path_) -> Node:
