@@ -21,7 +21,7 @@ import yaml
 from .cells.notebook import read_notebook
 from .config import Config
 from .errors import ContentError, ContentWarning, note_processing
-from .textfile import XML_INVALID, read_text
+from .textfile import XML_INVALID, clean_text, read_text
 
 FRONT_MATTER_FENCE = "---"
 POSTS_DIR = "posts"
@@ -166,8 +166,9 @@ def read_post(path: Path, config: Config) -> Post:
     stored_outputs = None
     if path.suffix == ".ipynb":  # a notebook's reader gives the same front matter and Markdown
         notebook = read_notebook(path, rel)
-        text, meta, body, body_line, stored_outputs = "", notebook.meta, notebook.body, 1, notebook.outputs
-        read_warnings: tuple[ContentWarning, ...] = ()
+        cleaned = clean_text(notebook.body, rel)
+        text, meta, body, body_line, stored_outputs = "", notebook.meta, cleaned.text, 1, notebook.outputs
+        read_warnings = cleaned.warnings
     else:
         _check_size(path, rel)
         source = read_text(path, rel)

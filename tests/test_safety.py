@@ -7,6 +7,7 @@ folder untouched, never a Python traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -313,7 +314,10 @@ def test_sigterm_during_a_build_leaves_no_staging_folder(make_site, tmp_path):
 
 
 def test_raw_html_passes_through_unless_the_site_turns_it_off(make_site):
-    post = "---\ntitle: Raw\ndate: 2026-06-01\n---\nA <b>bold</b> move.\n\n<script>alert(1)</script>\n\n<!--more-->\nRest.\n"
+    post = (
+        "---\ntitle: Raw\ndate: 2026-06-01\n---\n"
+        "A <b>bold</b> move.\n\n<script>alert(1)</script>\n\n<!--more-->\nRest.\n"
+    )
     root = make_site({"content/posts/raw.md": post})
     build_site(root)
     page = (root / "public/posts/raw/index.html").read_text()
@@ -325,3 +329,18 @@ def test_raw_html_passes_through_unless_the_site_turns_it_off(make_site):
     assert "<script" not in page and "<b>" not in page
     assert page.count("<!-- raw HTML omitted -->") == 3
     assert "Rest." not in (root / "public/index.html").read_text(), "<!--more--> still ends the summary"
+
+
+def test_control_characters_in_a_notebook_are_removed_too(make_site):
+    notebook = {
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Pasted\n", "Page\x0cbreak \x07 here.\n"]}],
+        "metadata": {"title": "Pasted", "date": "2026-04-02"},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    root = make_site()
+    (root / "content/posts/pasted.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    result = build_site(root)
+    etree.fromstring((root / "public/feed.xml").read_bytes())
+    assert any("XML cannot hold" in w.message for w in result.warnings)
+    assert "Pagebreak  here." in (root / "public/posts/pasted/index.html").read_text()
