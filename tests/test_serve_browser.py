@@ -125,22 +125,21 @@ def test_an_edit_elsewhere_does_not_reload_this_page(site: tuple[Path, Served], 
     assert page.evaluate("() => window.notReloaded") is True
 
 
-def test_a_rebound_domain_cannot_read_the_preview(site: tuple[Path, Served]) -> None:
+def test_a_rebound_domain_cannot_read_the_preview(site: tuple[Path, Served], browser: Any) -> None:
     """DNS rebinding, simulated: Chromium resolves rebind.test to 127.0.0.1, as an attacker's DNS would."""
     _, server = site
     port = server.origin.rsplit(":", 1)[1]
-    with sync_api.sync_playwright() as playwright:
-        args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"]
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        try:
-            page = chromium.new_page()
-            page.set_default_timeout(30_000)
-            response = page.goto(f"http://rebind.test:{port}/notebook/posts/first/")
-            assert response is not None and response.status == 421
-            assert "First steps" not in page.content()
-            status = page.evaluate("() => fetch('/__site_gen/status').then((r) => r.status)")
-            assert status == 421
-            response = page.goto(f"http://localhost:{port}/notebook/posts/first/")  # the real names still work
-            assert response is not None and response.status == 200 and "First steps" in page.content()
-        finally:
-            chromium.close()
+    args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.test 127.0.0.1"]
+    rebinding = browser.browser_type.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        page = rebinding.new_page()
+        page.set_default_timeout(30_000)
+        response = page.goto(f"http://rebind.test:{port}/notebook/posts/first/")
+        assert response is not None and response.status == 421
+        assert "First steps" not in page.content()
+        status = page.evaluate("() => fetch('/__site_gen/status').then((r) => r.status)")
+        assert status == 421
+        response = page.goto(f"http://localhost:{port}/notebook/posts/first/")  # the real names still work
+        assert response is not None and response.status == 200 and "First steps" in page.content()
+    finally:
+        rebinding.close()

@@ -495,3 +495,17 @@ def test_host_allowed_on_a_network_address() -> None:
     assert host_allowed("[fe80::1]:8000", names, ("fe80::1%eth0", 8000))
     assert host_allowed("example.test", {"example.test"}, ("127.0.0.1", 80))  # no port: 80
     assert not host_allowed(None, names, on_lan) and not host_allowed("", names, on_lan)
+
+
+def test_a_garbage_event_token_makes_the_page_reload(in_process: PreviewServer) -> None:
+    port = in_process.server_address[1]
+    for token in ("x.%C2%B2", "x." + "9" * 4000, f"{in_process.events.instance}." + "9" * 4000):
+        request = f"GET /__site_gen/events?since={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(request)
+            received = b""
+            while b"\n\n" not in received.partition(b"\r\n\r\n")[2]:
+                chunk = connection.recv(4096)
+                assert chunk, received
+                received += chunk
+        assert received.startswith(b"HTTP/1.0 200") and b'"reload": true' in received, received[:300]

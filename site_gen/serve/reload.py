@@ -71,9 +71,11 @@ class Events:
         """What a page that saw ``token`` has missed, as one message (or None)."""
         with self._cond:
             instance, _, number = token.partition(".")
-            seen = int(number) if number.isdigit() else -1
+            # A token is ours or garbage (a bookmark, a hand-typed URL): garbage reloads the page.
+            valid = number.isascii() and number.isdigit() and len(number) < 20
+            seen = int(number) if valid else -1
             forgotten = bool(self._history) and seen < self._history[0].generation - 1
-            if instance != self.instance or seen > self.generation or forgotten:
+            if instance != self.instance or not valid or seen > self.generation or forgotten:
                 return self.generation, {"ok": not self.errors, "reload": True, "errors": list(self.errors)}
             missed = self._merge([b for b in self._history if b.generation > seen])
             if missed is None and self.errors:  # served while broken: show the overlay at once
