@@ -281,7 +281,8 @@ def table_alignment(math: ET.Element) -> None:
             for col, cell in enumerate(cells):
                 first, last = col == 0, col == len(cells) - 1
                 align = cell.get("columnalign")
-                style = [f"text-align:{align}"] if align in ("left", "right") else []
+                # -webkit-: Chromium aligns math in a cell only by its prefixed keyword.
+                style = [f"text-align:{align};text-align:-webkit-{align}"] if align in ("left", "right") else []
                 if kind == "aligned":
                     left = "1em" if align == "right" and not first else "0em"
                     style.append(f"padding-left:{left};padding-right:0em;padding-top:0.7ex;padding-bottom:0.7ex")

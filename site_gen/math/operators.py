@@ -149,6 +149,7 @@ def accents(math: ET.Element) -> None:
         accent.set("stretchy", "true" if wide else "false")
         if text != "\u2192":  # an accent is not a script: full size (but \vec's arrow is small)
             accent.set("style", "math-depth:0")
+        el.attrib.pop("accent", None)  # Temml's: the accent sits at TeX's height, not on the letter
 
 
 def full_size_braces(math: ET.Element) -> None:
@@ -156,6 +157,48 @@ def full_size_braces(math: ET.Element) -> None:
     for el in math.iter():
         if el.tag in ("munder", "mover") and len(el) == 2 and el[1].tag == "mo" and _text(el[1]) in "⏟⏞⎵⎴":
             el[1].set("style", "math-depth:0")
+
+
+def upright_words(math: ET.Element) -> None:
+    """``\\mathrm{Tr}``: latex2mathml writes one upright ``<mi>`` per letter; one
+    ``<mi>`` for the word (upright, being longer than a letter) is the same text."""
+    for parent in math.iter():
+        children = list(parent)
+        i = 0
+        while i < len(children) - 1:
+            a, b = children[i], children[i + 1]
+            if (
+                all(
+                    x.tag == "mi" and x.get("mathvariant") == "normal" and len(x.attrib) == 1 and _text(x).isascii()
+                    for x in (a, b)
+                )
+                and (_text(a) + _text(b)).isalpha()
+            ):
+                a.text = _text(a) + _text(b)
+                parent.remove(b)
+                children.pop(i + 1)
+                continue
+            i += 1
+
+
+def script_levels(math: ET.Element) -> None:
+    """Scripts of scripts of scripts (``e^{f_{y_i}}``) stop shrinking at TeX's
+    scriptscript size; Chromium would go on shrinking them."""
+    _script_level(math, 0 if math.get("display") == "block" else 1)
+
+
+def _script_level(el: ET.Element, level: int) -> None:
+    for index, child in enumerate(el):
+        child_level = level
+        if el.tag in SCRIPTS and index > 0:
+            child_level = 3 if level >= 2 else 2
+            if level == 3 and child.get("scriptlevel") is None:
+                child.set("scriptlevel", "2")
+        elif el.tag == "mfrac":
+            child_level = min(level + 1, 3) if level > 0 else 1
+        elif el.tag == "mstyle" and el.get("displaystyle") == "true":
+            child_level = 0
+        _script_level(child, child_level)
 
 
 def big_delimiters(math: ET.Element) -> None:
@@ -380,6 +423,8 @@ FIXES = [
     ordinary_symbols,
     punctuation,
     full_size_braces,
+    upright_words,
+    script_levels,
     big_delimiters,
     large_operators,
     lone_operators,
