@@ -62,6 +62,8 @@ ATTACKS = [
     '<base href="javascript:alert(1)//">',
     "<style>@import 'javascript:alert(1)';</style>",
     '<div style="background:url(javascript:alert(1)); position: fixed">x</div>',
+    '<p style="border: 1px solid url(javascript:alert(1)); font-family: url(https://e/x)">x</p>',
+    '<p style="color: \\75 rl(javascript:alert(1)); width: -webkit-image-set(url(javascript:alert(1)) 1x)">x</p>',
     "<template><script>alert(1)</script></template>",
     "<xmp><img src=x onerror=alert(1)></xmp>",
     "<textarea><img src=x onerror=alert(1)></textarea>",

@@ -39,7 +39,8 @@ _ATTRIBUTES["progress"] = {"value", "max"}
 _ATTRIBUTES["meter"] = {"value", "min", "max", "low", "high", "optimum"}
 # ``style`` survives with these properties only: what pandas (``text-align``), rich
 # (colours, fonts, ``white-space``) and progress bars use. Nothing here takes a URL
-# or moves a box out of the output (no ``position``, no ``background``).
+# or moves a box out of the output (no ``position``, no ``background``, no ``border``
+# shorthand, which would carry a ``url(…)`` through even if the browser then drops it).
 _STYLE_PROPERTIES = {
     "color",
     "background-color",
@@ -58,7 +59,6 @@ _STYLE_PROPERTIES = {
     "padding",
     "padding-left",
     "padding-right",
-    "border",
     "border-collapse",
 }
 # Dropped with everything inside: their content is code, or text the browser would not show.
@@ -80,6 +80,8 @@ _DROP_WITH_CONTENT = {
     "math",
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
+# CSS functions that load something, and escapes (which could spell one).
+_CSS_RESOURCE_RE = re.compile(r"\\|(?:url|src|image|image-set|cross-fade|element|paint|expression)\s*\(", re.IGNORECASE)
 
 _SVG = "http://www.w3.org/2000/svg"
 _MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -242,10 +244,21 @@ def _clean(html: str, drawings: dict[str, str]) -> str:
         attributes=_ATTRIBUTES,
         tag_attribute_values={"span": {"data-site-gen-keep": values}} if values else None,
         filter_style_properties=_STYLE_PROPERTIES,
+        attribute_filter=_style_without_urls,
         url_schemes=_URL_SCHEMES,
         url_relative="pass_through",
         strip_comments=True,
     )
+
+
+def _style_without_urls(element: str, attribute: str, value: str) -> str | None:
+    """A ``style`` that names a resource (``url(…)``, ``image-set(…)``, a CSS escape that could spell one) goes.
+
+    None of the kept properties takes one, so only a malformed or hostile value has it.
+    """
+    if attribute == "style" and _CSS_RESOURCE_RE.search(value):
+        return None
+    return value
 
 
 def rebalance_html(fragment: str) -> str:
