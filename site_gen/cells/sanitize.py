@@ -320,7 +320,7 @@ def _foreign(element: Any, namespace: str) -> str:
     attrs = "".join(
         f' {key}="{escape(value)}"'
         for key, value in sorted(element.attrib.items())
-        if key in attributes and "url(" not in value.lower().replace(" ", "")
+        if key in attributes and not _CSS_RESOURCE_RE.search(value)  # presentation attributes are CSS
     )
     inner = [escape(element.text or "", quote=False)]
     for child in element:
@@ -409,6 +409,11 @@ def sanitize_svg_file(content: bytes) -> bytes:
     return body.replace("<svg", f'<svg xmlns="{_SVG}" xmlns:xlink="{_XLINK}"', 1).encode("utf-8") + b"\n"
 
 
+def _loads_something(css: str) -> bool:
+    """CSS (a style sheet, or a presentation attribute) that would fetch anything but a ``#reference``."""
+    return bool(_LOCAL_URL_RE.search(css)) or "@import" in css.lower() or "\\" in css
+
+
 def _svg_file_element(element: Any) -> str:
     ns, name = _split(element.tag)
     if ns != _SVG or name not in _FILE_ELEMENTS:
@@ -420,11 +425,11 @@ def _svg_file_element(element: Any) -> str:
             continue
         if local == "href" and not (value.startswith("#") or (name == "image" and _RASTER_DATA_RE.fullmatch(value))):
             continue
-        if _LOCAL_URL_RE.search(value) or "@import" in value.lower():
+        if _loads_something(value):
             continue
         attrs.append(f' {"xlink:" if key_ns else ""}{local}="{escape(value)}"')
     text = element.text or ""
-    if name == "style" and (_LOCAL_URL_RE.search(text) or "@import" in text.lower()):
+    if name == "style" and _loads_something(text):
         text = ""
     inner = [escape(text, quote=False)]
     for child in element:
