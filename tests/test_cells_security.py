@@ -26,6 +26,7 @@ import pytest
 from site_gen.build import build_site
 from site_gen.cells import freeze as freezing
 from site_gen.cells.cache import CACHE_DIR, CellCache, digest
+from site_gen.cells.limit import limit_outputs
 from site_gen.cells.model import CellResult
 from site_gen.cells.options import CellOptions
 from site_gen.cells.outputs import render_cell, render_outputs
@@ -208,6 +209,16 @@ def test_markdown_outputs_go_through_the_sanitiser_too() -> None:
         latex=lambda tex: None,
     )
     assert _inert_problems(html) == [] and 'src="data:' not in html
+
+
+def test_many_small_outputs_are_cut_too_but_figures_stay() -> None:
+    prints = [{"output_type": "stream", "name": "stdout", "text": "step\n"}] * 100_000
+    figure = {"output_type": "display_data", "data": {"image/png": "f.png", "text/plain": "<Figure>"}}
+    kept, cut = limit_outputs([*prints, figure], 100_000)
+    assert len(kept) < 2000 and cut > 400_000
+    assert kept[-2]["data"]["image/png"] == "f.png", "a figure costs the page nothing: it stays"
+    assert kept[-1]["output_type"] == "stream" and f"{cut:,} more characters" in kept[-1]["text"]
+    assert limit_outputs(prints[:10], 100_000) == (prints[:10], 0)
 
 
 # --------------------------------------------------------------------------
