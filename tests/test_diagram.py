@@ -366,6 +366,25 @@ def test_demo_diagram_files_match_the_published_schema():
         jsonschema.validate(case, schema), name
 
 
+def test_published_schema_states_the_same_limits():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "diagrams" / "schema.json").read_text(encoding="utf-8"))
+    over = [
+        {"nodes": [{"id": f"n{i}"} for i in range(501)]},
+        {"nodes": [{"id": "a"}], "arrows": [{"from": "a", "to": "a"}] * 1001},
+        {"nodes": [{"id": "a", "title": "x" * 1001}]},
+        {"nodes": [{"id": "a", "at": [10_001, 0]}]},
+        {"nodes": [{"id": "t", "kind": "tensor", "values": [list(range(65))]}]},
+    ]
+    for data in over:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(data, schema)
+        error_of(json.dumps(data))
+    at_limit = {"nodes": [{"id": "a", "title": "x" * 1000, "at": [10_000, -10_000]}], "layout": "free"}
+    jsonschema.validate(at_limit, schema)
+    parse_diagram(json.dumps(at_limit))
+
+
 def test_cli_renders_one_file(tmp_path, capsys):
     source = tmp_path / "d.json"
     source.write_text(json.dumps(CASES["box"]), encoding="utf-8")
@@ -428,7 +447,9 @@ def free_at(x: str) -> str:
         (free_at("1" + "0" * 400), "nodes[0].at[0]", "too large"),
         ('{"nodes": [{"id": "a", "title": 1' + "0" * 5000 + "}]}", "nodes[0].title", "too large"),
         ('{"nodes": [{"id": "t", "kind": "tensor", "values": [[]]}]}', "nodes[0].values[0]", "at least one value"),
-        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [1, [1, 2]]}]}', "nodes[0].values[1]", "1 value like"),
+        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [1, [1, 2]]}]}', "nodes[0].values[0]", "expected a row"),
+        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [[1], [1, 2]]}]}', "nodes[0].values[1]", "1 value like"),
+        ('{"nodes": [{"id": "t", "kind": "tensor", "values": [1, null]}]}', "nodes[0].values[1]", "got null"),
         (
             '{"nodes": [{"id": "t", "kind": "tensor", "values": [[{"a": 1}]]}]}',
             "nodes[0].values[0][0]",
@@ -576,3 +597,9 @@ def test_deeply_nested_label_math_does_not_recurse():
         finally:
             sys.setrecursionlimit(limit)
         ElementTree.fromstring(svg)
+
+
+def test_a_1d_tensor_is_one_row_as_the_schema_says():
+    one_d = compile_svg(json.dumps({"nodes": [{"id": "t", "kind": "tensor", "values": [1, 2, 3]}]}))
+    two_d = compile_svg(json.dumps({"nodes": [{"id": "t", "kind": "tensor", "values": [[1, 2, 3]]}]}))
+    assert one_d == two_d

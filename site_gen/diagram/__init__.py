@@ -82,7 +82,7 @@ def load_json(text: str, *, path: Path | None = None, first_line: int = 1) -> ob
         ) from None
 
 
-_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
 def _check_depth(text: str, path: Path | None, first_line: int) -> None:

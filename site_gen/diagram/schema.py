@@ -609,20 +609,22 @@ def _tensor(r: _Reader) -> tuple[tuple[tuple[str, ...], ...], frozenset[tuple[in
 
 
 def _tensor_values(r: _Reader) -> tuple[tuple[str, ...], ...]:
-    """``values``: a list of rows; an item that is not a list is a row of one value."""
-    rows = r.items("values", min_items=1)
-    width = len(rows[0]) if isinstance(rows[0], list) else 1
-    if len(rows) > MAX_TENSOR_SIDE or width > MAX_TENSOR_SIDE:
-        raise SchemaError(
-            r.at("values"),
-            f"{path_text(r.at('values'))}: {len(rows)}×{width} values are more than a tensor can show "
-            f"(at most {MAX_TENSOR_SIDE} rows and {MAX_TENSOR_SIDE} columns)",
-            'show a corner of it, with "…" for the rest',
-        )
-    values = []
-    for i, row in enumerate(rows):
+    """``values``: a list of rows, or a list of values for a 1-D tensor (one row), as the schema says."""
+    items = r.items("values", min_items=1)
+    if not any(isinstance(item, list) for item in items):
+        _tensor_size(r, 1, len(items))
+        return (tuple(_value_text(v, (*r.at("values"), j)) for j, v in enumerate(items)),)
+    width = len(items[0]) if isinstance(items[0], list) else 0
+    _tensor_size(r, len(items), width)
+    rows = []
+    for i, row in enumerate(items):
         where = (*r.at("values"), i)
-        row = row if isinstance(row, list) else [row]
+        if not isinstance(row, list):
+            raise SchemaError(
+                where,
+                f"{path_text(where)}: expected a row (a list of values) like the others, got {_kind(row)}",
+                "write a 1-D tensor as one list of values, a 2-D one as a list of rows",
+            )
         if not row:
             raise SchemaError(where, f"{path_text(where)}: a row needs at least one value", 'use "" for an empty cell')
         if len(row) != width:
@@ -630,8 +632,18 @@ def _tensor_values(r: _Reader) -> tuple[tuple[str, ...], ...]:
                 where,
                 f"{path_text(where)}: expected {width} value{'s' * (width != 1)} like the first row, got {len(row)}",
             )
-        values.append(tuple(_value_text(v, (*where, j)) for j, v in enumerate(row)))
-    return tuple(values)
+        rows.append(tuple(_value_text(v, (*where, j)) for j, v in enumerate(row)))
+    return tuple(rows)
+
+
+def _tensor_size(r: _Reader, n_rows: int, n_cols: int) -> None:
+    if n_rows > MAX_TENSOR_SIDE or n_cols > MAX_TENSOR_SIDE:
+        raise SchemaError(
+            r.at("values"),
+            f"{path_text(r.at('values'))}: {n_rows}×{n_cols} values are more than a tensor can show "
+            f"(at most {MAX_TENSOR_SIDE} rows and {MAX_TENSOR_SIDE} columns)",
+            'show a corner of it, with "…" for the rest',
+        )
 
 
 def _value_text(value: Any, path: Path_) -> str:
