@@ -56,13 +56,6 @@ _HOLES = {
     **{("FRAKTUR", c): s for c, s in zip("CHIRZ", "ℭℌℑℜℨ", strict=True)},
     **{("DOUBLE-STRUCK", c): s for c, s in zip("CHNPQRZ", "ℂℍℕℙℚℝℤ", strict=True)},
 }
-_TEXT_STYLES = {
-    "bold": "font-weight:bold",
-    "italic": "font-style:italic",
-    "bold-italic": "font-weight:bold;font-style:italic",
-    "monospace": "font-family:monospace",
-    "sans-serif": "font-family:sans-serif",
-}
 _ENTITY_RE = re.compile(r"&#x([0-9A-Fa-f]+);")
 _COMMAND_RE = re.compile(r"\\[A-Za-z]+")
 
@@ -139,11 +132,7 @@ def math_variants(math: ET.Element) -> None:
         variant = el.get("mathvariant")
         if variant is None or variant == "normal":
             continue
-        if el.tag == "mtext":
-            style = _TEXT_STYLES.get(variant)
-            if style:
-                el.set("style", style)
-        elif el.text and variant in _VARIANT_NAMES:
+        if el.text and variant in _VARIANT_NAMES:  # \textbf{MLP} too: 𝐌𝐋𝐏, as Temml writes it
             el.text = "".join(_styled(c, _VARIANT_NAMES[_tex_variant(c, variant)]) for c in el.text)
         del el.attrib["mathvariant"]
 
@@ -252,8 +241,8 @@ def function_application(math: ET.Element) -> None:
 
 
 def _is_ordinary(el: ET.Element) -> bool:
-    """A bare letter or number: ``C \\max``, ``2 \\log x`` get a thin space between."""
-    return el.tag in ("mi", "mn")
+    """A bare letter, number or symbol: ``C \\max``, ``2 \\log x``, ``/ \\sin`` get a thin space between."""
+    return el.tag in ("mi", "mn") or (el.tag == "mo" and (el.text or "").strip() in operators.ORDINARY)
 
 
 def _opens_with_fence(el: ET.Element) -> bool:

@@ -7,10 +7,11 @@ they see the TeX a post really means.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from site_gen.math.tex import TexError, group_end, read_argument, skip_spaces
+from site_gen.math.tex import TexError, group_end, read_argument, read_optional, skip_spaces
 
 # amsmath/MathJax operator names latex2mathml does not know ("\arg" leaks).
 UNKNOWN_OPERATORS = {"\\arg": "arg", "\\sgn": "sgn"}
@@ -363,6 +364,25 @@ def math_in_text(tokens: list[str]) -> list[str]:
     return out
 
 
+_DIMENSION = re.compile(r"\s*-?[0-9.]+\s*(pt|em|ex|mm|cm|in|mu|px|bp|pc|dd|sp)\s*")
+
+
+def row_spacing(tokens: list[str]) -> list[str]:
+    """``\\\\[10pt]``: extra space under a row. latex2mathml shows "[10pt]" as
+    text; MathML Core has no row spacing to give it, so it is dropped."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        out.append(tokens[i])
+        if tokens[i] == "\\\\":
+            optional = read_optional(tokens, i + 1)
+            if optional is not None and _DIMENSION.fullmatch("".join(optional[0])):
+                i = optional[1]
+                continue
+        i += 1
+    return out
+
+
 def digit_groups(tokens: list[str]) -> list[str]:
     """``30,000``: a comma between digits, with no space, groups digits (Temml
     sets it as one number). ``\\text{,}`` tells ``operators.number_groups``."""
@@ -418,6 +438,7 @@ def normalise(tokens: list[str], *, display: bool) -> Normalised:
             result.warnings.append("read '\\\\{' as '\\{' (a Markdown-escaped brace): write \\{ in math")
         tokens = fixed
     steps: list[Callable[[list[str]], list[str]]] = [
+        row_spacing,
         math_in_text,
         environments,
         line_breaks,

@@ -210,6 +210,12 @@ def big_delimiters(math: ET.Element) -> None:
             continue
         size = BIG_SIZES.get(size, size)
         el.attrib.update({"minsize": size, "maxsize": size, "stretchy": "true", "symmetric": "true"})
+    for script in math.iter():  # \big)_{i}: Chromium sizes a script's base only as a row
+        if script.tag in SCRIPTS and len(script) and script[0].tag == "mo" and script[0].get("minsize"):
+            base = script[0]
+            script.remove(base)
+            script.insert(0, ET.Element("mrow"))
+            script[0].append(base)
 
 
 def unary_operators(math: ET.Element) -> None:
