@@ -10,7 +10,9 @@ their outputs land on the page. The modules, in the order a cell meets them:
 - ``kernel``: running cells with nbclient, with time limits and a clear error when one fails;
 - ``freeze``: ``_freeze.json``, the committed outputs of cells that need a GPU;
 - ``execute``: the stage itself, for every post of a site;
+- ``limit``: the cap on how much text one cell publishes;
 - ``outputs``: outputs to safe HTML, called by the Markdown renderer;
+- ``sanitize``: the allow-lists that make HTML, inline SVG/MathML and SVG figures inert;
 - ``notebook``: ``.ipynb`` files read as posts.
 
 This file imports nothing so that ``content`` can use ``notebook`` without a cycle.

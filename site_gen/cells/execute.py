@@ -171,7 +171,10 @@ def _run_all(
         futures = [pool.submit(run, plan, stopper) for plan in plans]
         return [future.result() for future in futures]
     except KeyboardInterrupt:
-        _stop(stopper, futures)
+        try:
+            _stop(stopper, futures)
+        finally:
+            stopper.kill()  # even if a second Ctrl-C cut the first one's clean-up short
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
