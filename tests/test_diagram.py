@@ -603,3 +603,15 @@ def test_a_1d_tensor_is_one_row_as_the_schema_says():
     one_d = compile_svg(json.dumps({"nodes": [{"id": "t", "kind": "tensor", "values": [1, 2, 3]}]}))
     two_d = compile_svg(json.dumps({"nodes": [{"id": "t", "kind": "tensor", "values": [[1, 2, 3]]}]}))
     assert one_d == two_d
+
+
+def test_a_diagram_file_that_is_not_utf8_is_a_located_error(tmp_path):
+    from site_gen.diagram import render_file
+
+    source = tmp_path / "d.json"
+    source.write_bytes('{"nodes": [\n  {"id": "a", "title": "café"}]}'.encode("latin-1"))
+    with pytest.raises(ContentError) as info:
+        render_file(source)
+    assert info.value.line == 2 and "not UTF-8" in info.value.message and info.value.hint
+    source.write_bytes(b"\xef\xbb\xbf" + json.dumps(CASES["box"]).encode())
+    assert "<svg" in render_file(source)

@@ -117,16 +117,19 @@ tensor = st.integers(1, 3).flatmap(
         },
     )
 )
-arrow = st.fixed_dictionaries(
-    {"from": st.sampled_from(NODE_IDS), "to": st.sampled_from(NODE_IDS)},
-    optional={
-        "label": label,
-        "curve": number(-2, 2),
-        "route": st.sampled_from(ROUTES),
-        "dashed": st.booleans(),
-        "heads": st.sampled_from(HEADS),
-    },
-)
+
+
+def arrow(ends: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({"from": st.sampled_from(ends), "to": st.sampled_from(ends)}, optional=ARROW)
+
+
+ARROW = {
+    "label": label,
+    "curve": number(-2, 2),
+    "route": st.sampled_from(ROUTES),
+    "dashed": st.booleans(),
+    "heads": st.sampled_from(HEADS),
+}
 top = st.fixed_dictionaries(
     {},
     optional={
@@ -146,15 +149,16 @@ top = st.fixed_dictionaries(
 
 
 @st.composite
-def valid_diagrams(draw: st.DrawFn) -> dict[str, Any]:
-    """Unique node ids, arrows between them; every node placed if the layout is free."""
+def valid_diagrams(draw: st.DrawFn, size: int = 6) -> dict[str, Any]:
+    """Up to ``size`` nodes with unique ids, arrows between them; every node placed if the layout is free."""
     doc = draw(top)
-    names = draw(st.lists(st.sampled_from(NODE_IDS), min_size=1, max_size=6, unique=True))
+    pool = NODE_IDS + [f"n{i}" for i in range(size - len(NODE_IDS))]
+    names = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=size, unique=True))
     doc["nodes"] = [{"id": name, **draw(st.one_of(plain, plain, memory, tensor))} for name in names]
     if doc.get("layout") == "free":
         for item in doc["nodes"]:
             item.setdefault("at", [0, 0])
-    doc["arrows"] = [a for a in draw(st.lists(arrow, max_size=6)) if {a["from"], a["to"]} <= set(names)]
+    doc["arrows"] = draw(st.lists(arrow(names * 3 + CELL_IDS), max_size=size))  # cells: mostly unknown ids
     return doc
 
 
@@ -170,8 +174,8 @@ def containers(value: Any) -> list[Any]:
 
 
 @st.composite
-def diagrams(draw: st.DrawFn) -> Any:
-    doc = draw(valid_diagrams())
+def diagrams(draw: st.DrawFn, size: int = 6) -> Any:
+    doc = draw(valid_diagrams(size))
     for _ in range(draw(st.integers(0, 3))):
         targets = containers(doc)
         if not targets:

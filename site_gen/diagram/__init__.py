@@ -160,9 +160,18 @@ def render_file(file: Path, *, shown_as: Path | None = None) -> str:
     """Compile a ``diagrams/<name>.json`` file; errors name ``shown_as`` (or the file)."""
     where = shown_as or file
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except OSError as err:
         raise ContentError(where, None, f"cannot read diagram: {err.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not JSON, but is harmless
+    except UnicodeDecodeError as err:
+        raise ContentError(
+            where,
+            data.count(b"\n", 0, err.start) + 1,
+            f"diagram is not UTF-8: byte {data[err.start]:#04x} cannot start a character here",
+            "save the file as UTF-8 (JSON files always are)",
+        ) from None
     return compile_svg(text, path=where)
 
 
