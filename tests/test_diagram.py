@@ -615,3 +615,9 @@ def test_a_diagram_file_that_is_not_utf8_is_a_located_error(tmp_path):
     assert info.value.line == 2 and "not UTF-8" in info.value.message and info.value.hint
     source.write_bytes(b"\xef\xbb\xbf" + json.dumps(CASES["box"]).encode())
     assert "<svg" in render_file(source)
+
+
+def test_the_unknown_id_hint_stays_short_in_a_big_diagram():
+    nodes = [{"id": f"n{i:03}"} for i in range(400)]
+    err = error_of(json.dumps({"nodes": nodes, "arrows": [{"from": "n000", "to": "nope"}]}))
+    assert err.hint.startswith("known ids: n000, n001") and err.hint.endswith("(400 in all)") and len(err.hint) < 200

@@ -395,7 +395,7 @@ def validate(data: Any) -> Diagram:
                 raise SchemaError(
                     where,
                     f"{path_text(where)}: arrow {'from' if end == 'from' else 'to'} unknown id {ref!r}",
-                    "known ids: " + ", ".join(sorted(ids)),
+                    _known(ids),
                 )
     diagram = Diagram(
         nodes=nodes,
@@ -420,6 +420,13 @@ def validate(data: Any) -> Diagram:
                     'give every node "at": [x, y] (its top-left corner), or pick a layout',
                 )
     return diagram
+
+
+def _known(ids: set[str], shown: int = 20) -> str:
+    """The hint for an unknown id: the ids there are, the first 20 only (a diagram may have 500)."""
+    names = sorted(ids)
+    more = f", … ({len(names)} in all)" if len(names) > shown else ""
+    return "known ids: " + ", ".join(names[:shown]) + more
 
 
 def _check_numbers(data: Any) -> None:
