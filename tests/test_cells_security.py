@@ -186,6 +186,9 @@ def test_unsafe_cell_html_is_an_explicit_site_setting(tmp_path: Path) -> None:
     options = CellOptions()
     assert "onclick" not in render_cell("", result, options, url=str, latex=lambda tex: None)
     assert '<b onclick="go()">x</b>' in render_cell("", raw, options, url=str, latex=lambda tex: None)
+    widget = {"output_type": "display_data", "data": {"text/html": "<script>play()</script>", "text/plain": "<Plot>"}}
+    shown = render_cell("", CellResult("ran", (widget,), unsafe_html=True), options, url=str, latex=lambda tex: None)
+    assert "<script>play()</script>" in shown, "where scripts run, the interactive form is the better one"
     for toml, message in [
         ('unsafe_cell_html = "yes"', "setting 'unsafe_cell_html' must be true/false, not a string"),
         ("cell_output_limit = 0", "setting 'cell_output_limit' must be at least 1"),

@@ -78,8 +78,7 @@ def render_outputs(
     unsafe_html: bool = False,
 ) -> str:
     """The outputs under a cell; ``unsafe_html`` (the site's ``unsafe_cell_html``) publishes HTML unsanitised."""
-    clean = rebalance_html if unsafe_html else sanitize_html
-    blocks = [_one(output, url, latex, clean) for output in outputs]
+    blocks = [_one(output, url, latex, unsafe_html) for output in outputs]
     html = "".join(block for block in blocks if block)
     if not html:
         return ""
@@ -89,7 +88,8 @@ def render_outputs(
     return f'<div class="cell-output">\n{html}</div>\n'
 
 
-def _one(output: Output, url: Resolve, latex: Latex, clean: Callable[[str], str]) -> str:
+def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool) -> str:
+    clean = rebalance_html if unsafe_html else sanitize_html
     kind = output.get("output_type")
     if kind == "stream":
         name = "stderr" if output.get("name") == "stderr" else "stdout"
@@ -110,7 +110,7 @@ def _one(output: Output, url: Resolve, latex: Latex, clean: Callable[[str], str]
             alt = _plain(data) or "cell output"
             return f'<img class="cell-image" src="{escape(url(value))}" alt="{escape(alt)}" loading="lazy">\n'
         if mime == "text/html":
-            if "<script" in value.lower() and any(m in data for m in ("text/plain", *IMAGE_TYPES)) and len(data) > 1:
+            if not unsafe_html and "<script" in value.lower() and any(m in data for m in ("text/plain", *IMAGE_TYPES)):
                 continue  # an interactive widget or animation: the static form is better than a dead one
             return f'<div class="cell-html">{clean(value)}</div>\n'
         if mime == "text/markdown":
