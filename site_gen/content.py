@@ -16,26 +16,25 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .cells.notebook import read_notebook
 from .config import Config
 from .errors import ContentError, ContentWarning, note_processing
-from .textfile import XML_INVALID, clean_text, read_text
+from .readers import reader_for
+from .readers.markdown import line_of as _line_of
+from .readers.markdown import split_front_matter  # noqa: F401  (bench/ imports it from here)
+from .textfile import XML_INVALID
 
-FRONT_MATTER_FENCE = "---"
 POSTS_DIR = "posts"
-BUNDLE_INDEX = "index.md"
+# A folder holding one of these is a page bundle: that file is the page, the rest travels with it.
+BUNDLE_INDEXES = ("index.md", "index.qmd", "index.markdown")
+TEXT_SUFFIXES = (".md", ".markdown", ".qmd")  # read as posts, never copied as assets
 
 REQUIRED_KEYS = ("title", "date")
 OPTIONAL_KEYS = ("updated", "tags", "summary", "draft", "slug", "macros", "jupyter", "inputs", "execute")
 _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # Markup site_gen does not read (yet): a file of these kinds is reported, never skipped silently.
-UNREAD_SUFFIXES = (".markdown", ".mdown", ".mkd", ".qmd", ".rmd", ".rst", ".html", ".htm", ".adoc", ".org", ".textile")
+UNREAD_SUFFIXES = (".mdown", ".mkd", ".rmd", ".rst", ".html", ".htm", ".adoc", ".org", ".textile")
 # Names the build itself writes at the top of the site: a page there would collide with them.
 RESERVED_NAMES = ("feed.xml", "sitemap.xml", "robots.txt", "404.html", "static", "tags", "archive", "page")
-# A post past this size is almost certainly a mistake (a pasted data file), and would take minutes.
-MAX_POST_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, order=True)
@@ -128,20 +127,21 @@ def discover(
         rel = path.relative_to(config.content_dir)
         if _is_hidden(rel):
             continue
-        if path.suffix not in (".md", ".ipynb"):
-            if path.suffix.lower() in UNREAD_SUFFIXES and not _in_a_bundle(path, config.content_dir):
+        if reader_for(path) is None:
+            if path.suffix.lower() in UNREAD_SUFFIXES and _bundle_of(path, config.content_dir) is None:
                 warnings.append(_unread(path, config))
             continue
         if _inside_bundle(path, config.content_dir):
-            owner = next(f for f in path.parents if (f / BUNDLE_INDEX).exists())
-            warnings.append(
-                ContentWarning(
-                    _relative(path, config.root),
-                    None,
-                    f"not a post: it is inside the page bundle {_relative(owner / BUNDLE_INDEX, config.root)}; "
-                    "ignored (rename it to start with '_' to silence this)",
+            owner = _bundle_of(path, config.content_dir)
+            if owner is not None and path.suffix.lower() in TEXT_SUFFIXES:
+                warnings.append(
+                    ContentWarning(
+                        _relative(path, config.root),
+                        None,
+                        f"not a post: it is inside the page bundle {_relative(owner, config.root)}; "
+                        "ignored (rename it to start with '_' to silence this)",
+                    )
                 )
-            )
             continue
         try:
             check_inside_site(path, config.root, _relative(path, config.root))
@@ -163,20 +163,21 @@ def discover(
 def read_post(path: Path, config: Config) -> Post:
     """Parse one Markdown file with YAML front matter into a ``Post``."""
     rel = _relative(path, config.root)
-    stored_outputs = None
-    if path.suffix == ".ipynb":  # a notebook's reader gives the same front matter and Markdown
-        notebook = read_notebook(path, rel)
-        cleaned = clean_text(notebook.body, rel)
-        text, meta, body, body_line, stored_outputs = "", notebook.meta, cleaned.text, 1, notebook.outputs
-        read_warnings = cleaned.warnings
-    else:
-        _check_size(path, rel)
-        source = read_text(path, rel)
-        text, read_warnings = source.text, source.warnings
-        meta, body, body_line = split_front_matter(text, rel)
+    reader = reader_for(path)
+    if reader is None:
+        raise ContentError(rel, None, f"site_gen has no reader for {path.suffix} files", "rename it to .md")
+    source = reader(path, rel)
+    meta, body, body_line, text, stored_outputs = (
+        source.meta,
+        source.body,
+        source.body_line,
+        source.text,
+        source.stored_outputs,
+    )
+    read_warnings = source.warnings
     warnings = [*read_warnings, *_clean_meta(meta, rel, text), *_check_keys(meta, rel, text)]
 
-    is_bundle = path.name == BUNDLE_INDEX
+    is_bundle = path.name in BUNDLE_INDEXES
     if is_bundle and path.parent == config.content_dir:
         raise ContentError(
             rel,
@@ -222,50 +223,6 @@ def read_post(path: Path, config: Config) -> Post:
         execute=_bool(meta, "execute", rel, text) if "execute" in meta else True,
         stored_outputs=stored_outputs,
     )
-
-
-# libyaml's parser when PyYAML has it: ten times faster on a thousand posts.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _FrontMatterLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """YAML's safe loader, but dates stay strings so a bad one gets our error, with its line."""
-
-
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def split_front_matter(text: str, rel: Path) -> tuple[dict[str, Any], str, int]:
-    """Split ``---``-fenced YAML from the body; return (meta, body, body's first line)."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
-        raise ContentError(
-            rel, 1, "missing front matter", "start the file with '---', then at least `title:` and `date:`, then '---'"
-        )
-    for index in range(1, len(lines)):
-        if lines[index].strip() == FRONT_MATTER_FENCE:
-            break
-    else:
-        raise ContentError(rel, 1, "front matter is not closed", "add a line '---' after the front matter")
-    yaml_text = "".join(lines[1:index])
-    try:
-        meta = yaml.load(yaml_text, Loader=_FrontMatterLoader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError(
-            rel,
-            line,
-            f"invalid YAML in front matter: {problem}",
-            "check indentation and quote values that contain ':' or '#'",
-        ) from None
-    if not isinstance(meta, dict):
-        raise ContentError(rel, 2, "front matter must be a mapping of keys to values", "write `key: value` lines")
-    return meta, "".join(lines[index + 1 :]), index + 2
 
 
 def _check_keys(meta: dict[str, Any], rel: Path, text: str) -> list[ContentWarning]:
@@ -315,16 +272,6 @@ def _without_invalid(value: Any) -> Any:
     if isinstance(value, dict):
         return {_without_invalid(k): _without_invalid(v) for k, v in value.items()}
     return value
-
-
-def _line_of(text: str, key: str) -> int:
-    """The line of ``key:`` in the front matter (1-based), or 1 if not found."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.split(":", 1)[0].strip() == key:
-            return number
-        if number > 1 and line.strip() == FRONT_MATTER_FENCE:
-            break
-    return 1
 
 
 def _string(meta: dict[str, Any], key: str, rel: Path, text: str) -> str:
@@ -436,7 +383,7 @@ def _bundle_assets(index: Path, root: Path) -> tuple[Path, ...]:
     folder = index.parent
     assets = []
     for path in sorted(folder.rglob("*")):
-        if path.suffix == ".md" or _is_hidden(path.relative_to(folder)):
+        if path.suffix.lower() in TEXT_SUFFIXES or _is_hidden(path.relative_to(folder)):
             continue
         if path.is_symlink() or path.is_file():
             check_inside_site(path, root, _relative(path, root))
@@ -460,20 +407,6 @@ def check_inside_site(path: Path, root: Path, rel: Path) -> None:
         )
 
 
-def _check_size(path: Path, rel: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return  # read_text reports it
-    if size > MAX_POST_BYTES:
-        raise ContentError(
-            rel,
-            None,
-            f"the file is {size / 2**20:.1f} MiB; posts are limited to {MAX_POST_BYTES // 2**20} MiB",
-            "move data into a file the post links to, or split the post",
-        )
-
-
 def _check_not_reserved(url_path: str, rel: Path, text: str) -> None:
     first = url_path.split("/", 1)[0]
     if first in RESERVED_NAMES and url_path.count("/") == 1:
@@ -492,24 +425,23 @@ def _unread(path: Path, config: Config) -> ContentWarning:
     )
 
 
-def _in_a_bundle(path: Path, content_dir: Path) -> bool:
-    """True for any file whose folder (or a folder above it, below content/) holds an index.md."""
-    return any(
-        (folder / BUNDLE_INDEX).exists()
-        for folder in path.parents
-        if folder.is_relative_to(content_dir) and folder != content_dir
-    )
+def _bundle_of(path: Path, content_dir: Path) -> Path | None:
+    """The index file of the page bundle ``path`` lies in (its own folder or one above, below content/)."""
+    for folder in path.parents:
+        if folder == content_dir or not folder.is_relative_to(content_dir):
+            return None
+        for name in BUNDLE_INDEXES:
+            index = folder / name
+            if index != path and index.exists():
+                return index
+    return None
 
 
 def _inside_bundle(path: Path, content_dir: Path) -> bool:
-    """True for Markdown files nested inside a page bundle: they belong to its index.md."""
-    for folder in path.parents:
-        if folder == content_dir:
-            return False
-        owns_it = folder == path.parent and path.name == BUNDLE_INDEX
-        if not owns_it and (folder / BUNDLE_INDEX).exists():
-            return True
-    return False
+    """True for posts nested inside a page bundle: they belong to its index (the index itself is not)."""
+    if path.name in BUNDLE_INDEXES:
+        return _bundle_of(path.parent, content_dir) is not None
+    return _bundle_of(path, content_dir) is not None
 
 
 def _is_hidden(rel: Path) -> bool:

@@ -186,14 +186,14 @@ def test_posts_index_md_would_swallow_every_post_and_is_an_error(make_site):
 
 def test_files_that_are_not_read_are_reported(make_site, capsys):
     root = make_site()
-    write(root, "content/posts/2020-01-01-jekyll.markdown", "---\ntitle: J\n---\n")
-    write(root, "content/posts/quarto.qmd", "---\ntitle: Q\n---\n")
+    write(root, "content/posts/sphinx.rst", "Title\n=====\n")
+    write(root, "content/posts/old.html", "<p>exported</p>")
     write(root, "content/posts/bundle/draft-notes.md", "notes")
     write(root, "content/posts/bundle/embed.html", "<p>an asset, copied</p>")
     code, text = run_cli(capsys, "check", "--root", str(root))
     assert code == 0
-    assert "content/posts/2020-01-01-jekyll.markdown: warning: not read" in text
-    assert "content/posts/quarto.qmd: warning: not read" in text
+    assert "content/posts/sphinx.rst: warning: not read" in text
+    assert "content/posts/old.html: warning: not read" in text
     assert "content/posts/bundle/draft-notes.md: warning: not a post" in text
     assert "embed.html" not in text
     assert run_cli(capsys, "check", "--root", str(root), "--strict")[0] == 1

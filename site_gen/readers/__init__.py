@@ -1,0 +1,42 @@
+"""Readers: one per input format, each turning a file into the same ``Source``.
+
+Pelican's shape: after a reader, the pipeline cannot tell where a post came
+from. Each reader returns front matter in *our* keys and Markdown in *our*
+syntax, rewriting what its format spells differently (Quarto's
+``categories``, MyST's ``{code-cell}``) line for line, so that an error later
+still names the right line of the file the author wrote.
+
+=============  ===============================================
+``.md``        Markdown with YAML front matter (``markdown``);
+               MyST Markdown is recognised by its syntax (``myst``)
+``.markdown``  the same (Jekyll's other spelling)
+``.qmd``       Quarto Markdown (``quarto``)
+``.ipynb``     Jupyter notebooks (``site_gen.cells.notebook``)
+=============  ===============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from . import markdown, myst, notebook, quarto
+from .source import Source
+
+Reader = Callable[[Path, Path], Source]
+
+
+def _markdown(path: Path, rel: Path) -> Source:
+    source = markdown.read(path, rel)
+    return myst.adapt(source, rel) if myst.looks_like_myst(source) else source
+
+
+READERS: dict[str, Reader] = {".md": _markdown, ".markdown": _markdown, ".qmd": quarto.read, ".ipynb": notebook.read}
+
+
+def reader_for(path: Path) -> Reader | None:
+    """The reader for ``path``'s format, or None if site_gen does not read it."""
+    return READERS.get(path.suffix.lower())
+
+
+__all__ = ["READERS", "Reader", "Source", "reader_for"]

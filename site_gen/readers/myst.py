@@ -1,0 +1,266 @@
+"""MyST Markdown (Jupyter Book, mystmd), read as it is.
+
+MyST is CommonMark plus *directives* (```` ```{name} argument ```` with
+``:key: value`` option lines, or the same with ``:::``) and *roles*
+(``{name}`content```). This adapter rewrites the ones with a meaning here
+into our syntax, line for line, so errors still name the author's lines:
+
+==========================  ===========================================
+``{code-cell} python``      an executed ```` ```{python} ```` cell; ``:tags:``
+                            ``remove-input``/``remove-output``/``remove-cell``
+                            become ``echo``/``output`` options
+``{code}``, ``{code-block}``  display-only code (``:linenos:``,
+                            ``:emphasize-lines:``, ``:caption:`` kept)
+``{math}`` + ``:label:``    a numbered ``$$ … $$ (label)`` equation
+``{note}``, ``{tip}``, …    callouts
+``{figure} path``           an image whose caption is the directive's body
+``{eq}``, ``{math}`` roles  ``\\eqref{…}``, ``$…$``
+``(label)=``, ``+++``, ``%``  targets, block breaks and comments: dropped
+==========================  ===========================================
+
+Directives and roles with no meaning here are unwrapped — their content
+stays — with a warning naming the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentWarning
+from .source import Source
+
+CALLOUTS = (
+    "note", "tip", "warning", "important", "caution", "hint", "seealso", "danger", "attention", "error", "admonition",
+)  # fmt: skip
+CODE_DIRECTIVES = ("code", "code-block", "sourcecode")
+MYST_KEYS = ("kernelspec", "jupytext", "myst", "authors", "author", "subtitle", "exports", "numbering", "github")
+_OPEN = re.compile(r"^(\s*)(`{3,}|:{3,})\{([A-Za-z][\w:.-]*)\}\s*(.*?)\s*$")
+_OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$")
+_ROLE = re.compile(r"\{([A-Za-z][\w:.-]*)\}`([^`]*)`")
+_TARGET = re.compile(r"^\s*\(([\w.:-]+)\)=\s*$")
+_SPACED_DOLLAR = re.compile(r"(?<![\\$\w])\$ +([^$\n]+?) +\$(?![$\w])")
+_EMPTY_LINK = re.compile(r"\[\]\(#([\w.:-]+)\)")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_QUOTE = re.compile(r"^(?:[ ]{0,3}>[ ]?)+")
+_RUNS = ("python", "python3", "ipython", "ipython3", "")
+
+
+def looks_like_myst(source: Source) -> bool:
+    """MyST front matter (``kernelspec``, ``jupytext``) or a directive that is not one of our fences."""
+    if any(key in source.meta for key in ("kernelspec", "jupytext", "myst")):
+        return True
+    return any(_is_directive(line) for line in source.body.split("\n"))
+
+
+def _is_directive(line: str) -> bool:
+    found = _OPEN.match(line)
+    return found is not None and found.group(3) not in ("python", "r", "julia")
+
+
+def adapt(source: Source, rel: Path) -> Source:
+    """``source`` with MyST's front matter and syntax rewritten as ours."""
+    meta, warnings = _front_matter(source.meta, rel)
+    rewriter = _Rewriter(rel, source.body_line, kernel_language(source.meta))
+    body = rewriter.run(source.body)
+    return replace(source, meta=meta, body=body, warnings=(*source.warnings, *warnings, *rewriter.warnings))
+
+
+def kernel_language(meta: dict[str, Any]) -> str:
+    spec = meta.get("kernelspec")
+    if isinstance(spec, dict):
+        return str(spec.get("language") or spec.get("name") or "python")
+    return "python"
+
+
+def _front_matter(meta: dict[str, Any], rel: Path) -> tuple[dict[str, Any], list[ContentWarning]]:
+    ours = {k: v for k, v in meta.items() if k not in MYST_KEYS}
+    spec = meta.get("kernelspec")
+    if isinstance(spec, dict) and isinstance(spec.get("name"), str) and "jupyter" not in ours:
+        ours["jupyter"] = spec["name"]
+    if "description" in ours and "summary" not in ours:
+        ours["summary"] = ours.pop("description")
+    return ours, []
+
+
+@dataclass
+class _Block:
+    """An open directive: how it closes, and what its closing line becomes."""
+
+    indent: str
+    fence: str  # the opening run of backticks or colons
+    closing: str  # our line for its end
+
+
+class _Rewriter:
+    def __init__(self, rel: Path, first_line: int, language: str) -> None:
+        self.rel = rel
+        self.first_line = first_line
+        self.language = language
+        self.warnings: list[ContentWarning] = []
+
+    def warn(self, index: int, message: str) -> None:
+        self.warnings.append(ContentWarning(self.rel, self.first_line + index, message))
+
+    def run(self, body: str) -> str:
+        """Rewrite every line; directives inside block quotes (``> ```{note}``) too."""
+        prefixes, lines = [], []
+        for line in body.split("\n"):
+            quote = _QUOTE.match(line)
+            prefix = quote.group(0) if quote else ""
+            prefixes.append(prefix)
+            lines.append(line[len(prefix) :])
+        self.rewrite(lines)
+        return "\n".join(
+            prefix + line if line or not prefix else prefix.rstrip()
+            for prefix, line in zip(prefixes, lines, strict=True)
+        )
+
+    def rewrite(self, lines: list[str]) -> None:
+        stack: list[_Block] = []
+        code_fence: str | None = None  # inside plain (or our) code: nothing is rewritten
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            if code_fence is not None:
+                if line.strip().startswith(code_fence[0] * len(code_fence)) and not line.strip().strip(code_fence[0]):
+                    code_fence = None
+                index += 1
+                continue
+            if stack and _closes(line, stack[-1]):
+                lines[index] = stack.pop().closing
+                index += 1
+                continue
+            opened = _OPEN.match(line)
+            if opened and _is_directive(line):
+                index = self.directive(lines, index, opened, stack)
+                continue
+            plain = _FENCE.match(line)
+            if plain:
+                code_fence = plain.group(1)
+                index += 1
+                continue
+            lines[index] = self.inline(line, index)
+            index += 1
+
+    def directive(self, lines: list[str], index: int, opened: re.Match[str], stack: list[_Block]) -> int:
+        """Rewrite one directive's opening and option lines; returns the next line to look at."""
+        indent, fence, name, argument = opened.groups()
+        options, count = _options(lines, index + 1)
+        blank_options = ["" for _ in range(count)]
+        end = index + 1 + count
+        if name == "code-cell":
+            language = argument or self.language
+            if language.lower() not in _RUNS:
+                lines[index] = f"{indent}{fence}{language}"
+                self.warn(index, f"{{code-cell}} in {language} shown as code, not run: site_gen runs Python")
+                lines[index + 1 : end] = blank_options
+                return self.skip_code(lines, end, fence)
+            lines[index] = f"{indent}{fence}{{python}}"
+            lines[index + 1 : end] = _cell_options(options, count)
+            return self.skip_code(lines, end, fence)
+        if name in CODE_DIRECTIVES:
+            lines[index] = f"{indent}{fence}{argument or 'text'}{_code_options(options)}"
+            lines[index + 1 : end] = blank_options
+            return self.skip_code(lines, end, fence)
+        if name == "math":
+            label = options.get("label") or options.get("name")
+            lines[index] = f"{indent}$$"
+            lines[index + 1 : end] = blank_options
+            return self.skip_code(lines, end, fence, closing=f"{indent}$$" + (f" ({label})" if label else ""))
+        if name in CALLOUTS:
+            title = argument if name != "admonition" else argument or "Note"
+            kind = "note" if name == "admonition" else name
+            lines[index] = f"{indent}:::{{{kind}}}" + (f" {title}" if title else "")
+            lines[index + 1 : end] = blank_options
+            stack.append(_Block(indent, fence, f"{indent}:::"))
+            return end
+        if name == "figure":
+            stack.append(_Block(indent, fence, ""))
+            alt = options.get("alt", "")
+            lines[index] = f"{indent}![{alt}]({argument})" if argument else ""
+            lines[index + 1 : end] = blank_options
+            self.warn(index, "{figure}: its caption is shown as the paragraph after the image")
+            return end
+        self.warn(index, f"MyST directive {{{name}}} has no meaning here: its content is shown as it is")
+        lines[index] = f"{indent}**{argument}**" if argument else ""
+        lines[index + 1 : end] = blank_options
+        stack.append(_Block(indent, fence, ""))
+        return end
+
+    def skip_code(self, lines: list[str], index: int, fence: str, closing: str | None = None) -> int:
+        """Past a code directive's body; its closing fence becomes ``closing`` (default: kept)."""
+        while index < len(lines):
+            if lines[index].strip() == fence:
+                if closing is not None:
+                    lines[index] = closing
+                return index + 1
+            index += 1
+        return index
+
+    def inline(self, line: str, index: int) -> str:
+        if _TARGET.match(line) or line.strip() == "+++" or line.lstrip().startswith("% "):
+            return ""
+        line = _EMPTY_LINK.sub(lambda m: f"[{m.group(1)}](#{m.group(1)})", line)
+        line = _SPACED_DOLLAR.sub(lambda m: f"${m.group(1)}$", line)
+        return _ROLE.sub(lambda m: self.role(m.group(1), m.group(2), index), line)
+
+    def role(self, name: str, content: str, index: int) -> str:
+        if name == "eq":
+            return f"\\eqref{{{content}}}"
+        if name == "math":
+            return f"${content}$"
+        if name in ("sub", "sup", "kbd", "abbr"):
+            tag = {"abbr": "abbr"}.get(name, name)
+            return f"<{tag}>{content}</{tag}>"
+        text = re.sub(r"\s*<[^>]*>$", "", content) or content
+        self.warn(index, f"MyST role {{{name}}} has no meaning here: shown as its text")
+        return text
+
+
+def _closes(line: str, block: _Block) -> bool:
+    return line.strip() == block.fence
+
+
+def _options(lines: list[str], start: int) -> tuple[dict[str, str], int]:
+    """The ``:key: value`` lines right after a directive's opening line."""
+    options: dict[str, str] = {}
+    index = start
+    while index < len(lines) and (found := _OPTION.match(lines[index])):
+        options[found.group(1)] = found.group(2)
+        index += 1
+    return options, index - start
+
+
+def _cell_options(options: dict[str, str], count: int) -> list[str]:
+    """MyST's ``:tags:`` as our ``#|`` options, on as many lines as MyST used."""
+    tags = options.get("tags", "")
+    ours = {}
+    if "remove-cell" in tags:
+        ours = {"echo": "false", "output": "false"}
+    else:
+        if "remove-input" in tags or "hide-input" in tags:
+            ours["echo"] = "false"
+        if "remove-output" in tags or "hide-output" in tags:
+            ours["output"] = "false"
+        if "raises-exception" in tags:
+            ours["error"] = "true"
+    first = "#| {" + ", ".join(f"{k}: {v}" for k, v in ours.items()) + "}" if ours else "#|"
+    return ([first] + ["#|"] * (count - 1)) if count else []
+
+
+def _code_options(options: dict[str, str]) -> str:
+    ours = []
+    if "linenos" in options or "number-lines" in options:
+        ours.append("linenos=true")
+        start = options.get("lineno-start") or options.get("number-lines")
+        if start and start.isdigit():
+            ours.append(f"linenostart={start}")
+    if options.get("emphasize-lines"):
+        ours.append(f'hl_lines="{options["emphasize-lines"].replace(",", " ")}"')
+    caption = options.get("caption") or options.get("filename")
+    if caption:
+        ours.append(f'filename="{caption}"')
+    return " {" + " ".join(ours) + "}" if ours else ""

@@ -1,0 +1,185 @@
+"""Readers: Quarto, MyST and Jekyll-named Markdown read as they are (issue 12)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from site_gen.build import build_site
+from site_gen.errors import BuildFailed
+
+from .conftest import SHARED, SHARED_MISSING, write
+
+
+def visible_text(page: Path) -> str:
+    """The post's text as a reader sees it: no code, no tags, entities decoded."""
+    body = page.read_text(encoding="utf-8")
+    body = body[body.find("<main") : body.find("</main>")]
+    body = re.sub(r"<(pre|code|math|svg)\b.*?</\1>", " ", body, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+QUARTO_POST = """
+---
+title: "Fitting a line"
+date: 2024-03-02
+date-modified: 2024-03-05
+categories: [regression, numpy]
+description: "Least squares, twice."
+author: Someone
+format:
+  html:
+    code-fold: true
+execute:
+  echo: true
+  eval: false
+---
+
+The loss is $L(w) = \\frac{1}{N}\\sum_i (y_i - w x_i)^2$.
+
+```{python}
+#| label: fit
+import numpy as np
+print(np.polyfit([0, 1, 2], [1, 3, 5], 1))
+```
+
+```{r}
+fit <- lm(y ~ x)
+```
+
+::: {.callout-tip}
+## Why squares?
+They make the minimum a linear solve.
+:::
+"""
+
+
+def test_a_quarto_post_builds_as_it_is(make_site):
+    root = make_site()
+    write(root, "content/posts/fit.qmd", QUARTO_POST)
+    result = build_site(root)
+    page = root / "public/posts/fit/index.html"
+    text = visible_text(page)
+    assert "Fitting a line" in text and "Why squares?" in text
+    assert "\\frac" not in text and "{r}" not in text and "```" not in text
+    source = page.read_text(encoding="utf-8")
+    assert "<math" in source and 'class="callout callout-tip"' in source
+    assert '<code class="language-r">' in source, "the R chunk is shown as code"
+    assert 'href="/notebook/tags/regression/"' in source, "categories are tags"
+    assert 'content="Least squares, twice."' in source, "description is the summary"
+    assert result.cells_run == 0, "execute: {eval: false} shows the code without running it"
+    warnings = [str(w) for w in result.warnings]
+    assert any("content/posts/fit.qmd:24: warning: {r} chunk shown as code" in w for w in warnings), warnings
+
+
+def test_a_quarto_page_bundle_uses_index_qmd(make_site):
+    root = make_site()
+    write(root, "content/posts/line/index.qmd", "---\ntitle: Bundled\ndate: 2024-01-01\n---\n![plot](plot.png)\n")
+    (root / "content/posts/line/plot.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    build_site(root)
+    assert (root / "public/posts/line/index.html").exists()
+    assert (root / "public/posts/line/plot.png").exists()
+    assert not (root / "public/posts/line/index.qmd").exists(), "the source is read, not copied"
+
+
+MYST_POST = """
+---
+title: Executable notes
+date: 2024-05-01
+kernelspec:
+  name: python3
+  display_name: Python 3
+jupytext:
+  text_representation:
+    format_name: myst
+---
+
+(sec-intro)=
+## Intro
+
+```{code-cell} python
+:tags: [remove-input]
+print(6 * 7)
+```
+
+```{math}
+:label: eq-sq
+y = x^2
+```
+
+See {eq}`eq-sq`, and $ x + 1 $ with spaces.
+
+:::{tip} A tip
+:class: dropdown
+Body of the tip.
+:::
+
+```{note}
+Backtick-fenced note.
+```
+
+```{code} python
+:caption: train.py
+:linenos:
+step()
+```
+
+```{list-table}
+* - a
+  - b
+```
+"""
+
+
+def test_a_myst_post_builds_as_it_is(make_site):
+    root = make_site()
+    write(root, "content/posts/notes.md", MYST_POST)
+    result = build_site(root)
+    page = root / "public/posts/notes/index.html"
+    source = page.read_text(encoding="utf-8")
+    text = visible_text(page)
+    assert result.cells_run == 1
+    assert "42" in source and "print(6 * 7)" not in source, "remove-input hides the code, keeps the output"
+    assert 'id="eq-sq"' in source and 'class="eqref"' in source
+    assert "$" not in text and "{eq}" not in text and "(sec-intro)=" not in text and ":class:" not in text
+    assert source.count('class="callout ') == 2 and "A tip" in text
+    assert 'class="code-filename"' in source or "train.py" in text
+    warnings = [str(w) for w in result.warnings]
+    assert any("{list-table} has no meaning here" in w for w in warnings)
+    assert not any("kernelspec" in w or "jupytext" in w for w in warnings), "MyST's own keys are understood"
+
+
+def test_jekyll_names_give_the_date_and_slug(make_site):
+    root = make_site()
+    write(root, "content/posts/2020-01-14-test-post.markdown", "---\ntitle: Jekyll\n---\n# Not the title\nBody.\n")
+    write(root, "content/posts/untitled.md", "---\ndate: 2024-01-01\n---\n# From the heading\n\nText.\n")
+    build_site(root)
+    page = (root / "public/posts/test-post/index.html").read_text(encoding="utf-8")
+    assert "14 January 2020" in page
+    untitled = (root / "public/posts/untitled/index.html").read_text(encoding="utf-8")
+    assert "<title>From the heading" in untitled and untitled.count("From the heading") >= 1
+    assert "<h1 id" not in untitled.split("</header>", 1)[-1], "the heading became the title, not a second h1"
+
+
+def test_unknown_quarto_execute_is_an_error_with_its_line(make_site):
+    root = make_site()
+    write(root, "content/posts/bad.qmd", "---\ntitle: T\ndate: 2024-01-01\nexecute: sometimes\n---\n")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    [error] = failed.value.errors
+    assert error.line == 4 and "execute" in error.message
+
+
+@pytest.mark.skipif(not (SHARED / "corpus/posts").is_dir(), reason=SHARED_MISSING)
+def test_the_real_myst_post_of_the_corpus_builds(make_site):
+    """mystmd's own documentation page, as its authors wrote it (a date added: it is a doc, not a post)."""
+    text = (SHARED / "corpus/posts/mystmd__notebooks-with-markdown.md").read_text(encoding="utf-8")
+    root = make_site()
+    write(root, "content/posts/myst.md", text.replace("---\n", "---\ndate: 2024-01-01\n", 1))
+    build_site(root)
+    shown = visible_text(root / "public/posts/myst/index.html")
+    for leftover in ("{code-cell}", ":tags:", "{tip}", ":::", "$", ")="):
+        assert leftover not in shown, leftover
