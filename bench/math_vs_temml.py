@@ -120,7 +120,8 @@ def load_expressions(path: Path = EXPRESSIONS) -> list[Formula]:
 def load_posts(folder: Path, site_macros: dict[str, str] | None = None) -> list[Formula]:
     """Every formula of the Markdown posts under ``folder``, found by site_gen's own parser."""
     from site_gen.content import split_front_matter
-    from site_gen.markdown import _MATH_TYPES, build_parser
+    from site_gen.markdown import build_parser
+    from site_gen.markdown_math import MATH_TYPES
 
     md = build_parser()
     # Only the parse: the checks and conversions are what we measure.
@@ -139,8 +140,8 @@ def load_posts(folder: Path, site_macros: dict[str, str] | None = None) -> list[
             macros.update({str(k): str(v) for k, v in meta["macros"].items()})
         group = str(path.relative_to(folder))
         for token in _walk(md.parse(body, {})):
-            if token.type in _MATH_TYPES and token.content.strip():
-                out.append(Formula(group, token.content, _MATH_TYPES[token.type], tuple(macros.items())))
+            if token.type in MATH_TYPES and token.content.strip():
+                out.append(Formula(group, token.content, MATH_TYPES[token.type], tuple(macros.items())))
     return out
 
 
