@@ -122,6 +122,7 @@ def convert_cached(
         raise TexError(_describe(err)) from None
     for fix in fixes.FIXES:
         fix(math)
+    fixes.enclosures(math, normal.enclosures)
     fixes.row_numbers(math, tags.rows, dict(numbers))
     _annotate(math, expanded)
     mathml = ET.tostring(math, encoding="unicode", short_empty_elements=False)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from site_gen.math import operators
+from site_gen.math.mathjax import Enclosure
 from site_gen.math.normalise import Tag
 from site_gen.math.tex import TexError
 
@@ -325,6 +326,128 @@ def row_numbers(math: ET.Element, rows: list[Tag | None], numbers: Mapping[str, 
 
 
 # --------------------------------------------------------------------------
+# Boxes, strikes, overlaps and long arrows: drawn with CSS, as MathML Core
+# draws no <menclose> and knows no "width" units in <mpadded>
+
+_THIN_RULE = "0.067em solid"
+_STRIKES = {
+    "updiagonalstrike": "to top right",
+    "downdiagonalstrike": "to bottom right",
+    "horizontalstrike": "to bottom",
+    "verticalstrike": "to right",
+}
+_NOTATION_STYLES = {
+    "box": "padding:3pt;border:1px solid",
+    "roundedbox": f"padding:3pt;border:{_THIN_RULE};border-radius:0.3em",
+    "circle": f"padding:0.267em;border:{_THIN_RULE};border-radius:50%",
+    "top": f"padding-top:0.1em;border-top:{_THIN_RULE}",
+    "bottom": f"padding-bottom:0.1em;border-bottom:{_THIN_RULE}",
+    "left": f"padding-left:0.1em;border-left:{_THIN_RULE}",
+    "right": f"padding-right:0.1em;border-right:{_THIN_RULE}",
+}
+
+
+def enclosures(math: ET.Element, boxes: Sequence[Enclosure]) -> None:
+    """``\\boxed``, ``\\cancel``, ``\\enclose{circle}``, ``\\bbox``: latex2mathml's
+    ``<menclose>`` becomes an ``<mrow>`` with borders or a strike drawn in CSS,
+    in the order ``mathjax`` recorded them."""
+    for el, box in zip(list(math.iter("menclose")), boxes, strict=False):
+        style = [box.style] if box.style else []
+        strikes = []
+        for notation in box.notations:
+            if notation in _STRIKES:
+                line = "transparent calc(50% - 0.04em),currentColor calc(50% - 0.04em)"
+                line += ",currentColor calc(50% + 0.04em),transparent calc(50% + 0.04em)"
+                strikes.append(f"linear-gradient({_STRIKES[notation]},{line})")
+            else:
+                style.append(_NOTATION_STYLES[notation])
+        if strikes:
+            style.append("background-image:" + ",".join(strikes))
+        el.tag = "mrow"
+        el.attrib.clear()
+        el.set("style", ";".join(style))
+
+
+def padded_boxes(math: ET.Element) -> None:
+    """``\\colorbox``, ``\\fcolorbox``: a background and a frame in CSS (the
+    ``border-color`` attribute is not MathML). ``\\mathclap``, ``\\mathllap``:
+    ``-0.5width`` is not a MathML Core length; centre or right-align in CSS."""
+    for el in math.iter("mpadded"):
+        style = [el.get("style", "")] if el.get("style") else []
+        if el.get("mathbackground"):
+            style.append("padding:0.3em")
+        if el.get("border-color"):
+            style.append(f"border:0.0667em solid {el.attrib.pop('border-color')}")
+        lspace = el.get("lspace", "")
+        if lspace.endswith("width") and el.get("width") == "0px":
+            el.set("width", "0.1px")
+            el.attrib.pop("lspace")
+            if lspace == "-0.5width":
+                style.append("display:flex;justify-content:center")
+            else:
+                style.append("display:flex;justify-content:flex-end")
+        elif el.get("width") == "0px":
+            el.set("width", "0.1px")
+        if style:
+            el.set("style", ";".join(style))
+
+
+def extensible_arrows(math: ET.Element) -> None:
+    """``\\xrightarrow{f}``: latex2mathml's arrow sits in an ``<mstyle>``, so it
+    cannot stretch under its label; make it a stretchy operator at least 3.5em
+    long, with the label padded, as Temml does."""
+    parents = _parents(math)
+    for el in list(math.iter()):
+        if el.tag not in ("mover", "munder", "munderover") or not len(el) or el[0].tag != "mstyle":
+            continue
+        inner = list(el[0])
+        if len(inner) != 1 or inner[0].tag != "mo":
+            continue
+        arrow = inner[0]
+        arrow.attrib.update({"stretchy": "true", "lspace": "0", "rspace": "0"})
+        el.remove(el[0])
+        el.insert(0, arrow)
+        for label in list(el)[1:]:
+            label.tag = "mrow"
+            label.attrib.clear()
+            for space in list(label.iter("mspace")):
+                if space.get("depth"):
+                    for holder in label.iter():
+                        if space in list(holder):
+                            holder.remove(space)
+                            break
+            padded = ET.Element("mover")
+            row = ET.SubElement(padded, "mrow")
+            row.append(ET.Element("mspace", {"width": "0.4286em"}))
+            row.extend(list(label))
+            row.append(ET.Element("mspace", {"width": "0.4286em"}))
+            padded.append(ET.Element("mspace", {"width": "3.5em"}))
+            index = list(el).index(label)
+            el.remove(label)
+            el.insert(index, padded)
+        parent = parents.get(el)
+        if parent is not None:
+            index = list(parent).index(el)
+            parent.insert(index + 1, ET.Element("mspace", {"width": "0.2778em"}))
+            parent.insert(index, ET.Element("mspace", {"width": "0.2778em"}))
+
+
+_SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def safe_links(math: ET.Element) -> None:
+    """``\\href{javascript:…}{x}`` would be a script link on the page: only
+    web, mail and relative links may come from TeX."""
+    for el in math.iter():
+        href = el.get("href")
+        if href is None:
+            continue
+        scheme = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", href)
+        if scheme and not href.strip().lower().startswith(_SAFE_SCHEMES):
+            raise TexError(f"\\href{{{scheme.group(1)}:…}}: only http(s), mailto and relative links are allowed")
+
+
+# --------------------------------------------------------------------------
 # Checks: what must never reach a page
 
 
@@ -352,6 +475,9 @@ FIXES: list[Fix] = [
     stretchy_braces,
     function_application,
     *operators.FIXES,
+    padded_boxes,
+    extensible_arrows,
+    safe_links,
     table_alignment,
     reject_leaks,
 ]

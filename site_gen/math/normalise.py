@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from site_gen.math.mathjax import Enclosure, mathjax
 from site_gen.math.tex import TexError, group_end, read_argument, read_optional, skip_spaces
 
 # amsmath/MathJax operator names latex2mathml does not know ("\arg" leaks).
@@ -426,12 +427,14 @@ class Normalised:
     tokens: list[str]
     tags: EquationTags
     warnings: list[str] = field(default_factory=list)
+    enclosures: list[Enclosure] = field(default_factory=list)  # boxes for fixes.enclosures
 
 
 def normalise(tokens: list[str], *, display: bool) -> Normalised:
     """Run every TeX fix in order; return the TeX for latex2mathml and the tags."""
-    tokens, tags = extract_tags(tokens)
-    result = Normalised(tokens, tags)
+    compatible = mathjax(tokens)
+    tokens, tags = extract_tags(compatible.tokens)
+    result = Normalised(tokens, tags, compatible.warnings, compatible.enclosures)
     if not display:
         fixed = escaped_braces(tokens)
         if fixed != tokens:

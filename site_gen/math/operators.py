@@ -319,9 +319,14 @@ def delimited_bases(math: ET.Element) -> None:
 def lone_operators(math: ET.Element) -> None:
     """``{=}``, ``x^{*}``: an operator alone in braces is an ordinary symbol
     in TeX, so it loses its spaces."""
+    parents = _parents(math)
     for el in math.iter("mrow"):
-        if len(el) == 1 and el[0].tag == "mo" and not el[0].get("lspace") and _text(el[0]) not in LARGE:
-            el[0].attrib.update({"lspace": ZERO, "rspace": ZERO})
+        if len(el) != 1 or el[0].tag != "mo" or el[0].get("lspace") or _text(el[0]) in LARGE:
+            continue
+        parent = parents.get(el)
+        if parent is not None and parent.tag in SCRIPTS and parent[0] is el:
+            continue  # \overset{a}{=}: the base keeps its class, a relation
+        el[0].attrib.update({"lspace": ZERO, "rspace": ZERO})
     for parent in math.iter():  # (\cdot): alone between parentheses
         children = list(parent)
         for a, b, c in zip(children, children[1:], children[2:], strict=False):
