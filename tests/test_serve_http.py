@@ -127,7 +127,9 @@ def test_symlinks_out_of_the_output_folder_are_refused(served: Served, tmp_path:
     output = served.folder
     (output / "leak.txt").symlink_to(tmp_path / "site/secret.txt")
     (output / "leakdir").symlink_to(tmp_path / "site")
-    for path in ("/notebook/leak.txt", "/notebook/leakdir/site.toml", "/notebook/leakdir/"):
+    (output / "404.html").unlink()
+    (output / "404.html").symlink_to(tmp_path / "site/secret.txt")  # the page every miss would show
+    for path in ("/notebook/leak.txt", "/notebook/leakdir/site.toml", "/notebook/leakdir/", "/notebook/missing/"):
         status, _, body = raw(served, path)
         assert status in (403, 404), path
         assert b"TOP SECRET" not in body and b"base_url" not in body

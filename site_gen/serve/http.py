@@ -18,6 +18,7 @@ and a bug while answering is one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import json
@@ -286,8 +287,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         return HTTPStatus.OK, str(target)
 
     def _not_found(self, status: HTTPStatus, *, body: bool) -> None:
-        page = self.server.folder / "404.html"
-        data = page.read_bytes() if status is HTTPStatus.NOT_FOUND and page.is_file() else FALLBACK_404
+        data = FALLBACK_404
+        if status is HTTPStatus.NOT_FOUND:
+            found, page = self._locate("/404.html", self.server.base_path + "404.html")  # checked like any file
+            if found is HTTPStatus.OK:
+                with contextlib.suppress(OSError):  # replaced by a rebuild just now: the plain page will do
+                    data = Path(page).read_bytes()
         data = inject(data, snippet(self.server.events, not_found=True))
         self._send(status, "text/html; charset=utf-8", data, body=body)
 
