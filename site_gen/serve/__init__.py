@@ -82,8 +82,9 @@ def serve(
 
 
 def _stop(server: PreviewServer, http: threading.Thread, events: Events, watcher: Watcher, folder: Path | None) -> None:
-    """Close everything, then delete the temporary folder; a second Ctrl-C cannot cut this short."""
+    """Close everything, then delete the temporary folder; a second Ctrl-C (or SIGTERM) cannot cut this short."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # serve() puts its caller's handler back afterwards
     try:
         events.close()  # ends every event stream
         if watcher.observer.is_alive():
