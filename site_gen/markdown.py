@@ -39,6 +39,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import Markup
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -320,21 +321,29 @@ def _is_callout(params: str, markup: str) -> bool:
 
 
 def check_callouts(state: StateCore) -> None:
-    """Reject unknown callout kinds; store each callout's kind and title."""
+    """Plan every ``:::`` block (``site_gen.fenced_divs``); reject unknown callout kinds."""
     doc = _doc(state.env)
+    state.tokens = fenced_divs.apply(state.tokens, CALLOUT_KINDS, _callout_plan)
     for token in state.tokens:
         if token.type != "container_callout_open":
             continue
-        kind, title = callout_kind_and_title(token.info)
-        if kind not in CALLOUT_KINDS:
+        plan: fenced_divs.Plan = token.meta["plan"]
+        if plan.kind != "callout":
+            continue
+        if plan.callout not in CALLOUT_KINDS:
             raise doc.error(
                 doc.line(token),
-                f"unknown callout kind {kind!r}",
+                f"unknown callout kind {plan.callout!r}",
                 "use one of: "
                 + ", ".join(f"'::: {k}'" for k in CALLOUT_KINDS)
                 + " (an optional title may follow, e.g. '::: tip Try this')",
             )
-        token.meta = {"kind": kind, "title": title or CALLOUT_KINDS[kind]}
+        token.meta["plan"] = replace(plan, title=plan.title or CALLOUT_KINDS[plan.callout])
+
+
+def _callout_plan(info: str) -> fenced_divs.Plan:
+    kind, title = callout_kind_and_title(info)
+    return fenced_divs.Plan("callout", callout=kind, title=title)
 
 
 _QUARTO_CALLOUT_RE = re.compile(r"""\{\s*\.callout-(\w+)(?:\s+title=(?:"([^"]*)"|'([^']*)'))?\s*\}\s*(.*)""")
@@ -392,7 +401,20 @@ def heading_ids(state: StateCore) -> None:
         token.attrSet("id", slug)
         level = int(token.tag[1])
         if level in TOC_LEVELS:
-            doc.toc.append(TocEntry(level, slug, title))
+            doc.toc.append(TocEntry(level, slug, _toc_title(state.tokens[i + 1].children, title)))
+
+
+def _toc_title(children: Sequence[Token] | None, title: str) -> str:
+    """A heading with math shows it in the TOC too: its text escaped, its math as MathML."""
+    if not any(child.type in MATH_TYPES for child in children or []):
+        return title
+    parts = []
+    for child in children or []:
+        if child.type in MATH_TYPES:
+            parts.append(str(child.meta["mathml"]))
+        else:
+            parts.append(escape(plain_text([child])))
+    return Markup("".join(parts).strip())
 
 
 def figures(state: StateCore) -> None:
@@ -525,6 +547,10 @@ def render_image(
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src)})
+    if any(child.type in MATH_TYPES for child in token.children or []):
+        # Alt text is plain text: math in it is its TeX source, not MathML.
+        resolved.attrs["alt"] = plain_text(token.children)
+        return self.renderToken([resolved], 0, options, env)
     return RendererHTML.image(self, [resolved], 0, options, env)
 
 
@@ -543,18 +569,24 @@ def render_heading_open(
 
 
 def render_callout_open(
-    self: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    kind, title = tokens[idx].meta["kind"], tokens[idx].meta["title"]
-    return f'<aside class="callout callout-{kind}" role="note">\n<p class="callout-title">{escape(title)}</p>\n'
+    plan: fenced_divs.Plan = tokens[idx].meta["plan"]
+    return fenced_divs.render_open(tokens[idx], escape(plan.title))
 
 
-def render_callout_close(*args: Any) -> str:
-    return "</aside>\n"
+def render_callout_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return fenced_divs.render_close(tokens[idx])
+
+
+def render_tab_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return fenced_divs.render_tab_open(tokens[idx])
+
+
+def render_tab_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return fenced_divs.render_tab_close(tokens[idx])
 
 
 def render_fence(
@@ -588,6 +620,8 @@ RENDER_RULES = {
     "heading_open": render_heading_open,
     "container_callout_open": render_callout_open,
     "container_callout_close": render_callout_close,
+    "tab_open": render_tab_open,
+    "tab_close": render_tab_close,
     "fence": render_fence,
     "diagram": render_fence,
     "diagram_close": render_nothing,

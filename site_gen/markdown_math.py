@@ -257,6 +257,9 @@ def convert_math(state: StateCore) -> None:
         for child in (token.children or []) if token.type == "inline" else []:
             if child.type in MATH_TYPES:
                 _convert_one(doc, child, lines[id(child)])
+            for part in child.children or [] if child.type == "image" else []:  # ![the $x$-axis](a.png)
+                if part.type in MATH_TYPES:
+                    _convert_one(doc, part, lines[id(child)])
 
 
 def _convert_one(doc: _DocState, token: Token, line: int | None) -> None:
@@ -269,12 +272,32 @@ def _convert_one(doc: _DocState, token: Token, line: int | None) -> None:
         raise doc.error(
             line,
             f"bad TeX in {'display' if display else 'inline'} math: {err.message}",
-            f"check the formula {token.content.strip()!r}; custom commands "
-            "must be defined as macros in the site config or front matter",
+            f"near {context(token.content, err.message)!r}"
+            + (
+                "; custom commands must be defined as macros in the site config or front matter"
+                if err.message.startswith("unknown TeX command")
+                else ""
+            ),
         ) from None
     for warning in result.warnings:
-        doc.warnings.append(ContentWarning(doc.path, line, f"{warning}, in {token.content.strip()[:60]!r}"))
+        doc.warnings.append(ContentWarning(doc.path, line, f"{warning}, near {context(token.content, warning)!r}"))
     token.meta = {**(token.meta or {}), "mathml": result.mathml}
+
+
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?")
+CONTEXT = 80  # characters of TeX an error shows: enough to find it, never a whole formula
+
+
+def context(tex: str, message: str) -> str:
+    """The part of ``tex`` a message is about: around the command it names, or the start."""
+    tex = " ".join(tex.split())
+    for command in _COMMAND_RE.findall(message):
+        at = tex.find(command)
+        if at >= 0:
+            start = max(0, at - CONTEXT // 3)
+            piece = tex[start : start + CONTEXT]
+            return ("…" if start else "") + piece + ("…" if start + CONTEXT < len(tex) else "")
+    return tex[:CONTEXT] + ("…" if len(tex) > CONTEXT else "")
 
 
 def check_eqrefs(state: StateCore) -> None:

@@ -53,6 +53,9 @@ __all__ = [
 ARITY = {"frac": 2, "dfrac": 2, "tfrac": 2, "cfrac": 2, "binom": 2, "sqrt": 1}
 
 Numbers = Mapping[str, tuple[str, str]]
+# Characters no XML document may contain: C0 controls but tab and newlines,
+# lone surrogates, U+FFFE and U+FFFF. They never reach the MathML.
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,12 @@ def convert(
     """Like ``to_mathml``, with the warnings (ignored constructs) as well."""
     frozen = tuple(sorted(macros.items()))
     frozen_numbers = tuple(sorted((numbers or {}).items()))
-    return convert_cached(tex.strip(), display, frozen, frozen_numbers)
+    clean = _XML_INVALID_RE.sub("", tex)
+    result = convert_cached(clean.strip(), display, frozen, frozen_numbers)
+    if clean != tex:
+        note = "removed characters XML cannot hold (control characters, U+FFFE, U+FFFF)"
+        return Conversion(result.mathml, (note, *result.warnings))
+    return result
 
 
 def equation_tags(tex: str) -> EquationTags:
