@@ -92,14 +92,7 @@ def build_site(
     """
     config = load_config(root)
     previous = manifest.load(config) if record and use_cache else None
-    requested = output if output is not None else config.root / "public"
-    target = check_output_folder(
-        requested,
-        root=config.root,
-        sources=[config.content_dir, config.templates_dir, config.static_dir, config.diagrams_dir, config.cache_dir],
-        force=force,
-        previous_output=manifest.wrote(previous, requested.resolve()),
-    )
+    target = checked_output(config, output if output is not None else config.root / "public", force=force)
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
         settings = replace(settings, timeout=config.cell_timeout)
@@ -172,6 +165,17 @@ def build_site(
         rendered=frozenset(rendered.rendered),
         changed=changed,
         made=made,
+    )
+
+
+def checked_output(config: Config, requested: Path, *, force: bool = False) -> Path:
+    """``requested`` resolved, once it is sure that replacing it loses nothing (see ``check_output_folder``)."""
+    return check_output_folder(
+        requested,
+        root=config.root,
+        sources=[config.content_dir, config.templates_dir, config.static_dir, config.diagrams_dir, config.cache_dir],
+        force=force,
+        previous_output=manifest.wrote(manifest.load(config), requested.resolve()),
     )
 
 

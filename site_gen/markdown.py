@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -46,6 +46,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from site_gen import fenced_divs
 from site_gen.cells.model import EXECUTABLE_LANGS, CellResult, PostCells
 from site_gen.cells.options import parse_cell_options, split_options
 from site_gen.cells.outputs import render_cell
@@ -477,6 +478,9 @@ def diagram_refs(state: StateCore) -> None:
         closing.type = "diagram_close"
 
 
+_RAW_FENCE = re.compile(r"\{=([\w-]+)\}")
+
+
 def fences(state: StateCore) -> None:
     """Parse fence options and highlight every fenced block, once."""
     doc = _doc(state.env)
@@ -484,6 +488,10 @@ def fences(state: StateCore) -> None:
         if token.type != "fence":
             continue
         line = doc.line(token)
+        raw = _RAW_FENCE.fullmatch(token.info.strip())
+        if raw:  # Pandoc's raw block: HTML goes out as the author's own HTML; other formats are for other outputs
+            token.type = "html_block" if raw.group(1).lower() in ("html", "html5") else "raw_other"
+            continue
         try:
             fence = parse_fence_info(unescapeAll(token.info))
         except FenceError as err:
@@ -621,6 +629,7 @@ RENDER_RULES = {
     "container_callout_open": render_callout_open,
     "container_callout_close": render_callout_close,
     "tab_open": render_tab_open,
+    "raw_other": lambda *args: "",
     "tab_close": render_tab_close,
     "fence": render_fence,
     "diagram": render_fence,

@@ -183,3 +183,80 @@ def test_the_real_myst_post_of_the_corpus_builds(make_site):
     shown = visible_text(root / "public/posts/myst/index.html")
     for leftover in ("{code-cell}", ":tags:", "{tip}", ":::", "$", ")="):
         assert leftover not in shown, leftover
+
+
+QUARTO_LAYOUT = """
+---
+title: Layout
+date: 2024-01-01
+---
+
+::: {.column-margin}
+A margin note.
+:::
+
+::: {.panel-tabset}
+## Python
+py code
+## R
+r code
+:::
+
+::: {.content-visible when-format="html"}
+Only in HTML.
+:::
+
+::: {.content-visible when-format="pdf"}
+Only in PDF.
+:::
+
+::: {.content-hidden when-format="html"}
+Hidden in HTML.
+:::
+
+::: {.callout-note #note-x collapse="true"}
+## Folded title
+Body
+:::
+
+::: {#custom .wide}
+A plain div.
+:::
+
+```{=html}
+<div class="x">raw</div>
+
+<p>after a blank line</p>
+```
+
+```{=latex}
+\\newpage
+```
+
+{{< video https://www.youtube.com/embed/abc >}}
+
+{{< include _part.qmd >}}
+
+{{< unknown thing >}}
+"""
+
+
+def test_quarto_layout_divs_shortcodes_and_raw_blocks(make_site):
+    root = make_site()
+    write(root, "content/posts/layout/index.qmd", QUARTO_LAYOUT)
+    write(root, "content/posts/layout/_part.qmd", "Included **text**.")
+    result = build_site(root)
+    page = (root / "public/posts/layout/index.html").read_text(encoding="utf-8")
+    body = page[page.find('<div class="post-body">') : page.find("</article>")]
+    assert '<aside class="margin-note column-margin">\n<p>A margin note.</p>\n</aside>' in body
+    assert body.count('class="tab-radio"') == 2 and body.count('<div class="tab-panel">') == 2
+    assert '<label class="tab-label" for="tabset-1-2">R</label>' in body and " checked>" in body
+    assert "Only in HTML." in body and "Only in PDF." not in body and "Hidden in HTML." not in body
+    assert '<details id="note-x" class="callout callout-note">\n<summary class="callout-title">Folded title' in body
+    assert '<div id="custom" class="wide">' in body
+    assert '<div class="x">raw</div>' in body and "<p>after a blank line</p>" in body and "newpage" not in body
+    assert '<iframe src="https://www.youtube.com/embed/abc"' in body
+    assert "Included <strong>text</strong>." in body
+    assert "{{&lt;" not in body and "{{<" not in body
+    assert any("shortcode {{< unknown >}} removed" in str(w) for w in result.warnings)
+    assert "_part" not in " ".join(p.name for p in (root / "public/posts/layout").iterdir())

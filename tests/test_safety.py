@@ -344,3 +344,11 @@ def test_control_characters_in_a_notebook_are_removed_too(make_site):
     etree.fromstring((root / "public/feed.xml").read_bytes())
     assert any("XML cannot hold" in w.message for w in result.warnings)
     assert "Pagebreak  here." in (root / "public/posts/pasted/index.html").read_text()
+
+
+def test_serve_write_refuses_a_public_folder_that_is_not_ours(make_site, capsys):
+    root = make_site()
+    write(root, "public/thesis.tex", "not a site")
+    code, text = run_cli(capsys, "serve", "--root", str(root), "--write", "--port", "0")
+    assert code == 1 and "not written by site_gen" in text
+    assert (root / "public/thesis.tex").read_text() == "not a site"

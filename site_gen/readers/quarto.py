@@ -10,6 +10,7 @@ not run (``{r}``, ``{julia}``): those are shown as code, with a warning.
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ QUARTO_ONLY = (
     "title-block-banner", "page-layout", "jupyter-execute", "engine", "knitr", "filters", "lang", "citation",
     "image", "image-alt", "author", "subtitle", "abstract", "keywords", "freeze", "comments", "listing",
 )  # fmt: skip
+_SHORTCODE = re.compile(r"\{\{<\s*([\w-]+)((?:\s+[^>]*?)?)\s*>\}\}")
+_EMBEDS = ("youtube.com/embed/", "player.vimeo.com/video/", "youtube-nocookie.com/embed/")
 _CHUNK = re.compile(r"^(\s*)(`{3,})\{(r|julia|ojs|bash|sql|mermaid|dot)\b[^}]*\}\s*$")
 
 
@@ -32,7 +35,9 @@ def read(path: Path, rel: Path) -> Source:
     source = markdown.read(path, rel)
     meta, warnings = translate_front_matter(source.meta, rel, source.text)
     body, chunk_warnings = _show_foreign_chunks(source.body, rel, source.body_line)
-    return Source(meta, body, source.body_line, source.text, (*source.warnings, *warnings, *chunk_warnings))
+    body, shortcode_warnings = _expand_shortcodes(body, path.parent, rel, source.body_line)
+    warnings = [*warnings, *chunk_warnings, *shortcode_warnings]
+    return Source(meta, body, source.body_line, source.text, (*source.warnings, *warnings))
 
 
 def translate_front_matter(meta: dict[str, Any], rel: Path, text: str) -> tuple[dict[str, Any], list[ContentWarning]]:
@@ -85,3 +90,50 @@ def _show_foreign_chunks(body: str, rel: Path, first_line: int) -> tuple[str, li
                 )
             )
     return "\n".join(lines), warnings
+
+
+def _expand_shortcodes(body: str, folder: Path, rel: Path, first_line: int) -> tuple[str, list[ContentWarning]]:
+    """Quarto's ``{{< include >}}``, ``{{< video >}}`` and friends; an unknown one is removed with a warning.
+
+    An include is pasted in place, so lines after it no longer match the file's: the
+    warning for an error there says so.
+    """
+    warnings: list[ContentWarning] = []
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if "{{<" not in line:
+            continue
+
+        def expand(found: re.Match[str], index: int = index) -> str:
+            name, args = found.group(1), found.group(2).strip()
+            replacement = _shortcode(name, args, folder)
+            if replacement is None:
+                warnings.append(ContentWarning(rel, first_line + index, f"Quarto shortcode {{{{< {name} >}}}} removed"))
+                return ""
+            return replacement
+
+        lines[index] = _SHORTCODE.sub(expand, line)
+    return "\n".join(lines), warnings
+
+
+def _shortcode(name: str, args: str, folder: Path) -> str | None:
+    words = args.split()
+    first = words[0].strip("\"'") if words else ""
+    if name == "include" and first:
+        included = (folder / first).resolve()
+        if included.is_relative_to(folder.resolve()) and included.is_file():
+            return included.read_text(encoding="utf-8").rstrip("\n")
+        return None
+    if name == "video" and first:
+        src = escape(first, quote=True)
+        if any(embed in first for embed in _EMBEDS):
+            return (
+                f'<div class="video"><iframe src="{src}" title="Video" loading="lazy" '
+                'allow="fullscreen; picture-in-picture" allowfullscreen></iframe></div>'
+            )
+        return f'<div class="video"><video controls preload="metadata" src="{src}"></video></div>'
+    if name == "pagebreak":
+        return ""
+    if name == "kbd" and words:
+        return "<kbd>" + escape(" ".join(words)) + "</kbd>"
+    return None

@@ -21,6 +21,7 @@ import webbrowser
 from pathlib import Path
 from types import FrameType
 
+from ..build import checked_output
 from ..config import load_config
 from ..errors import BuildFailed, ContentError
 from ..incremental import Preview
@@ -46,6 +47,8 @@ def serve(
     if not 0 <= port <= 65535:  # checked here, since the socket's own error reads like a bug
         raise ContentError(None, None, f"port must be 0–65535, not {port}", "e.g. --port 8000 (0: any free port)")
     root = root.resolve()
+    if write:  # the preview writes into public/ as a build would: the same folder rules apply
+        checked_output(load_config(root), root / "public")
     folder = root / "public" if write else Path(tempfile.mkdtemp(prefix="site-gen-serve-"))
     events = Events()
     try:
