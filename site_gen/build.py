@@ -27,7 +27,7 @@ from .cells.execute import ExecuteSettings, execute_posts
 from .cells.freeze import cuda_available
 from .cells.model import PostCells
 from .config import Config, load_config
-from .content import Post, Tag, check_inside_site, discover
+from .content import Post, Tag, discover
 from .errors import BuildFailed, ContentError, ContentWarning, note_processing
 from .feed import FeedEntry, atom_feed, sitemap
 from .fingerprints import IncrementalOutput
@@ -36,6 +36,7 @@ from .layout import NavItem, Pagination, PostView, Renderer, StoredBody, TagView
 from .markdown import MarkdownRenderer, RenderedDoc
 from .output import Output, OutputConflict, StagedOutput, check_output_folder
 from .render_cache import DiskRenderCache, RenderCache, RenderedPost
+from .textfile import check_inside_site
 
 DESCRIPTION_LENGTH = 200
 CODE_CSS = "static/css/code.css"

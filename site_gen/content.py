@@ -21,7 +21,7 @@ from .errors import ContentError, ContentWarning, note_processing
 from .readers import reader_for
 from .readers.markdown import line_of as _line_of
 from .readers.markdown import split_front_matter  # noqa: F401  (bench/ imports it from here)
-from .textfile import XML_INVALID
+from .textfile import XML_INVALID, check_inside_site
 
 POSTS_DIR = "posts"
 # A folder holding one of these is a page bundle: that file is the page, the rest travels with it.
@@ -390,21 +390,6 @@ def _bundle_assets(index: Path, root: Path) -> tuple[Path, ...]:
         if path.is_file():
             assets.append(path)
     return tuple(assets)
-
-
-def check_inside_site(path: Path, root: Path, rel: Path) -> None:
-    """Refuse a file that a symlink (the file's own or a folder's) leads out of the site, or nowhere."""
-    try:
-        real = path.resolve(strict=True)
-    except (FileNotFoundError, RuntimeError):
-        raise ContentError(rel, None, "broken symlink: it points to nothing", "fix the link or delete it") from None
-    if not real.is_relative_to(root.resolve()):
-        raise ContentError(
-            rel,
-            None,
-            f"symlink leads out of the site (to {real}); refusing to read or publish it",
-            "copy the file into the site instead of linking to it",
-        )
 
 
 def _check_not_reserved(url_path: str, rel: Path, text: str) -> None:

@@ -70,6 +70,7 @@ from site_gen.markdown_math import (
     top_level_amsmath,
 )
 from site_gen.math import TexError, to_mathml
+from site_gen.textfile import check_inside_site, decode_utf8
 
 # Our kinds are Quarto's five plus MyST's admonitions, so posts port from either.
 CALLOUT_KINDS = {
@@ -467,9 +468,11 @@ def diagram_refs(state: StateCore) -> None:
                 line, f"no diagram file diagrams/{match.group(1)}", "put the JSON in the site's diagrams/ folder"
             )
         caption = str(image.attrGet("title") or "") or plain_text(image.children)
+        file, rel = doc.site_root / "diagrams" / match.group(1), Path("diagrams", match.group(1))
+        check_inside_site(file, doc.site_root, rel)
         html = render_figure(
-            (doc.site_root / "diagrams" / match.group(1)).read_text(encoding="utf-8"),
-            path=Path("diagrams", match.group(1)),
+            decode_utf8(file.read_bytes(), rel),
+            path=rel,
             caption=caption,
             alt=plain_text(image.children),
         )

@@ -83,3 +83,18 @@ def clean_text(text: str, rel: Path | None, first_line: int = 1) -> SourceText:
 def xml_safe(text: str) -> str:
     """The last line of defence for text bound for XML: invalid characters dropped silently."""
     return XML_INVALID.sub("", text)
+
+
+def check_inside_site(path: Path, root: Path, rel: Path) -> None:
+    """Refuse a file that a symlink (the file's own or a folder's) leads out of the site, or nowhere."""
+    try:
+        real = path.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        raise ContentError(rel, None, "broken symlink: it points to nothing", "fix the link or delete it") from None
+    if not real.is_relative_to(root.resolve()):
+        raise ContentError(
+            rel,
+            None,
+            f"symlink leads out of the site (to {real}); refusing to read or publish it",
+            "copy the file into the site instead of linking to it",
+        )

@@ -352,3 +352,19 @@ def test_serve_write_refuses_a_public_folder_that_is_not_ours(make_site, capsys)
     code, text = run_cli(capsys, "serve", "--root", str(root), "--write", "--port", "0")
     assert code == 1 and "not written by site_gen" in text
     assert (root / "public/thesis.tex").read_text() == "not a site"
+
+
+def test_a_diagram_file_used_from_a_post_is_read_safely(make_site, tmp_path):
+    root = make_site()
+    write(root, "content/posts/uses.md", "---\ntitle: D\ndate: 2026-01-01\n---\n![A](/diagrams/d.json)\n")
+    (root / "diagrams").mkdir(exist_ok=True)
+    (root / "diagrams/d.json").write_bytes('{"caption": "Caf\u00e9", "nodes": [{"id": "a"}]}'.encode("latin-1"))
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    assert "not UTF-8" in failed.value.errors[0].message
+    (root / "diagrams/d.json").unlink()
+    outside = write(tmp_path, "d.json", '{"nodes": [{"id": "secret"}]}')
+    (root / "diagrams/d.json").symlink_to(outside)
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    assert "symlink leads out of the site" in failed.value.errors[0].message
