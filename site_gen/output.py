@@ -8,11 +8,12 @@ and only a build that finished replaces the old folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
-import tempfile
-from collections.abc import Iterable, Mapping
+import signal
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol
@@ -191,14 +192,18 @@ class StagedOutput:
         return destination
 
     def commit(self) -> None:
-        """Replace ``target`` with the staged folder, keeping the old one until the new is in place."""
-        os.chmod(self.staging, 0o755)  # mkdtemp makes it private; a site is for publishing
+        """Replace ``target`` with the staged folder, keeping the old one until the new is in place.
+
+        Ctrl-C or SIGTERM between the two renames would leave no site at all, so
+        they wait until both are done (and then take effect as usual).
+        """
+        os.chmod(self.staging, 0o755)  # the staging folder is private until published
         previous = None
-        if self.target.exists():
-            previous = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.previous-", dir=self.target.parent))
-            os.rmdir(previous)
-            os.rename(self.target, previous)
-        os.rename(self.staging, self.target)
+        with _signals_deferred():
+            if self.target.exists():
+                previous = self.target.parent / f".{self.target.name}.previous-{secrets.token_hex(6)}"
+                os.rename(self.target, previous)
+            os.rename(self.staging, self.target)
         if previous is not None:
             shutil.rmtree(previous)
 
@@ -212,6 +217,27 @@ class StagedOutput:
         # Only an explicit commit() publishes; leaving the block any other way discards.
         if self.staging.exists():
             self.discard()
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the length of the block, then deliver what arrived."""
+    arrived: list[int] = []
+    try:
+        saved = {sig: signal.signal(sig, lambda signum, frame: arrived.append(signum)) for sig in _DEFERRED}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        if arrived:
+            signal.raise_signal(arrived[0])
+
+
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
 
 # An unchanged file is hard-linked from the previous build instead of written

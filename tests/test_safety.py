@@ -368,3 +368,19 @@ def test_a_diagram_file_used_from_a_post_is_read_safely(make_site, tmp_path):
     with pytest.raises(BuildFailed) as failed:
         build_site(root)
     assert "symlink leads out of the site" in failed.value.errors[0].message
+
+
+def test_a_signal_during_the_final_swap_waits_until_the_new_site_is_in_place(tmp_path):
+    """Between the two renames of commit() there is no site at all: Ctrl-C must not land there."""
+    from site_gen.output import StagedOutput, _signals_deferred
+
+    with StagedOutput(tmp_path / "public") as out:
+        out.write("index.html", b"old")
+        out.commit()
+    staged = StagedOutput(tmp_path / "public")
+    staged.write("index.html", b"new")
+    with pytest.raises(KeyboardInterrupt), _signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        staged.commit()  # the signal arrived first, yet the swap completes
+    assert (tmp_path / "public/index.html").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
