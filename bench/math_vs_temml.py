@@ -237,9 +237,9 @@ const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const groups = new Map();
 const DEFINES = /\\(newcommand|renewcommand|providecommand|def|gdef|DeclareMathOperator)(?![A-Za-z])/;
 // Temml has no \DeclareMathOperator: say it with \newcommand, as amsmath means it.
-const declare = (tex) => tex
-  .replace(/\\DeclareMathOperator\*\s*\{?\s*(\\[A-Za-z]+)\s*\}?/g, "\\newcommand{$1}{\\operatorname*} ")
-  .replace(/\\DeclareMathOperator\s*\{?\s*(\\[A-Za-z]+)\s*\}?/g, "\\newcommand{$1}{\\operatorname} ");
+const declare = (tex) => tex.replace(
+  /\\DeclareMathOperator(\*?)\s*\{?\s*(\\[A-Za-z]+)\s*\}?\s*\{([^{}]*)\}/g,
+  (_, star, name, text) => `\\newcommand{${name}}{\\operatorname${star}{${text}}}`);
 const out = input.map(({group, tex, display, macros}) => {
   if (!groups.has(group)) {
     const initial = {};

@@ -237,8 +237,28 @@ def function_application(math: ET.Element) -> None:
         parent.insert(index + 1, apply)
         if following.tag != "mo" and not _opens_with_fence(following):
             parent.insert(index + 2, ET.Element("mspace", {"width": THIN_SPACE}))
-        if index > 0 and _is_ordinary(parent[index - 1]):  # "C \max": a thin space before, too
+        if _follows_ordinary(math, parent, index):  # "C \max": a thin space before, too
             parent.insert(index, ET.Element("mspace", {"width": THIN_SPACE}))
+
+
+def _follows_ordinary(math: ET.Element, parent: ET.Element, index: int) -> bool:
+    """Whether the atom before ``parent[index]`` is ordinary, as TeX (and Temml)
+    count it: the sibling before, or across a space (``x \\; \\log``) the
+    last letter or number written before."""
+    before = list(parent)[:index]
+    if not before:
+        return False
+    if before[-1].tag != "mspace":
+        if before[-1].tag == "mo" and (before[-1].text or "").strip() in (")", "]"):
+            # A closing parenthesis is ordinary to TeX, but Temml wraps "( … )" as a
+            # group unless \big delimiters share the row; we follow the reference.
+            return any(el.tag == "mo" and el.get("minsize") for el in parent)
+        return _is_ordinary(before[-1])
+    leaves = [el for el in math.iter() if el.tag in TOKENS and el.get("lspace") is None]
+    first = next((el for el in parent[index].iter() if el.tag in TOKENS), None)
+    at = leaves.index(first) if first in leaves else 0
+    previous = [el for el in leaves[:at] if (el.text or "").strip() not in ("", FUNCTION_APPLICATION)]
+    return bool(previous) and len((previous[-1].text or "").strip()) == 1 and _is_ordinary(previous[-1])
 
 
 def _is_ordinary(el: ET.Element) -> bool:
@@ -247,7 +267,7 @@ def _is_ordinary(el: ET.Element) -> bool:
 
 
 def _opens_with_fence(el: ET.Element) -> bool:
-    while el.tag == "mrow" and len(el):
+    while el.tag in ("mrow", *SCRIPTS) and len(el):  # \left( … \right)^n too
         el = el[0]
     return el.tag == "mo" and (el.text or "").strip()[:1] in OPEN_FENCES
 

@@ -388,9 +388,17 @@ def digit_groups(tokens: list[str]) -> list[str]:
     """``30,000``: a comma between digits, with no space, groups digits (Temml
     sets it as one number). ``\\text{,}`` tells ``operators.number_groups``."""
     out: list[str] = []
-    for i, tok in enumerate(tokens):
-        grouped = tok == "," and 0 < i < len(tokens) - 1 and tokens[i - 1].isdigit() and tokens[i + 1].isdigit()
-        out.extend(["\\text", "{", ",", "}"] if grouped else [tok])
+    i = 0
+    while i < len(tokens):
+        braced = tokens[i : i + 3] == ["{", ",", "}"]  # 30{,}000
+        width = 3 if braced else 1
+        grouped = (tokens[i] == "," or braced) and i > 0 and tokens[i - 1].isdigit()
+        if grouped and i + width < len(tokens) and tokens[i + width].isdigit():
+            out.extend(["\\text", "{", ",", "}"])
+            i += width
+            continue
+        out.append(tokens[i])
+        i += 1
     return out
 
 

@@ -38,6 +38,12 @@ THICK = "0.2778em"
 # Accents: latex2mathml's character for \hat, \bar, \tilde, \vec ... and TeX's.
 ACCENTS = {"^": "ˆ", "\u00af": "‾", "~": "~", "\u02d9": "˙", "\u00a8": "¨", "\u02c7": "ˇ", "\u02d8": "˘", "`": "ˋ"}
 ACCENTS.update({"\u00b4": "ˊ", "\u2192": "→", "\u02da": "˚"})
+# How far TeX's skew puts an accent right of a slanted letter's centre (Temml's values).
+ACCENT_NUDGE = {
+    **dict.fromkeys("DHKLUcegorsuvxyz", "0.07em"),
+    **dict.fromkeys("BCEGIMNOPQRSTXZlpqtw", "0.14em"),
+    **dict.fromkeys("AFJdf", "0.21em"),
+}
 # \big, \Big, \bigg, \Bigg: latex2mathml's heights, and TeX's (1.2, 1.8, 2.4, 3 em).
 BIG_SIZES = {"1.2em": "1.2em", "1.623em": "1.8em", "2.047em": "2.4em", "2.470em": "3em"}
 CONTAINERS = {"mrow", "mtd", "mstyle", "math", "semantics", "msqrt", "mpadded", "mphantom", "menclose"}
@@ -98,8 +104,9 @@ def ordinary_symbols(math: ET.Element) -> None:
             el.tag = "mo"  # \succeq, \lnot...: latex2mathml's letters for symbols it does not class
             if text == "¬":
                 el.set("form", "prefix")
-        elif text in ("′", "″", "‴"):  # primes: operators of no space
+        elif text in ("′", "″", "‴"):  # primes: operators of no space; f'' is two primes, as in TeX
             el.tag = "mo"
+            el.text = "′" * ("′″‴".index(text) + 1)
             el.attrib.update({"lspace": ZERO, "rspace": ZERO})
         elif len(text) == 1 and "\u0391" <= text <= "\u03a9" and el.get("mathvariant") is None:
             el.set("mathvariant", "normal")  # TeX sets capital Greek upright
@@ -147,8 +154,13 @@ def accents(math: ET.Element) -> None:
             continue  # \overrightarrow: stays stretchy (no attribute = the dictionary's)
         accent.text = ACCENTS[text]
         accent.set("stretchy", "true" if wide else "false")
-        if text != "\u2192":  # an accent is not a script: full size (but \vec's arrow is small)
-            accent.set("style", "math-depth:0")
+        style = [] if text == "\u2192" else ["math-depth:0"]  # an accent is not a script (\vec's arrow is)
+        base = el[0][0] if el[0].tag == "mrow" and len(el[0]) == 1 else el[0]
+        nudge = ACCENT_NUDGE.get(_text(base)) if base.tag == "mi" and not wide else None
+        if nudge:  # over a slanted letter the accent sits right of centre, as in TeX
+            style.append(f"transform:translate({nudge},0)")
+        if style:
+            accent.set("style", ";".join(style))
         el.attrib.pop("accent", None)  # Temml's: the accent sits at TeX's height, not on the letter
 
 
@@ -157,6 +169,23 @@ def full_size_braces(math: ET.Element) -> None:
     for el in math.iter():
         if el.tag in ("munder", "mover") and len(el) == 2 and el[1].tag == "mo" and _text(el[1]) in "⏟⏞⎵⎴":
             el[1].set("style", "math-depth:0")
+
+
+def fenced_tables(math: ET.Element) -> None:
+    """``\\begin{bmatrix}``: each matrix is its own row, so its brackets fit it,
+    not the tallest thing beside it."""
+    for row in list(math.iter()):
+        children = list(row)
+        if len(children) <= 3:
+            continue
+        for i in range(len(children) - 2):
+            opening, table, closing = children[i : i + 3]
+            if table.tag == "mtable" and opening.tag == closing.tag == "mo":
+                group = ET.Element("mrow")
+                row.insert(list(row).index(opening), group)
+                for el in (opening, table, closing):
+                    row.remove(el)
+                    group.append(el)
 
 
 def upright_words(math: ET.Element) -> None:
@@ -204,6 +233,24 @@ def _script_level(el: ET.Element, level: int) -> None:
 def big_delimiters(math: ET.Element) -> None:
     """``\\big(``, ``\\Big\\vert``: TeX's sizes, and a delimiter that stretches to
     them (a ``minsize`` only applies to a stretchy operator)."""
+    for row in list(math.iter()):  # \binom: parentheses that fit the fraction, not a fixed \bigg
+        children = list(row)
+        for i in range(len(children) - 2):
+            opening, fraction, closing = children[i : i + 3]
+            if (
+                fraction.tag == "mfrac"
+                and fraction.get("linethickness") in ("0", "0px")
+                and all(d.tag == "mo" and d.get("minsize") for d in (opening, closing))
+            ):
+                group = ET.Element("mrow")  # its own row, or it grows with its neighbours
+                row.insert(list(row).index(opening), group)
+                for el in (opening, fraction, closing):
+                    row.remove(el)
+                    group.append(el)
+                for el in (opening, closing):
+                    for name in ("minsize", "maxsize"):
+                        el.attrib.pop(name)
+                    el.attrib.update({"stretchy": "true", "fence": "true"})
     for el in math.iter("mo"):
         size = el.get("minsize")
         if size is None:
@@ -434,6 +481,7 @@ FIXES = [
     ordinary_symbols,
     punctuation,
     full_size_braces,
+    fenced_tables,
     upright_words,
     script_levels,
     big_delimiters,
