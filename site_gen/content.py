@@ -18,7 +18,7 @@ from typing import Any
 
 from .config import Config
 from .errors import ContentError, ContentWarning, note_processing
-from .readers import reader_for
+from .readers import READERS, reader_for
 from .readers.markdown import line_of as _line_of
 from .readers.markdown import split_front_matter  # noqa: F401  (bench/ imports it from here)
 from .textfile import XML_INVALID, check_inside_site
@@ -405,9 +405,10 @@ def _check_not_reserved(url_path: str, rel: Path, text: str) -> None:
 
 def _unread(path: Path, config: Config) -> ContentWarning:
     rel = _relative(path, config.root)
-    return ContentWarning(
-        rel, None, f"not read: site_gen reads posts from .md and .ipynb files, not {path.suffix}; this file is skipped"
-    )
+    readable = ", ".join(READERS)
+    hint = "rename it to .md if it is Markdown" if path.suffix.lower() in (".mdown", ".mkd", ".rmd") else ""
+    hint = hint or "to bring a whole blog over, run `site-gen import <generator> SRC`"
+    return ContentWarning(rel, None, f"not read: site_gen reads {readable} files, not {path.suffix}; skipped ({hint})")
 
 
 def _bundle_of(path: Path, content_dir: Path) -> Path | None:

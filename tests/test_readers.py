@@ -131,6 +131,14 @@ step()
 * - a
   - b
 ```
+
+```{index} gradient; descent
+```
+
+:::{prf:theorem} Convergence
+:label: thm-conv
+Gradient descent converges.
+:::
 """
 
 
@@ -145,7 +153,8 @@ def test_a_myst_post_builds_as_it_is(make_site):
     assert "42" in source and "print(6 * 7)" not in source, "remove-input hides the code, keeps the output"
     assert 'id="eq-sq"' in source and 'class="eqref"' in source
     assert "$" not in text and "{eq}" not in text and "(sec-intro)=" not in text and ":class:" not in text
-    assert source.count('class="callout ') == 2 and "A tip" in text
+    assert source.count('class="callout ') == 3 and "A tip" in text
+    assert "Theorem (Convergence)" in text and "gradient; descent" not in text
     assert 'class="code-filename"' in source or "train.py" in text
     warnings = [str(w) for w in result.warnings]
     assert any("{list-table} has no meaning here" in w for w in warnings)

@@ -36,6 +36,10 @@ CALLOUTS = (
     "note", "tip", "warning", "important", "caution", "hint", "seealso", "danger", "attention", "error", "admonition",
 )  # fmt: skip
 CODE_DIRECTIVES = ("code", "code-block", "sourcecode")
+# Directives that show nothing on a page of ours (an index, a table of contents of the book): left out.
+INVISIBLE = ("index", "toctree", "tableofcontents", "glossary", "bibliography", "only", "raw")
+# Numbered statements (sphinx-proof's prf:theorem…, exercise, solution) become note callouts titled by their kind.
+STATEMENT_PREFIXES = ("prf:", "exercise", "solution")
 MYST_KEYS = ("kernelspec", "jupytext", "myst", "authors", "author", "subtitle", "exports", "numbering", "github")
 _OPEN = re.compile(r"^(\s*)(`{3,}|:{3,})\{([A-Za-z][\w:.-]*)\}\s*(.*?)\s*$")
 _OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$")
@@ -184,18 +188,33 @@ class _Rewriter:
             lines[index + 1 : end] = blank_options
             self.warn(index, "{figure}: its caption is shown as the paragraph after the image")
             return end
+        if name.startswith(STATEMENT_PREFIXES):
+            kind = name.removeprefix("prf:").replace("-", " ").capitalize()
+            title = f"{kind} ({argument})" if argument else kind
+            lines[index] = f"{indent}:::{{note}} {title}"
+            lines[index + 1 : end] = blank_options
+            stack.append(_Block(indent, fence, f"{indent}:::"))
+            return end
+        if name in INVISIBLE:
+            self.warn(index, f"MyST directive {{{name}}} left out: it shows nothing on a single page")
+            return self.skip_code(lines, end, fence, closing="", blank=True, start=index)
         self.warn(index, f"MyST directive {{{name}}} has no meaning here: its content is shown as it is")
         lines[index] = f"{indent}**{argument}**" if argument else ""
         lines[index + 1 : end] = blank_options
         stack.append(_Block(indent, fence, ""))
         return end
 
-    def skip_code(self, lines: list[str], index: int, fence: str, closing: str | None = None) -> int:
-        """Past a code directive's body; its closing fence becomes ``closing`` (default: kept)."""
+    def skip_code(
+        self, lines: list[str], index: int, fence: str, closing: str | None = None, blank: bool = False, start: int = 0
+    ) -> int:
+        """Past a code directive's body; its closing fence becomes ``closing`` (default: kept).
+        With ``blank``, every line from ``start`` to the end is emptied (the directive is left out)."""
         while index < len(lines):
             if lines[index].strip() == fence:
                 if closing is not None:
                     lines[index] = closing
+                if blank:
+                    lines[start : index + 1] = ["" for _ in range(index + 1 - start)]
                 return index + 1
             index += 1
         return index
