@@ -194,8 +194,8 @@ def parse_tex_argument(text: str) -> Formula:
 # The two converters
 
 
-def missing() -> str | None:
-    """Why the comparison cannot run here, or None when it can."""
+def missing(*, install: bool = True) -> str | None:
+    """Why the comparison cannot run here, or None when it can (installing Temml first)."""
     if shutil.which("node") is None:
         return "needs node (apt-get install nodejs)"
     if not CHROMIUM.exists():
@@ -204,10 +204,10 @@ def missing() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "needs playwright (pip install -e '.[test]')"
-    if not (TEMML_DIR / "temml.cjs").is_file():
+    if not (TEMML_DIR / "temml.cjs").is_file() and install:
         install_temml()
-        if not (TEMML_DIR / "temml.cjs").is_file():
-            return f"needs temml: npm install --prefix bench temml@{TEMML_VERSION} failed"
+    if not (TEMML_DIR / "temml.cjs").is_file():
+        return f"needs temml: npm install --prefix bench (temml@{TEMML_VERSION})"
     return None
 
 

@@ -13,6 +13,26 @@ if ! command -v chromium >/dev/null; then
         echo "warning: could not install Debian's chromium; the browser tests will be skipped" >&2
     fi
 fi
+# The math-vs-Temml test lays both converters' MathML out in one math font (Latin Modern Math).
+if ! fc-list 2>/dev/null | grep -q "Latin Modern Math"; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-lmodern; } \
+        || echo "warning: could not install fonts-lmodern; math is compared in a fallback font" >&2
+fi
+# ... and Temml, the reference converter, into bench/node_modules (never a dependency of site_gen).
+if command -v npm >/dev/null && [ ! -f bench/node_modules/temml/package.json ]; then
+    npm install --prefix bench --no-audit --no-fund --silent \
+        || echo "warning: could not install temml; tests/test_math_temml.py will be skipped" >&2
+fi
+
+# The accessibility tests inject axe-core (from npm) into pages of the demo site; it goes into a
+# test-only folder, never into the site. Without node or the registry, those tests skip.
+if [ ! -f tests/.node/node_modules/axe-core/axe.min.js ]; then
+    if ! { command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix tests/.node axe-core@4 >/dev/null; }; then
+        echo "warning: could not install axe-core with npm; the accessibility tests will be skipped" >&2
+    fi
+fi
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
