@@ -225,9 +225,13 @@ class _CodeFormatter(HtmlFormatter):  # type: ignore[misc]  # Pygments is untype
         self.code_class = code_class
 
     def wrap(self, source: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-        """Pygments' documented hook for replacing its <pre> wrapper."""
+        """Pygments' documented hook for replacing its <pre> wrapper.
+
+        A long line scrolls the block sideways; ``tabindex="0"`` lets a keyboard
+        reach it to scroll (which lines overflow depends on the reader's screen).
+        """
         attr = f' class="{escape(self.code_class)}"' if self.code_class else ""
-        yield 0, f"<pre><code{attr}>"
+        yield 0, f'<pre tabindex="0"><code{attr}>'
         yield from source
         yield 0, "</code></pre>"
 
@@ -273,15 +277,14 @@ def stylesheet() -> str:
 
     Only the token and background rules are used, scoped to ``.highlight``;
     Pygments' line-number rules are global (``pre {…}``) so we write our own.
+    Line numbers and highlighted lines take their colours from site.css
+    (``--muted``, ``--hll``), chosen for WCAG AA contrast in both themes:
+    the styles' own (github-dark's grey ``.hll`` under white text) fall short.
     """
     light = HtmlFormatter(style=LIGHT_STYLE)
     dark = HtmlFormatter(style=DARK_STYLE)
     scope = ".highlight"
-    own = (
-        f"{scope} .linenos {{ user-select: none; opacity: 0.6; "
-        "padding-right: 1em; }\n"
-        f"{scope} .hll {{ display: block; }}\n"
-    )
+    own = f"{scope} .linenos {{ user-select: none; padding-right: 1em; }}\n{scope} .hll {{ display: block; }}\n"
     dark_rules = _scoped_rules(dark, scope)
     indented = "\n".join("  " + line for line in dark_rules.splitlines())
     return (
@@ -295,4 +298,4 @@ def stylesheet() -> str:
 def _scoped_rules(formatter: HtmlFormatter, scope: str) -> str:
     lines = formatter.get_background_style_defs(scope)
     lines += formatter.get_token_style_defs(scope)
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if not line.startswith(f"{scope} .hll "))

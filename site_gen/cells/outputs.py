@@ -34,6 +34,9 @@ _OTHER_ESCAPE_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-ln-z]|\x1b[()][A-Z0-9]")
 _ANSI_COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
+# Text output scrolls sideways like code (never wrapped mid-line); a keyboard scrolls what it can focus.
+SCROLLS = ' tabindex="0"'
+
 Resolve = Callable[[str], str]  # a file name next to the page -> its URL
 Latex = Callable[[str], str | None]  # TeX -> MathML, or None if it cannot be converted
 
@@ -94,11 +97,11 @@ def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool) -> str:
     if kind == "stream":
         name = "stderr" if output.get("name") == "stderr" else "stdout"
         text = _resolve_carriage_returns(str(output.get("text", "")))
-        return f'<pre class="cell-stream cell-{name}">{ansi_to_html(text)}</pre>\n' if text else ""
+        return f'<pre class="cell-stream cell-{name}"{SCROLLS}>{ansi_to_html(text)}</pre>\n' if text else ""
     if kind == "error":
         traceback = "\n".join(str(line) for line in output.get("traceback", []))
         text = traceback or f"{output.get('ename', '')}: {output.get('evalue', '')}"
-        return f'<pre class="cell-error">{ansi_to_html(text)}</pre>\n'
+        return f'<pre class="cell-error"{SCROLLS}>{ansi_to_html(text)}</pre>\n'
     data = output.get("data")
     if not isinstance(data, dict):
         return ""
@@ -120,7 +123,7 @@ def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool) -> str:
             if mathml is not None:
                 return f'<div class="cell-latex math-display">{mathml}</div>\n'
     text = _plain(data)
-    return f'<pre class="cell-result">{ansi_to_html(text)}</pre>\n' if text else ""
+    return f'<pre class="cell-result"{SCROLLS}>{ansi_to_html(text)}</pre>\n' if text else ""
 
 
 def _latex_body(value: str) -> str:

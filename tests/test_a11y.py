@@ -1,0 +1,85 @@
+"""axe-core on every page of the demo site, light and dark, desktop and phone.
+
+axe-core comes from npm into ``tests/.node`` (``scripts/test.sh`` installs it);
+Chromium is Debian's. Without either, the test skips and says why.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .serve_support import CHROMIUM, CHROMIUM_ARGS, REPO
+from .site_browser import ORIGIN, build_demo, pages, serve
+
+AXE = REPO / "tests/.node/node_modules/axe-core/axe.min.js"
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not AXE.exists(), reason="needs axe-core: npm install --prefix tests/.node axe-core@4 (scripts/test.sh does)"
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
+
+SCHEMES = ("light", "dark")
+WIDTHS = (1280, 390)
+# What fails the test: axe's two worst impacts. "moderate" and "minor" are printed, not enforced.
+ENFORCED = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("a11y") / "demo")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def audit(browser: Any, public: Path, scheme: str, width: int) -> list[tuple[str, dict[str, Any]]]:
+    """axe's violations on every page, as (page, violation) pairs."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    serve(context, public)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    found = []
+    try:
+        for path in pages(public):
+            page.goto(ORIGIN + path)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+            found += [(path, violation) for violation in result["violations"]]
+    finally:
+        context.close()
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_no_serious_axe_violations(browser: Any, public: Path, scheme: str, width: int) -> None:
+    violations = audit(browser, public, scheme, width)
+    counts = Counter((v["impact"], v["id"]) for _, v in violations for _node in v["nodes"])
+    print(f"\naxe-core, {scheme}, {width} px, {len(pages(public))} pages:", dict(counts) or "no violations")
+    serious = Counter(
+        (v["id"], path, _first_line(node.get("failureSummary", "")))
+        for path, v in violations
+        if v["impact"] in ENFORCED
+        for node in v["nodes"]
+    )
+    report = [f"{n} × {rule} on {path}: {why}" for (rule, path, why), n in sorted(serious.items())]
+    assert not serious, f"{sum(serious.values())} serious or critical:\n" + "\n".join(report)
+
+
+def _first_line(summary: str) -> str:
+    """The reason in axe's failure summary (its second line; the first says "Fix any of the following")."""
+    lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    return lines[1] if len(lines) > 1 else (lines[0] if lines else "")
