@@ -34,14 +34,6 @@ if [ ! -f tests/.node/node_modules/axe-core/axe.min.js ]; then
     fi
 fi
 
-# The accessibility tests inject axe-core (from npm) into pages of the demo site; it goes into a
-# test-only folder, never into the site. Without node or the registry, those tests skip.
-if [ ! -f tests/.node/node_modules/axe-core/axe.min.js ]; then
-    if ! { command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix tests/.node axe-core@4 >/dev/null; }; then
-        echo "warning: could not install axe-core with npm; the accessibility tests will be skipped" >&2
-    fi
-fi
-
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
