@@ -153,6 +153,16 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("source", type=Path, help="the diagram's JSON file")
     diagram.add_argument("-o", "--output", type=Path, help="the SVG to write (default: print it)")
     diagram.set_defaults(run=_diagram)
+
+    imports = commands.add_parser("import", help="convert a Jekyll, fastpages, Hugo, Pelican or d2l blog, once")
+    imports.add_argument("generator", choices=["jekyll", "fastpages", "hugo", "pelican", "d2l"])
+    imports.add_argument("source", type=Path, help="the old blog's root folder (only read, never changed)")
+    imports.add_argument("--into", type=Path, default=Path("."), help="the new site's folder (default: .)")
+    imports.add_argument("--force", action="store_true", help="write over files an earlier import did not write")
+    imports.add_argument(
+        "--macros", type=Path, help='a TOML file of TeX macros the old site defined (R = "\\mathbb{R}")'
+    )
+    imports.set_defaults(run=_import)
     return parser
 
 
@@ -271,6 +281,24 @@ def _diagram(args: argparse.Namespace) -> int:
     else:
         args.output.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, encoding="utf-8")
         print(f"Wrote {args.output}")
+    return 0
+
+
+_SHOWN_FINDINGS = 20  # on the terminal; the report file has them all
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importers import REPORT_NAME, import_blog
+
+    result = import_blog(args.generator, args.source, args.into, force=args.force, macros=args.macros)
+    lines = result.report.lines()
+    for line in lines[:_SHOWN_FINDINGS]:
+        print(line, file=sys.stderr)
+    if len(lines) > _SHOWN_FINDINGS:
+        print(f"… and {len(lines) - _SHOWN_FINDINGS} more in the report", file=sys.stderr)
+    print(result.report_text.split("\n\n", 1)[0])
+    report = args.into / REPORT_NAME
+    print(f"Wrote {result.written} file(s) ({result.unchanged} unchanged) into {args.into}; report: {report}")
     return 0
 
 

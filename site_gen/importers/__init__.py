@@ -1,0 +1,135 @@
+"""``site-gen import``: bring a blog from another generator, once.
+
+One module per generator (``jekyll``, ``fastpages``, ``hugo``, ``pelican``,
+``d2l``) knows where that generator keeps posts and how its markup reads; each
+finds ``Source`` posts and converts them into our Markdown. What is shared sits
+beside them: front matter (``frontmatter``, ``posts``), code shielding
+(``markup``), links and files (``assets``), redirects and the report. Importers
+are one-way converters: they write files under DIR and never touch the build
+pipeline, nor a byte of SRC.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from ..errors import ContentError
+from .context import PostContext, SiteInfo
+from .macros import read_macros_file
+from .plan import plan_files
+from .posts import Converted, Source
+from .report import Report
+from .writer import MANIFEST, ours_as_written, write
+
+GENERATORS = ("jekyll", "fastpages", "hugo", "pelican", "d2l")
+REPORT_NAME = "import-report.txt"
+
+
+@dataclass
+class ImportResult:
+    report: Report
+    report_text: str
+    posts: list[Converted]
+    written: int
+    unchanged: int
+
+
+def import_blog(
+    generator: str, src: Path, into: Path, *, force: bool = False, macros: Path | None = None
+) -> ImportResult:
+    """Convert the blog at ``src`` into a site_gen site at ``into``; SRC is only read."""
+    module = _module(generator)
+    root, target = _check_folders(src, into)
+    report = Report(src)
+    site: SiteInfo = module.site_info(root, report)
+    if macros is not None:
+        site.macros |= read_macros_file(macros)
+    found: list[Source] = module.sources(root, site, report)
+    _unique_slugs(found, root, report)
+    new_urls = _new_urls(found, root)
+    posts = []
+    for source in found:
+        ctx = PostContext(
+            src=root,
+            path=source.path,
+            report=report,
+            site=site,
+            roots=_roots(module, root, source),
+            new_urls=new_urls,
+            first_line=source.header.body_line,
+            meta=dict(source.header.meta),
+        )
+        posts.append(module.convert(source, ctx))
+        report.posts.append(source.path.relative_to(root).as_posix())
+    files = plan_files(posts, site, report, owns_config=_may_write_config(target))
+    text = report.text(generator)
+    files[REPORT_NAME] = text.encode("utf-8")
+    written, unchanged = write(target, files, force=force)
+    return ImportResult(report, text, posts, written, unchanged)
+
+
+def _module(generator: str) -> ModuleType:
+    if generator not in GENERATORS:
+        raise ContentError(None, None, f"unknown generator '{generator}'", f"choose one of {', '.join(GENERATORS)}")
+    return importlib.import_module(f"{__name__}.{generator}")
+
+
+def _check_folders(src: Path, into: Path) -> tuple[Path, Path]:
+    """SRC must exist, and DIR must be outside it (writing there would modify SRC) and it outside DIR."""
+    root, target = src.resolve(), into.resolve()
+    if not root.is_dir():
+        raise ContentError(src, None, "no such folder", "name the old blog's root folder (the one with _config.yml…)")
+    if target == root or target.is_relative_to(root):
+        raise ContentError(
+            into, None, "DIR is inside SRC: the import would modify the old blog", "pick --into outside it"
+        )
+    if root.is_relative_to(target):
+        raise ContentError(src, None, "SRC is inside DIR", "pick an --into folder that does not contain the old blog")
+    if target.exists() and not target.is_dir():
+        raise ContentError(into, None, "not a folder", "pick a folder for --into")
+    return root, target
+
+
+def _may_write_config(target: Path) -> bool:
+    config = target / "site.toml"
+    return not config.exists() or ours_as_written(target, "site.toml")
+
+
+def _roots(module: ModuleType, root: Path, source: Source) -> tuple[Path, ...]:
+    roots = getattr(module, "roots", None)
+    return tuple(roots(root, source)) if roots is not None else (root,)
+
+
+def _unique_slugs(found: list[Source], root: Path, report: Report) -> None:
+    """Two posts with one slug would collide at one URL: the later one gets a number."""
+    taken: set[str] = set()
+    for source in found:
+        slug, n = source.slug, 1
+        while slug in taken:
+            n += 1
+            slug = f"{source.slug}-{n}"
+        if slug != source.slug:
+            report.warn(source.path.relative_to(root), 1, f"slug '{source.slug}' is taken: this post is '{slug}'")
+            source.slug = slug
+        taken.add(slug)
+
+
+def _new_urls(found: list[Source], root: Path) -> dict[str, str]:
+    """Every way a post may name another (old URL, file, file stem) -> its new URL."""
+    urls: dict[str, str] = {}
+    for source in found:
+        new = f"/posts/{source.slug}/"
+        rel = source.path.relative_to(root)
+        keys = [rel.as_posix(), rel.with_suffix("").as_posix(), source.path.stem, "/" + rel.as_posix()]
+        if source.old_url:
+            old = source.old_url
+            keys += [old, old.rstrip("/") + "/", old.removesuffix(".html"), old.lstrip("/")]
+        for key in keys:
+            urls.setdefault(key, new)
+    return urls
+
+
+__all__ = ["GENERATORS", "MANIFEST", "REPORT_NAME", "ImportResult", "import_blog"]
