@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import ContentError
 from .layout import layout
 from .schema import Diagram, Path_, SchemaError, json_integer, json_object, validate
-from .svg import render
+from .svg import min_width, render
 from .text import xml_safe
 
 __all__ = ["compile_svg", "parse_diagram", "render_figure", "render_file"]
@@ -114,7 +114,7 @@ def compile_svg(
     alt: str | None = None,
 ) -> str:
     """Diagram JSON -> ``<svg>`` text, cached by content."""
-    return _compile(text, path, first_line, caption, alt)[0]
+    return _compile(text, path, first_line, caption, alt).svg
 
 
 def render_figure(
@@ -125,13 +125,37 @@ def render_figure(
     caption: str | None = None,
     alt: str | None = None,
 ) -> str:
-    """``<figure class="diagram">`` with the SVG and, if there is one, a caption."""
-    svg, shown = _compile(text, path, first_line, caption, alt)
-    figcaption = f"<figcaption>{escape(xml_safe(shown))}</figcaption>" if shown else ""
-    return f'<figure class="diagram">\n{svg}\n{figcaption}</figure>\n'
+    """``<figure class="diagram">`` with the SVG and, if there is one, a caption.
+
+    The SVG sits in a ``diagram-scroll`` box that tells the stylesheet how
+    narrow it may get (``--diagram-min-width``) before its smallest text
+    would fall under ``MIN_TEXT_PX``; past that the box scrolls sideways. A
+    diagram that can be wider than the narrowest column is also a labelled
+    region in the tab order, so a keyboard can scroll it.
+    """
+    compiled = _compile(text, path, first_line, caption, alt)
+    figcaption = f"<figcaption>{escape(xml_safe(compiled.caption))}</figcaption>" if compiled.caption else ""
+    scroll = f'class="diagram-scroll" style="--diagram-min-width: {compiled.min_width}px"'
+    if compiled.min_width > NARROWEST_COLUMN:
+        name = escape(xml_safe(compiled.label), quote=True)
+        scroll += f' tabindex="0" role="region" aria-label="{name} (scrolls sideways)"'
+    return f'<figure class="diagram">\n<div {scroll}>\n{compiled.svg}\n</div>\n{figcaption}</figure>\n'
 
 
-def _compile(text: str, path: Path | None, first_line: int, caption: str | None, alt: str | None) -> tuple[str, str]:
+# The page column on the narrowest screen a diagram must suit: 360 px less the
+# page's side padding (2 × 1.25rem in static/css/site.css).
+NARROWEST_COLUMN = 320
+
+
+@dataclass(frozen=True)
+class Compiled:
+    svg: str
+    caption: str  # shown under the figure; may be empty
+    label: str  # the accessible name
+    min_width: int  # CSS px below which the smallest text would be under MIN_TEXT_PX
+
+
+def _compile(text: str, path: Path | None, first_line: int, caption: str | None, alt: str | None) -> Compiled:
     try:
         return _compiled(text, caption, alt)
     except ContentError as err:  # located in the JSON text; move it to where the text sits
@@ -139,11 +163,12 @@ def _compile(text: str, path: Path | None, first_line: int, caption: str | None,
 
 
 @lru_cache(maxsize=256)
-def _compiled(text: str, caption: str | None, alt: str | None) -> tuple[str, str]:
-    """(svg, caption shown) for valid JSON; the cache is keyed by the text itself."""
+def _compiled(text: str, caption: str | None, alt: str | None) -> Compiled:
+    """The SVG and what the figure needs to know about it; the cache is keyed by the text itself."""
     diagram = _overridden(parse_diagram(text), caption, alt)
     try:
-        return render(diagram, layout(diagram)), diagram.caption
+        scene = layout(diagram)
+        return Compiled(render(diagram, scene), diagram.caption, diagram.label, min_width(scene))
     except SchemaError as err:  # a limit only the drawing can check (how much hatching)
         raise located(err, text) from None
 

@@ -25,12 +25,20 @@ from typing import Literal
 
 from .rough import Point
 from .schema import Arrow, Diagram, Node
-from .text import measure, wrap
+from .text import SCRIPT_SCALE, measure, parse_label, wrap
 
-TITLE_SIZE = 15.0
-TEXT_SIZE = 13.0
-SMALL_SIZE = 11.0
+# Font sizes in user units, which are CSS px when a diagram is shown at 1:1. The
+# page never shows one smaller than MIN_SCALE_TEXT px (``min_width``), so the
+# smallest size here decides how far a diagram may shrink on a narrow screen.
+TITLE_SIZE = 16.0
+TEXT_SIZE = 14.0
+LABEL_SIZE = 13.0  # arrow labels
+SMALL_SIZE = 12.0  # cell names and indices, tensor row/column labels, strides
 LINE_HEIGHT = 1.3
+# Ink of a line of DejaVu Sans around its baseline, in ems: capitals and accents
+# reach 0.78 above, descenders 0.22 below. Scripts sit lower or higher (svg.py).
+ASCENT, DESCENT = 0.78, 0.22
+SUB_SHIFT, SUP_SHIFT = 0.3, -0.42
 PAD_X, PAD_Y = 14.0, 10.0
 MAX_TEXT_WIDTH = 200.0
 CELL_H = 30.0
@@ -85,6 +93,25 @@ class TextLine:
     bold: bool = False
     anchor: Literal["start", "middle", "end"] = "middle"
     muted: bool = False
+
+
+def line_extent(text: str, size: float) -> tuple[float, float]:
+    """How far a line's ink reaches above and below its baseline, scripts included."""
+    above, below = ASCENT * size, DESCENT * size
+    for run in parse_label(text):
+        if run.shift == "sup":
+            above = max(above, -SUP_SHIFT * size + ASCENT * SCRIPT_SCALE * size)
+        elif run.shift == "sub":
+            below = max(below, SUB_SHIFT * size + DESCENT * SCRIPT_SCALE * size)
+    return above, below
+
+
+def ink_box(line: TextLine) -> Rect:
+    """The box a line of text covers, from the same metrics layout measures with."""
+    width = measure(line.text, line.size, bold=line.bold)
+    above, below = line_extent(line.text, line.size)
+    x = line.x - {"start": 0.0, "middle": width / 2, "end": width}[line.anchor]
+    return Rect(x, line.y - above, width, above + below)
 
 
 @dataclass(frozen=True)
@@ -167,8 +194,19 @@ def shape_of(node: Node) -> Shape:
 
 def _text_block(lines: list[tuple[str, float, bool, bool]]) -> tuple[float, float]:
     width = max((measure(t, s, bold=b) for t, s, b, _ in lines), default=0.0)
-    height = sum(s * LINE_HEIGHT for _, s, _, _ in lines)
+    height = sum(sum(_line_room(t, s)) for t, s, _, _ in lines)
     return width, height
+
+
+def _line_room(text: str, size: float) -> tuple[float, float]:
+    """Space a line takes above and below its baseline: a line box, grown where scripts stick out.
+
+    Without the growth a title's subscript (θ_t) and the subtitle's
+    superscript under it (w^T) would touch.
+    """
+    above, below = line_extent(text, size)
+    half_lead = size * (LINE_HEIGHT - 1) / 2
+    return max(size * 0.8 + half_lead, above + 1), max(size * (LINE_HEIGHT - 0.8) - half_lead, below + 1)
 
 
 def _label_lines(
@@ -184,9 +222,9 @@ def _centred_texts(lines: list[tuple[str, float, bool, bool]], cx: float, cy: fl
     y = cy - height / 2
     out = []
     for text, size, bold, muted in lines:
-        # Baseline sits ~0.78 em below the top of a line box for this font.
-        out.append(TextLine(cx, y + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, text, size, bold, "middle", muted))
-        y += size * LINE_HEIGHT
+        above, below = _line_room(text, size)
+        out.append(TextLine(cx, y + above, text, size, bold, "middle", muted))
+        y += above + below
     return tuple(out)
 
 
@@ -341,7 +379,7 @@ def _place(diagram: Diagram, auto: list[int], sizes: dict[int, tuple[float, floa
     kind = diagram.layout
     # Side by side, leave room between neighbours for the widest label on a straight arrow.
     labels = [a.label for a in diagram.arrows if a.label and a.route in ("auto", "straight")]
-    widest = max((measure(t, TEXT_SIZE - 1) for label in labels for t in wrap(label, TEXT_SIZE - 1, 160)), default=0)
+    widest = max((measure(t, LABEL_SIZE) for label in labels for t in wrap(label, LABEL_SIZE, 160)), default=0)
     wide_gap = max(gap, widest + 24)
     if kind == "cycle" and len(auto) >= 3:
         return _cycle(auto, sizes, gap)
@@ -543,8 +581,11 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
     empty_cells = {c.id for n in diagram.nodes for c in n.cells if c.id and not c.value}
     sides: dict[str, int] = {}
     out: list[ArrowShape] = []
-    boxes = Buckets([s.rect.inflated(4) for s in shapes])  # what a bent arrow must miss, by node index
-    taken = Buckets([s.rect for s in shapes])  # where a label may not go: nodes, then labels placed
+    # What a bent arrow must miss: the nodes (by index, so its own two can be skipped), then
+    # every label placed so far. Where a label may not go: nodes, labels, and the arrows' paths.
+    boxes = Buckets([s.rect.inflated(4) for s in shapes])
+    taken = Buckets([s.rect for s in shapes])
+    paths = Segments()
     for arrow in diagram.arrows:
         a_rect, a_round = targets[arrow.source]
         b_rect, b_round = targets[arrow.target]
@@ -561,9 +602,11 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
             if bend is None and arrow.route == "auto":
                 bend = _clear_bend(a_rect, a_round, b_rect, b_round, boxes, ends)
             drawn = _connect(arrow, a_rect, a_round, b_rect, b_round, bend or 0.0, from_cell)
-        drawn = _with_label(drawn, taken)
+        paths.add(drawn.samples(24))
+        drawn = _with_label(drawn, taken, paths)
         if drawn.label_box:
             taken.add(drawn.label_box)
+            boxes.add(drawn.label_box.inflated(LABEL_CLEARANCE))
         out.append(drawn)
     return out
 
@@ -588,8 +631,19 @@ def _control(p: Point, q: Point, bend: float) -> Point:
     return ((p[0] + q[0]) / 2 - dy * bend, (p[1] + q[1]) / 2 + dx * bend)
 
 
-def border_point(rect: Rect, round_: bool, toward: Point) -> Point:
-    """Where the ray from the rect's centre toward ``toward`` leaves its outline."""
+CORNER_CLEARANCE = 0.25  # of a side's length: how far from a box's corner an arrow may attach
+MAX_CORNER_CLEARANCE = 16.0
+
+
+def border_point(rect: Rect, round_: bool, toward: Point, *, middle: bool = False) -> Point:
+    """Where an arrow heading for ``toward`` meets the outline: on the side facing it, clear of the corners.
+
+    The ray from the centre picks the point; on a box it then slides along
+    its side to stay a quarter of the side (at most 16 px) from either end,
+    so an arrow never starts or lands on a corner, where it would read as
+    belonging to the other side, or to neither. ``middle`` puts it at the
+    middle of that side: a curve, which arrives at an angle, reads best there.
+    """
     cx, cy = rect.cx, rect.cy
     dx, dy = toward[0] - cx, toward[1] - cy
     if dx == 0 and dy == 0:
@@ -597,9 +651,16 @@ def border_point(rect: Rect, round_: bool, toward: Point) -> Point:
     if round_:
         a, b = rect.w / 2, rect.h / 2
         t = 1 / math.sqrt((dx / a) ** 2 + (dy / b) ** 2)
-    else:
-        t = min(rect.w / 2 / abs(dx) if dx else math.inf, rect.h / 2 / abs(dy) if dy else math.inf)
-    return cx + dx * t, cy + dy * t
+        return cx + dx * t, cy + dy * t
+    tx = rect.w / 2 / abs(dx) if dx else math.inf
+    ty = rect.h / 2 / abs(dy) if dy else math.inf
+    if tx <= ty:  # leaves through the left or right side
+        keep = rect.h / 2 if middle else min(rect.h * CORNER_CLEARANCE, MAX_CORNER_CLEARANCE)
+        y = min(max(cy + dy * tx, rect.y + keep), rect.bottom - keep)
+        return (rect.right if dx > 0 else rect.x), y
+    keep = rect.w / 2 if middle else min(rect.w * CORNER_CLEARANCE, MAX_CORNER_CLEARANCE)
+    x = min(max(cx + dx * ty, rect.x + keep), rect.right - keep)
+    return x, (rect.bottom if dy > 0 else rect.y)
 
 
 def _connect(arrow: Arrow, a: Rect, a_round: bool, b: Rect, b_round: bool, bend: float, from_cell: bool) -> ArrowShape:
@@ -608,7 +669,7 @@ def _connect(arrow: Arrow, a: Rect, a_round: bool, b: Rect, b_round: bool, bend:
         start = pa if from_cell else border_point(a, a_round, pb)
         return ArrowShape(arrow, "line", (start, border_point(b, b_round, pa)), from_cell=from_cell)
     control = _control(pa, pb, bend)
-    start, end = border_point(a, a_round, control), border_point(b, b_round, control)
+    start, end = border_point(a, a_round, control, middle=True), border_point(b, b_round, control, middle=True)
     if from_cell:
         start = pa  # a pointer starts at a dot in the middle of its cell
     return ArrowShape(arrow, "curve", (start, control, end), from_cell=from_cell)
@@ -669,9 +730,34 @@ class Buckets:
         return any(rect.overlaps(self.rects[k]) for k in self.near_rect(rect))
 
 
+class Segments:
+    """The arrows drawn so far, as short segments filed by their bounding boxes."""
+
+    def __init__(self) -> None:
+        self.segments: list[tuple[Point, Point]] = []
+        self.boxes = Buckets()
+
+    def add(self, points: Sequence[Point]) -> None:
+        for p, q in itertools.pairwise(points):
+            self.segments.append((p, q))
+            self.boxes.add(Rect(min(p[0], q[0]), min(p[1], q[1]), abs(q[0] - p[0]), abs(q[1] - p[1])))
+
+    def crossed(self, rect: Rect) -> bool:
+        """Does any segment pass through ``rect``?"""
+        return any(_segment_hits(*self.segments[k], rect) for k in self.boxes.near_rect(rect))
+
+
+LABEL_CLEARANCE = 3.0  # px kept between a label and any stroke: a rough line wanders ~2 px
+BENDS = (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
+
+
 def _clear_bend(a: Rect, a_round: bool, b: Rect, b_round: bool, boxes: Buckets, skip: set[int]) -> float:
-    """The smallest bend whose path misses every box but those in ``skip`` (0 if none does)."""
-    for bend in (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7):
+    """The smallest bend whose path misses every box but those in ``skip`` (0 if none does).
+
+    ``boxes`` holds the nodes and the labels already placed, so an arrow bends
+    round another arrow's label as it does round a box.
+    """
+    for bend in BENDS:
         trial = _connect(Arrow("", "", ""), a, a_round, b, b_round, bend, False)
         if not _hits(trial.samples(24), boxes, skip):
             return bend
@@ -725,21 +811,32 @@ def _around(side: str, a: Rect, b: Rect, rects: list[Rect], nth: int) -> tuple[P
     return ((a.cx, a.y), (a.cx, y), (b.cx, y), (b.cx, b.y))
 
 
-def _with_label(shape: ArrowShape, taken: Buckets) -> ArrowShape:
+def _with_label(shape: ArrowShape, taken: Buckets, paths: Segments) -> ArrowShape:
     """Place the label beside the arrow's middle, on the outside of any bend.
 
-    If that spot covers a node or a label already placed, the other side is
-    tried, then spots a little before and after the middle; when all are
-    taken, the first choice stands.
+    If that spot covers a node, a label already placed or an arrow (this one
+    included), the other side is tried, then spots before and after the
+    middle, then the same a little further out; when all are taken, the
+    first choice stands.
     """
     if not shape.arrow.label:
         return shape
-    lines = wrap(shape.arrow.label, TEXT_SIZE - 1, 160)
-    size = TEXT_SIZE - 1
+    lines = wrap(shape.arrow.label, LABEL_SIZE, 160)
+    size = LABEL_SIZE
     w = max(measure(t, size) for t in lines)
     h = len(lines) * size * LINE_HEIGHT
-    candidates = [box for t in (0.5, 0.35, 0.65) for box in _label_spots(shape, t, w, h)]
-    box = next((c for c in candidates if not taken.overlapped(c.inflated(2))), candidates[0])
+    candidates = [
+        box
+        for extra in (0.0, 8.0, 18.0)
+        for t in (0.5, 0.35, 0.65, 0.25, 0.75)
+        for box in _label_spots(shape, t, w, h, extra)
+    ]
+
+    def free(box: Rect) -> bool:
+        room = box.inflated(LABEL_CLEARANCE)
+        return not taken.overlapped(room) and not paths.crossed(room)
+
+    box = next((c for c in candidates if free(c)), candidates[0])
     texts = tuple(
         TextLine(box.cx, box.y + k * size * LINE_HEIGHT + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, t, size)
         for k, t in enumerate(lines)
@@ -747,7 +844,7 @@ def _with_label(shape: ArrowShape, taken: Buckets) -> ArrowShape:
     return ArrowShape(shape.arrow, shape.kind, shape.points, texts, box, shape.from_cell)
 
 
-def _label_spots(shape: ArrowShape, t: float, w: float, h: float) -> list[Rect]:
+def _label_spots(shape: ArrowShape, t: float, w: float, h: float, extra: float = 0.0) -> list[Rect]:
     """A label box on the preferred side of the arrow at ``t`` along it, then on the other side."""
     if shape.kind == "curve":
         mid = quad(shape.points, t)
@@ -770,7 +867,7 @@ def _label_spots(shape: ArrowShape, t: float, w: float, h: float) -> list[Rect]:
         nx, ny = -nx, -ny
     elif away == (0.0, 0.0) and (ny > 0.01 or (abs(ny) <= 0.01 and nx < 0)):
         nx, ny = -nx, -ny  # straight arrows: label above, or to the right
-    reach = abs(nx) * w / 2 + abs(ny) * h / 2 + 6
+    reach = abs(nx) * w / 2 + abs(ny) * h / 2 + 6 + extra
     spots = [(mid[0] + nx * reach, mid[1] + ny * reach), (mid[0] - nx * reach, mid[1] - ny * reach)]
     return [Rect(cx - w / 2, cy - h / 2, w, h) for cx, cy in spots]
 

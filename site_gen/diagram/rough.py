@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 Point = tuple[float, float]
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1: a hole the fill leaves
 
 
 class Rng:
@@ -90,10 +91,10 @@ class Pen:
         """A hand-drawn line: two overlapping bowed strokes."""
         return self._stroke(a, b, overlay=False) + self._stroke(a, b, overlay=True)
 
-    def single_line(self, a: Point, b: Point) -> str:
-        return self._stroke(a, b, overlay=False)
+    def single_line(self, a: Point, b: Point, *, steady: bool = False) -> str:
+        return self._stroke(a, b, overlay=False, steady=steady)
 
-    def _stroke(self, a: Point, b: Point, *, overlay: bool) -> str:
+    def _stroke(self, a: Point, b: Point, *, overlay: bool, steady: bool = False) -> str:
         (x1, y1), (x2, y2) = a, b
         length = math.hypot(x2 - x1, y2 - y1)
         # Long lines wobble less, so a long edge does not look drunk.
@@ -106,6 +107,8 @@ class Pen:
         offset = self.o.max_offset
         if offset * offset * 100 > length * length:
             offset = length / 10  # a short line may not wander more than its tenth
+        if steady:  # a fill line: a short one that wandered a tenth would curl, so a twentieth
+            offset = min(offset, length / 20)
         spread = offset / 2 if overlay else offset
         diverge = 0.2 + self.rng.random() * 0.2
         bow_x = self.o.bowing * self.o.max_offset * (y2 - y1) / 200
@@ -184,13 +187,13 @@ class Pen:
 
     # -- fills ---------------------------------------------------------------------
 
-    def hachure(self, polygon: Sequence[Point], angle: float | None = None) -> str:
-        """Parallel rough lines clipped to the polygon, one stroke each."""
+    def hachure(self, polygon: Sequence[Point], angle: float | None = None, holes: Sequence[Box] = ()) -> str:
+        """Parallel rough lines clipped to the polygon, one stroke each, stopping short of ``holes``."""
         lines = hachure_lines(polygon, self.o.hachure_angle if angle is None else angle, self.o.hachure_gap)
-        return "".join(self.single_line(a, b) for a, b in lines)
+        return "".join(self.single_line(a, b, steady=True) for a, b in knock_out(lines, holes))
 
-    def cross_hatch(self, polygon: Sequence[Point]) -> str:
-        return self.hachure(polygon) + self.hachure(polygon, self.o.hachure_angle + 90)
+    def cross_hatch(self, polygon: Sequence[Point], holes: Sequence[Box] = ()) -> str:
+        return self.hachure(polygon, holes=holes) + self.hachure(polygon, self.o.hachure_angle + 90, holes)
 
     def solid(self, polygon: Sequence[Point]) -> str:
         """A closed, slightly wobbly outline for ``fill`` (not stroked)."""
@@ -255,6 +258,53 @@ def hachure_lines(polygon: Sequence[Point], angle: float, gap: float) -> list[tu
             )
         y += gap
     return segments
+
+
+def knock_out(lines: Sequence[tuple[Point, Point]], holes: Sequence[Box]) -> list[tuple[Point, Point]]:
+    """The parts of ``lines`` outside every hole (x0, y0, x1, y1): fill strokes that leave text clear.
+
+    Each line is cut where it enters and leaves a hole (the Liang-Barsky clip
+    gives both), and stubs too short to read as strokes are dropped.
+    """
+    kept: list[tuple[Point, Point]] = []
+    for a, b in lines:
+        cuts = sorted(span for hole in holes if (span := _inside(a, b, hole)))
+        start = 0.0
+        pieces = []
+        for t0, t1 in cuts:
+            if t0 > start:
+                pieces.append((start, t0))
+            start = max(start, t1)
+        pieces.append((start, 1.0))
+        length = math.dist(a, b)
+        for t0, t1 in pieces:
+            if (t1 - t0) * length >= 3:
+                kept.append((_along(a, b, t0), _along(a, b, t1)))
+    return kept
+
+
+def _inside(a: Point, b: Point, hole: Box) -> tuple[float, float] | None:
+    """The stretch (t0, t1) of segment ab inside ``hole``, or None."""
+    x0, y0, x1, y1 = hole
+    t0, t1 = 0.0, 1.0
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 >= t1:
+            return None
+    return t0, t1
+
+
+def _along(a: Point, b: Point, t: float) -> Point:
+    return a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
 
 
 def num(value: float) -> str:

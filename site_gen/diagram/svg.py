@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from html import escape as _html_escape
 
-from .layout import ArrowShape, Rect, Scene, Shape, TextLine
-from .rough import Options, Pen, Point, Rng, ellipse_points, num, rect_points
+from .layout import SUB_SHIFT, SUP_SHIFT, ArrowShape, Rect, Scene, Shape, TextLine, ink_box
+from .rough import Box, Options, Pen, Point, Rng, ellipse_points, num, rect_points
 from .schema import Diagram, SchemaError
 from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label, xml_safe
 
@@ -58,6 +58,20 @@ def render(diagram: Diagram, scene: Scene) -> str:
     return "\n".join(parts)
 
 
+MIN_TEXT_PX = 12.0  # no diagram text is shown smaller than this (issue 13)
+
+
+def min_width(scene: Scene) -> int:
+    """The narrowest the diagram may be shown, in CSS px, with its smallest text still MIN_TEXT_PX.
+
+    Sizes are in user units, CSS px at 1:1; a diagram whose smallest text is
+    14 may shrink to 12/14 of its width, one with 12 px text not at all.
+    """
+    sizes = [t.size for shape in scene.shapes for t in shape.texts if t.text]
+    sizes += [t.size for arrow in scene.arrows for t in arrow.label if t.text]
+    return math.ceil(scene.bounds.w * MIN_TEXT_PX / min(sizes, default=MIN_TEXT_PX))
+
+
 def escape(text: str, quote: bool = True) -> str:
     """HTML-escaped and stripped of XML-invalid characters: every text in the SVG goes through here."""
     return _html_escape(xml_safe(text), quote=quote)
@@ -97,14 +111,15 @@ def _node(shape: Shape, pen: Pen) -> str:
     node = shape.node
     r = shape.rect
     colour = PALETTE.get(node.color, PALETTE["ink"])
+    holes = [_hole(t) for t in shape.texts]  # hatching stops short of the text, so it never runs under it
     out = [f'<g data-id="node:{escape(node.id)}" class="d-node d-{node.kind} d-{node.color}">']
     if shape.outline == "ellipse":
         polygon = ellipse_points(r.cx, r.cy, r.w - 4, r.h - 4)
-        out.append(_fill(node.fill, polygon, pen, colour))
+        out.append(_fill(node.fill, polygon, pen, colour, holes))
         out.append(_stroke(pen.ellipse(r.cx, r.cy, r.w, r.h)))
     elif shape.outline in ("rect", "note"):
         polygon = _note_points(r) if shape.outline == "note" else rect_points(r.x, r.y, r.w, r.h)
-        out.append(_fill(node.fill, _inset(polygon, r, 2), pen, colour))
+        out.append(_fill(node.fill, _inset(polygon, r, 2), pen, colour, holes))
         outline = pen.polygon(polygon)
         if shape.outline == "note":
             outline += pen.polygon(
@@ -113,7 +128,7 @@ def _node(shape: Shape, pen: Pen) -> str:
         out.append(_stroke(outline))
     elif shape.outline == "frame":
         if node.fill != "none":
-            out.append(_fill(node.fill, rect_points(r.x + 2, r.y + 2, r.w - 4, r.h - 4), pen, colour))
+            out.append(_fill(node.fill, rect_points(r.x + 2, r.y + 2, r.w - 4, r.h - 4), pen, colour, holes))
         out.append(_stroke(pen.rectangle(r.x, r.y, r.w, r.h), dashed=True, width=1.0))
         out.append(_stroke(_cell_block(shape, pen)))
     if node.kind == "tensor":
@@ -126,6 +141,7 @@ def _node(shape: Shape, pen: Pen) -> str:
                         rect_points(rect.x + 2, rect.y + 2, rect.w - 4, rect.h - 4),
                         pen,
                         highlight,
+                        holes,
                     )
                 )
         out.append(_stroke(_cell_block(shape, pen)))
@@ -162,12 +178,20 @@ def _cell_block(shape: Shape, pen: Pen) -> str:
     return d
 
 
-def _fill(kind: str, polygon: list[Point], pen: Pen, colour: str) -> str:
+TEXT_HOLE = 3.0  # px of clear space the hatching leaves round a line of text
+
+
+def _hole(line: TextLine) -> Box:
+    box = ink_box(line).inflated(TEXT_HOLE)
+    return box.x, box.y, box.right, box.bottom
+
+
+def _fill(kind: str, polygon: list[Point], pen: Pen, colour: str, holes: list[Box]) -> str:
     if kind == "none":
         return ""
-    if kind == "solid":
+    if kind == "solid":  # a pale wash: text on it keeps its contrast, so it needs no holes
         return f'<path class="d-solid" d="{pen.solid(polygon)}" fill="{colour}" fill-opacity="0.3"/>'
-    d = pen.cross_hatch(polygon) if kind == "cross-hatch" else pen.hachure(polygon)
+    d = pen.cross_hatch(polygon, holes) if kind == "cross-hatch" else pen.hachure(polygon, holes=holes)
     return f'<path class="d-fill" d="{d}" stroke="{colour}" stroke-width="1" stroke-opacity="0.8"/>'
 
 
@@ -239,7 +263,7 @@ def _text(line: TextLine) -> str:
     body = []
     offset = 0.0  # current baseline shift, px
     for run in parse_label(line.text):
-        target = {"": 0.0, "sub": 0.3, "sup": -0.42}[run.shift] * line.size
+        target = {"": 0.0, "sub": SUB_SHIFT, "sup": SUP_SHIFT}[run.shift] * line.size
         span = []
         if target != offset:
             span.append(f'dy="{num(target - offset)}"')
