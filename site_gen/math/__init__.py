@@ -185,6 +185,8 @@ def _annotate(math: ET.Element, tex: str) -> None:
     semantics = ET.SubElement(math, "semantics")
     if len(children) == 1:  # <semantics> wants exactly one presentation child
         semantics.append(children[0])
+        if children[0].get("style") == "width:100%":  # numbered rows: the table fills the line
+            semantics.set("style", "width:100%")
     else:
         ET.SubElement(semantics, "mrow").extend(children)
     annotation = ET.SubElement(semantics, "annotation")

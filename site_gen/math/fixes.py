@@ -318,6 +318,10 @@ def _table_kind(table: ET.Element) -> str:
     return "cases" if aligns == {"left"} else "matrix"
 
 
+# Chromium right-aligns math in a cell only by the -webkit- keyword.
+_NUMBER_CELL = "width:50%;padding:0;text-align:right;text-align:-webkit-right"
+
+
 def row_numbers(math: ET.Element, rows: list[Tag | None], numbers: Mapping[str, tuple[str, str]]) -> None:
     """Number the rows of an aligned formula: ``(1)`` at the right margin.
 
@@ -329,11 +333,16 @@ def row_numbers(math: ET.Element, rows: list[Tag | None], numbers: Mapping[str, 
     if table is None or not any(rows):
         return
     table.set("style", "width:100%")
+    parents = _parents(math)
+    wrapper = parents.get(table)
+    while wrapper is not None and wrapper is not math:  # the rows around the table fill the line too
+        wrapper.set("style", "width:100%")
+        wrapper = parents.get(wrapper)
     for index, row in enumerate(table.findall("mtr")):
         tag = rows[index] if index < len(rows) else None
         spacer = ET.Element("mtd", {"style": "width:50%;padding:0"})
         row.insert(0, spacer)
-        cell = ET.SubElement(row, "mtd", {"class": "eq-number", "style": "width:50%;padding:0;text-align:right"})
+        cell = ET.SubElement(row, "mtd", {"class": "eq-number", "style": _NUMBER_CELL})
         if tag is None:
             continue
         text = tag.text
