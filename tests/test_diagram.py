@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -290,6 +291,18 @@ def test_error_in_a_diagram_file_names_the_file(tmp_path):
         render("![x](/diagrams/bad.json)\n", site_root=tmp_path)
     assert info.value.path == Path("diagrams/bad.json") and info.value.line == 1
     assert "nodes[0].kind" in info.value.message
+
+
+def test_figure_never_shrinks_its_text_under_12px_and_a_wide_one_scrolls_by_keyboard():
+    small = render_figure(json.dumps({"nodes": [{"id": "a", "title": "Hi"}]}))
+    width = re.search(r"--diagram-min-width: (\d+)px", small)
+    assert width and 'class="diagram-scroll"' in small and "tabindex" not in small
+    svg_width = float(re.search(r'<svg [^>]*width="([\d.]+)"', small).group(1))  # type: ignore[union-attr]
+    # The box's title is 16 units: it may shrink to 12/16 of its width, no further.
+    assert int(width.group(1)) == math.ceil(svg_width * 12 / 16)
+    wide = render_figure((REPO / "diagrams/pipeline.json").read_text(encoding="utf-8"), caption="A pipeline")
+    assert 'tabindex="0" role="region" aria-label="A four-phase training pipeline (scrolls sideways)"' in wide
+    html5lib.HTMLParser(strict=True).parseFragment(wide)
 
 
 def test_render_figure_escapes_caption():

@@ -18,8 +18,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from site_gen.diagram import compile_svg
+from site_gen.diagram import compile_svg, parse_diagram
+from site_gen.diagram.layout import layout
 from site_gen.diagram.text import char_width
+
+from .test_diagram_layout import check_scene
 
 REPO = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -166,6 +169,12 @@ def test_the_demo_has_diagrams_to_check() -> None:
 def test_no_stroke_crosses_text(name: str, text: str) -> None:
     found = crossings(compile_svg(text))
     assert not found, f"{name}: {len(found)} crossings\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(("name", "text"), DIAGRAMS, ids=[name for name, _ in DIAGRAMS])
+def test_demo_diagrams_keep_the_layout_promises(name: str, text: str) -> None:
+    """No overlaps, arrows on borders and clear of corners, text inside its box."""
+    check_scene(layout(parse_diagram(text)))
 
 
 def test_the_checker_sees_a_crossing() -> None:

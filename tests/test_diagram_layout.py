@@ -13,7 +13,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from site_gen.diagram import compile_svg
-from site_gen.diagram.layout import ArrowShape, Rect, Scene, border_point, layout
+from site_gen.diagram.layout import (
+    LABEL_SIZE,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    TITLE_SIZE,
+    ArrowShape,
+    Rect,
+    Scene,
+    _segment_hits,
+    border_point,
+    ink_box,
+    layout,
+)
 from site_gen.diagram.schema import validate
 from site_gen.diagram.text import measure, parse_label, wrap
 
@@ -32,6 +44,16 @@ def on_border(point: tuple[float, float], rect: Rect, round_: bool) -> bool:
     inside = rect.x - TOLERANCE <= x <= rect.right + TOLERANCE and rect.y - TOLERANCE <= y <= rect.bottom + TOLERANCE
     near_edge = min(abs(x - rect.x), abs(x - rect.right), abs(y - rect.y), abs(y - rect.bottom)) < TOLERANCE
     return inside and near_edge
+
+
+def on_corner(point: tuple[float, float], rect: Rect, round_: bool) -> bool:
+    """Within a quarter of a side (or 16 px, if less, less a hair) of a box's corner."""
+    if round_:
+        return False
+    keep_x, keep_y = min(rect.w / 4, 16) - TOLERANCE, min(rect.h / 4, 16) - TOLERANCE
+    near_x = min(abs(point[0] - rect.x), abs(point[0] - rect.right)) < keep_x
+    near_y = min(abs(point[1] - rect.y), abs(point[1] - rect.bottom)) < keep_y
+    return near_x and near_y
 
 
 def target_rects(scene: Scene) -> dict[str, tuple[Rect, bool]]:
@@ -58,6 +80,8 @@ def check_scene(scene: Scene) -> None:
             assert start_rect.contains(arrow.points[0])
         else:
             assert on_border(arrow.points[0], start_rect, start_round), arrow.arrow.id
+            assert not on_corner(arrow.points[0], start_rect, start_round), f"{arrow.arrow.id} starts on a corner"
+        assert not on_corner(arrow.points[-1], end_rect, end_round), f"{arrow.arrow.id} ends on a corner"
     for shape in scene.shapes:  # text never spills out of its box
         if shape.outline in ("rect", "note"):
             for line in shape.texts:
@@ -189,6 +213,9 @@ def test_border_point_on_rect_and_ellipse():
     r = Rect(0, 0, 100, 50)
     assert border_point(r, False, (200, 25)) == (100, 25)
     assert border_point(r, False, (50, -100)) == (50, 0)
+    # Toward a far corner the ray would leave through the corner; the arrow attaches clear of it.
+    assert border_point(r, False, (1000, 500)) == (100, 50 - 12.5)
+    assert border_point(r, False, (1000, 500), middle=True) == (100, 25)
     x, y = border_point(r, True, (50 + 30, 25 + 40))
     assert abs(((x - 50) / 50) ** 2 + ((y - 25) / 25) ** 2 - 1) < 1e-9
 
@@ -274,3 +301,62 @@ def test_arrow_labels_do_not_cover_each_other_or_nodes(example: Path) -> None:
     for box in boxes:
         for shape in scene.shapes:
             assert not box.overlaps(shape.rect), f"{example.name}: a label covers node {shape.node.id}"
+
+
+def test_a_curve_between_neighbours_leaves_and_lands_at_side_middles():
+    """The reference post's dashed B→C curve used to start on B's corner."""
+    data = {
+        "layout": "row",
+        "nodes": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+        "arrows": [{"from": "b", "to": "c", "curve": 0.4}, {"from": "a", "to": "c", "label": "misses B"}],
+    }
+    scene = scene_of(data)
+    b, c = scene.shapes[1].rect, scene.shapes[2].rect
+    curve = scene.arrows[0]
+    assert curve.points[0] == (b.cx, b.bottom) and curve.points[-1] == (c.cx, c.bottom)
+    check_scene(scene)
+
+
+def test_a_cycle_closes_on_a_side_middle():
+    scene = scene_of({"layout": "cycle", "nodes": [{"id": n, "title": n * 3} for n in "abcde"]})
+    rects = {s.node.id: s.rect for s in scene.shapes}
+    for arrow in scene.arrows:
+        for point, rect in (
+            (arrow.points[0], rects[arrow.arrow.source]),
+            (arrow.points[-1], rects[arrow.arrow.target]),
+        ):
+            middles = [(rect.cx, rect.y), (rect.cx, rect.bottom), (rect.x, rect.cy), (rect.right, rect.cy)]
+            assert min(math.dist(point, m) for m in middles) < 1e-6, arrow.arrow.id
+
+
+def test_arrows_bend_round_labels_placed_before_them():
+    """autograd-graph: b→mul used to run through the label of b→add."""
+    data = json.loads((EXAMPLES[0].parent / "autograd-graph.json").read_text(encoding="utf-8"))
+    scene = scene_of(data)
+    by_id = {a.arrow.id: a for a in scene.arrows}
+    label = by_id["b->add"].label_box
+    assert label is not None
+    path = by_id["b->mul"].samples(48)
+    assert not any(_segment_hits(p, q, label) for p, q in itertools.pairwise(path))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_labels_keep_clear_of_every_arrow(example: Path) -> None:
+    scene = scene_of(json.loads(example.read_text(encoding="utf-8")))
+    for arrow in scene.arrows:
+        path = arrow.samples(48)
+        for other in scene.arrows:
+            if other.label_box is not None:
+                hit = any(_segment_hits(p, q, other.label_box) for p, q in itertools.pairwise(path))
+                assert not hit, f"{arrow.arrow.id} crosses the label of {other.arrow.id}"
+
+
+def test_script_lines_get_room_so_a_subscript_never_meets_the_superscript_below():
+    """ "One step of gradient descent": θ_t in the title touched w^T in the subtitle."""
+    scene = scene_of({"nodes": [{"id": "s", "title": r"$\theta_{t+1} = \theta_t$", "subtitle": "$w^T x$"}]})
+    title, subtitle = (ink_box(line) for line in scene.shapes[0].texts)
+    assert title.bottom < subtitle.y
+
+
+def test_text_sizes_are_readable_at_one_to_one():
+    assert TEXT_SIZE >= 14 and min(TITLE_SIZE, TEXT_SIZE, LABEL_SIZE, SMALL_SIZE) >= 12

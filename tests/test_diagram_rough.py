@@ -14,6 +14,7 @@ from site_gen.diagram.rough import (
     Pen,
     Rng,
     hachure_lines,
+    knock_out,
     num,
     rect_points,
     smooth,
@@ -139,3 +140,28 @@ def test_any_polygon_gives_well_formed_bounded_paths(points, roughness, bowing, 
     for x, y in coords(d):
         assert math.isfinite(x) and math.isfinite(y)
         assert abs(x) < span * 1.5 + 60 and abs(y) < span * 1.5 + 60
+
+
+def test_knock_out_cuts_lines_where_they_cross_a_hole():
+    lines = [((0.0, 5.0), (100.0, 5.0)), ((0.0, 50.0), (100.0, 50.0))]
+    kept = knock_out(lines, [(40.0, 0.0, 60.0, 10.0)])
+    assert kept == [((0.0, 5.0), (40.0, 5.0)), ((60.0, 5.0), (100.0, 5.0)), ((0.0, 50.0), (100.0, 50.0))]
+    assert knock_out([((0.0, 5.0), (4.0, 5.0))], [(2.0, 0.0, 3.0, 10.0)]) == []  # stubs under 3 px go
+
+
+def test_hachure_strokes_leave_a_hole_clear():
+    pen = Pen(Rng(3), Options(hachure_gap=6))
+    hole = (30.0, 30.0, 70.0, 50.0)
+    d = pen.hachure(rect_points(0, 0, 100, 80), holes=[hole])
+    points = coords(d)
+    inner = (hole[0] + 3, hole[1] + 3, hole[2] - 3, hole[3] - 3)  # a fill line wanders a px or two
+    assert not [p for p in points if inner[0] < p[0] < inner[2] and inner[1] < p[1] < inner[3]]
+
+
+def test_short_fill_lines_stay_straight():
+    """A 20 px hachure stroke at a box's corner wandered 2 px each end, and curled."""
+    pen = Pen(Rng(11), Options())
+    for _ in range(50):
+        d = pen.single_line((0.0, 0.0), (20.0, 0.0), steady=True)
+        # A twentieth of its length (1 px) at each end, plus the bowing's 0.2 px at the middle.
+        assert max(abs(y) for _, y in coords(d)) <= 1.2 + 1e-9

@@ -42,7 +42,7 @@ def render(diagram: Diagram, scene: Scene) -> str:
     b = scene.bounds
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" class="diagram-svg"'
-        f' viewBox="{num(b.x)} {num(b.y)} {num(b.w)} {num(b.h)}" width="{math.ceil(b.w)}" height="{math.ceil(b.h)}"'
+        f' viewBox="{num(b.x)} {num(b.y)} {num(b.w)} {num(b.h)}" width="{num(b.w)}" height="{num(b.h)}"'
         f' font-family="{escape(FONT_FAMILY, quote=False)}"'
         ' fill="none" stroke-linecap="round" stroke-linejoin="round">',
         f"<title>{escape(diagram.label)}</title>",
