@@ -23,15 +23,15 @@ _CALLOUTS = {"alert": "warning", "warning": "warning", "info": "note", "note": "
              "tip": "tip", "caution": "caution", "danger": "caution", "notice": "note"}  # fmt: skip
 
 
-def expand(name: str, values: dict[str, str], ctx: PostContext, line: int) -> str:
-    """The Markdown for ``{% include name key="value" %}``."""
+def expand(name: str, values: dict[str, str], ctx: PostContext, line: int, written: str) -> str:
+    """The Markdown for ``{% include name key="value" %}`` (``written``: the tag as it was, to keep if need be)."""
     stem = re.sub(r"\.(html|liquid|md)$", "", name.strip("\"'"))
     known = _KNOWN.get(stem)
     if known is not None:
         return known(values, ctx, line)
     if stem in _CALLOUTS:
         return callout(_CALLOUTS[stem], values.get("text") or values.get("content", ""))
-    return _inline(name.strip("\"'"), values, ctx, line)
+    return _inline(name.strip("\"'"), values, ctx, line, written)
 
 
 def callout(kind: str, text: str) -> str:
@@ -121,10 +121,9 @@ _KNOWN: dict[str, Callable[[dict[str, str], PostContext, int], str]] = {
 }
 
 
-def _inline(name: str, values: dict[str, str], ctx: PostContext, line: int) -> str:
+def _inline(name: str, values: dict[str, str], ctx: PostContext, line: int, written: str) -> str:
     """A site's own include: pasted in when it is plain text, otherwise kept as a comment."""
     path = ctx.src / "_includes" / name
-    written = f"{{% include {name} %}}"
     if not path.is_file() or not path.resolve().is_relative_to(ctx.src.resolve()):
         ctx.warn(line, f"include not found under _includes/: '{name}' (kept as a comment)")
         return html_comment(written)

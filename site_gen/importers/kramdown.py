@@ -95,7 +95,7 @@ def inline_math(tex: str, text: str, start: int, end: int) -> str:
     tex = tex.strip()
     line_start = text.rfind("\n", 0, start) + 1
     if text[line_start:start].lstrip().startswith("|"):  # in a table row, "|" would split the cell
-        tex = tex.replace("\\|", "\\Vert ").replace("|", "\\vert ")
+        tex = tex.replace("\\|", "\\Vert{}").replace("|", "\\vert{}")
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
     if not tex or "$" in tex or before.isdigit() or after.isdigit() or "\n\n" in tex:

@@ -68,6 +68,8 @@ def _details(match: re.Match[str], text: str, ctx: PostContext) -> str:
 def _tag(match: re.Match[str], text: str, ctx: PostContext) -> str:
     name, args = match.group(1), match.group(2).strip()
     line = line_at(text, match.start(), ctx.first_line)
+    if name in ("include", "include_relative"):
+        return _include(args, ctx, line, match.group())
     handler = _TAGS.get(name)
     if handler is not None:
         return handler(args, ctx, line)
@@ -92,10 +94,10 @@ def _link(args: str, ctx: PostContext, line: int) -> str:
     return ctx.new_urls.get(path, ctx.new_urls.get(Path(path).stem, "/" + path.lstrip("/")))
 
 
-def _include(args: str, ctx: PostContext, line: int) -> str:
+def _include(args: str, ctx: PostContext, line: int, written: str) -> str:
     name, _, params = args.partition(" ")
     values = {key: _substitute(value, ctx, line) for key, value in attributes(params).items()}
-    return includes.expand(name, values, ctx, line)
+    return includes.expand(name, values, ctx, line, written)
 
 
 def _twitter(args: str, ctx: PostContext, line: int) -> str:
@@ -124,8 +126,6 @@ def _dropped(what: str) -> Callable[[str, PostContext, int], str]:
 _TAGS: dict[str, Callable[[str, PostContext, int], str]] = {
     "post_url": _post_url,
     "link": _link,
-    "include": _include,
-    "include_relative": _include,
     "twitter": _twitter,
     "youtube": _youtube,
     "cite": _cite,

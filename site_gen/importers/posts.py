@@ -59,6 +59,7 @@ def our_meta(source: Source, ctx: PostContext, body: str) -> tuple[dict[str, Any
         title = source.slug.replace("-", " ").capitalize()
         ctx.warn(1, f"no title: used '{title}', from the file name")
     ours: dict[str, Any] = {"title": _plain(str(title))}
+    body = _without_title_heading(body, ours["title"])
     ours["date"] = format_date(_date(meta, source, ctx))
     updated = parse_date(_first(meta, _UPDATED_KEYS))
     if updated is not None:
@@ -78,12 +79,20 @@ def our_meta(source: Source, ctx: PostContext, body: str) -> tuple[dict[str, Any
     return ours, body
 
 
+def _without_title_heading(body: str, title: str) -> str:
+    """A ``# Title`` opening the body repeats the title the page already shows: it goes."""
+    match = re.match(r"\s*#[ \t]+(.+?)[ \t#]*(?:\n|$)", body)
+    if match and _plain(match.group(1)).strip() == title:
+        return body[match.end() :].lstrip("\n")
+    return body
+
+
 def _first(meta: dict[str, Any], keys: tuple[str, ...]) -> Any:
     return next((meta[key] for key in keys if meta.get(key) not in (None, "")), None)
 
 
 def _date(meta: dict[str, Any], source: Source, ctx: PostContext) -> date | datetime:
-    written = meta.get("date")
+    written = _first(meta, ("date", "publishdate", "pubdate", "published_at"))
     parsed = parse_date(written)
     if parsed is not None:
         return parsed
