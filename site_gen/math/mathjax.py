@@ -192,14 +192,12 @@ def _switch_end(tokens: list[str], i: int) -> int:
     depth = 0
     for j in range(i, len(tokens)):
         tok = tokens[j]
-        if tok == "{" or tok == "\\begin":
+        if tok in ("{", "\\begin", "\\left"):
             depth += 1
-        elif tok == "}" or (tok == "\\end" and depth > 0):
+        elif tok == "}" or (tok in ("\\end", "\\right") and depth > 0):
             if depth == 0:
                 return j
             depth -= 1
-            if tok == "\\end":  # skip the environment's name
-                continue
         elif depth == 0 and tok in _COLOUR_ENDS:
             return j
     return len(tokens)
@@ -208,7 +206,7 @@ def _switch_end(tokens: list[str], i: int) -> int:
 def _enclosures(tokens: list[str], result: MathJax) -> list[str]:
     """``\\enclose{circle}{x}`` and ``\\bbox[red,5pt]{x}`` become ``\\boxed{x}``;
     every box, in order, is recorded for ``fixes.enclosures`` to draw."""
-    if not any(t in BOXES or t in ("\\enclose", "\\bbox") for t in tokens):
+    if not any(t in BOXES or t in ("\\enclose", "\\bbox", "\\pmb") for t in tokens):
         return tokens
     out: list[str] = []
     i = 0
@@ -216,6 +214,11 @@ def _enclosures(tokens: list[str], result: MathJax) -> list[str]:
         tok = tokens[i]
         if tok in BOXES:
             result.enclosures.append(Enclosure(tuple(BOXES[tok].split())))
+        elif tok == "\\pmb":  # "poor man's bold": the letters as they are, made heavier
+            result.enclosures.append(Enclosure(style="font-weight:bold"))
+            out.append("\\boxed")
+            i += 1
+            continue
         elif tok == "\\enclose":
             notation = read_argument(tokens, i + 1)
             if notation is None:

@@ -311,8 +311,9 @@ def display_limits(tokens: list[str]) -> list[str]:
 
 
 def bold_symbols(tokens: list[str]) -> list[str]:
-    """``\\bm`` and ``\\pmb`` are ``\\boldsymbol`` (bold italic letters)."""
-    return ["\\boldsymbol" if t in ("\\bm", "\\pmb") else t for t in tokens]
+    """``\\bm`` is ``\\boldsymbol`` (bold italic letters); ``\\pmb`` is drawn heavier
+    by ``mathjax``, as Temml does."""
+    return ["\\boldsymbol" if t == "\\bm" else t for t in tokens]
 
 
 def upright_letters(tokens: list[str]) -> list[str]:

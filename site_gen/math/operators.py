@@ -300,6 +300,17 @@ def _is_operator(el: ET.Element) -> bool:
     return text not in ("\u2061",) and bool(text)
 
 
+def dots_before_closings(math: ET.Element) -> None:
+    """``\\cdots,`` and ``\\cdots)``: amsmath puts a thin space after the dots
+    when punctuation or a closing delimiter follows."""
+    for parent in math.iter():
+        children = list(parent)
+        for i in range(len(children) - 1, 0, -1):
+            dots, after = children[i - 1], children[i]
+            if dots.tag == "mo" and _text(dots) == "⋯" and _text(after) in (",", ";", ":", ".", *CLOSING):
+                parent.insert(i, ET.Element("mspace", {"width": "0.1667em"}))
+
+
 def between_texts(math: ET.Element) -> None:
     """``\\text{Q} \\cdot \\text{K}``: Chromium drops an operator's spaces between
     two ``<mtext>``; say them with ``<mspace>``."""
@@ -491,6 +502,7 @@ FIXES = [
     adjacent_relations,
     italic_correction,
     delimited_bases,
+    dots_before_closings,
     between_texts,
     negative_space,
     number_groups,
