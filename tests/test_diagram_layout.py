@@ -360,3 +360,21 @@ def test_script_lines_get_room_so_a_subscript_never_meets_the_superscript_below(
 
 def test_text_sizes_are_readable_at_one_to_one():
     assert TEXT_SIZE >= 14 and min(TITLE_SIZE, TEXT_SIZE, LABEL_SIZE, SMALL_SIZE) >= 12
+
+
+def test_an_arrow_label_with_scripts_gets_its_real_height():
+    def label_box(label: str) -> Rect:
+        scene = scene_of({"nodes": [{"id": "a"}, {"id": "b"}], "arrows": [{"from": "a", "to": "b", "label": label}]})
+        box = scene.arrows[0].label_box
+        assert box is not None
+        return box
+
+    plain, stacked = label_box("x"), label_box(r"$x^{2}_{i}$")
+    assert stacked.h > plain.h
+    (line,) = (
+        scene_of({"nodes": [{"id": "a"}, {"id": "b"}], "arrows": [{"from": "a", "to": "b", "label": r"$x^{2}_{i}$"}]})
+        .arrows[0]
+        .label
+    )
+    ink = ink_box(line)
+    assert stacked.y <= ink.y and ink.bottom <= stacked.bottom

@@ -824,7 +824,8 @@ def _with_label(shape: ArrowShape, taken: Buckets, paths: Segments) -> ArrowShap
     lines = wrap(shape.arrow.label, LABEL_SIZE, 160)
     size = LABEL_SIZE
     w = max(measure(t, size) for t in lines)
-    h = len(lines) * size * LINE_HEIGHT
+    rooms = [_line_room(t, size) for t in lines]  # a line with scripts is taller than one without
+    h = sum(above + below for above, below in rooms)
     candidates = [
         box
         for extra in (0.0, 8.0, 18.0)
@@ -837,11 +838,12 @@ def _with_label(shape: ArrowShape, taken: Buckets, paths: Segments) -> ArrowShap
         return not taken.overlapped(room) and not paths.crossed(room)
 
     box = next((c for c in candidates if free(c)), candidates[0])
-    texts = tuple(
-        TextLine(box.cx, box.y + k * size * LINE_HEIGHT + size * (LINE_HEIGHT - 1) / 2 + size * 0.8, t, size)
-        for k, t in enumerate(lines)
-    )
-    return ArrowShape(shape.arrow, shape.kind, shape.points, texts, box, shape.from_cell)
+    texts = []
+    y = box.y
+    for t, (above, below) in zip(lines, rooms, strict=True):
+        texts.append(TextLine(box.cx, y + above, t, size))
+        y += above + below
+    return ArrowShape(shape.arrow, shape.kind, shape.points, tuple(texts), box, shape.from_cell)
 
 
 def _label_spots(shape: ArrowShape, t: float, w: float, h: float, extra: float = 0.0) -> list[Rect]:
