@@ -128,6 +128,13 @@ def test_cells_run_in_order_share_state_and_draw_files(tmp_path):
     assert (root / "public/posts/ordered/cell-3-1.png").read_bytes().startswith(PNG_MAGIC)
     assert "base64" not in (root / "public/posts/ordered/index.html").read_text()
     assert tree.xpath("//figure[@class='cell-output']/figcaption")[0].text_content() == "A line"
+    # Its alt text is the caption (not matplotlib's repr), its size is on the tag, it loads at once,
+    # and it is marked as a plot on a white plate (dark mode turns that plate dark).
+    assert images[0].get("alt") == "A line"
+    png = (root / "public/posts/ordered/cell-3-1.png").read_bytes()
+    size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+    assert (int(images[0].get("width")), int(images[0].get("height"))) == size
+    assert images[0].get("loading") is None and "cell-plot" in images[0].get("class")
     # error: true shows the exception on the page; ANSI colours become classes.
     error = tree.find_class("cell-error")[0]
     assert "KeyError" in error.text_content() and "\x1b" not in error.text_content()
@@ -141,6 +148,31 @@ def test_cells_run_in_order_share_state_and_draw_files(tmp_path):
     assert "https://example.org/nb/posts/ordered/cell-3-1.png" in feed
     # Labels become ids.
     assert tree.get_element_by_id("first") is not None
+
+
+def test_kernel_file_names_become_cells_and_a_figure_without_alt_warns(tmp_path):
+    body = """
+```{python}
+import warnings
+def careful():
+    warnings.warn("mind the step size")
+```
+
+```{python}
+careful()
+import matplotlib.pyplot as plt
+plt.plot([1, 2])
+plt.show()
+```
+"""
+    root = make(tmp_path / "site", {"content/posts/w.md": post(body)})
+    result = build_site(root)
+    stderr = texts(page(root, "w"), "cell-stderr")[0]
+    assert "ipykernel_" not in stderr and ".py" not in stderr
+    assert stderr.startswith("cell 1, line 3: UserWarning: mind the step size"), stderr
+    (warning,) = [w for w in result.warnings if "screen readers" in str(w)]
+    assert warning.line == 12 and "cell 2" in warning.message and "fig-alt" in warning.message
+    assert page(root, "w").find_class("cell-image")[0].get("alt") == "Figure"
 
 
 def test_cache_hit_starts_no_kernel_and_misses_on_code_and_input_changes(tmp_path):

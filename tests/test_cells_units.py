@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import html5lib
@@ -9,6 +10,7 @@ import nbformat
 import pytest
 
 from site_gen.cells.cache import cell_keys, externalize, imported_modules, internalize
+from site_gen.cells.images import image_size, on_white
 from site_gen.cells.model import extract_cells
 from site_gen.cells.notebook import read_notebook
 from site_gen.cells.options import CellOptions, parse_cell_options, split_options
@@ -111,9 +113,8 @@ def test_output_preferences():
             latex=lambda tex: f"<math>{tex}</math>" if tex != "bad" else None,
         )
 
-    assert '<img class="cell-image" src="/p/a.png" alt="&lt;Figure&gt;"' in render(
-        {"image/png": "a.png", "text/plain": "<Figure>"}
-    )
+    figure = render({"image/png": "a.png", "text/plain": "<Figure size 900x360 with 2 Axes>"})
+    assert '<img class="cell-image" src="/p/a.png" alt="Figure"' in figure and "Axes" not in figure
     assert "<math>x^2</math>" in render({"text/latex": "$$x^2$$", "text/plain": "x**2"})
     assert "x**2" in render({"text/latex": "bad", "text/plain": "x**2"})
     assert "<strong>b</strong>" in render({"text/markdown": "**b**"})
@@ -140,3 +141,39 @@ def test_notebook_front_matter_from_raw_cell_and_fences_that_cannot_break(tmp_pa
     assert "````{python}\n" in source.body
     [cell] = extract_cells(block_tokens(source.body), path=path, first_line=1)
     assert cell.code == 's = """\n```\n"""\n'
+
+
+def _pillow_image(fmt: str, colour: tuple[int, ...] | int, mode: str = "RGBA") -> bytes:
+    image_module = pytest.importorskip("PIL.Image")
+    buffer = io.BytesIO()
+    image_module.new(mode, (30, 20), colour).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def test_image_sizes_and_white_plates_come_from_the_file_header():
+    assert image_size(_pillow_image("PNG", (255, 255, 255, 255)), "png") == (30, 20)
+    assert image_size(_pillow_image("GIF", 0, "L"), "gif") == (30, 20)
+    assert image_size(_pillow_image("JPEG", (9, 9, 9), "RGB"), "jpg") == (30, 20)
+    assert image_size(b'<svg xmlns="http://www.w3.org/2000/svg" width="432pt" height="288pt">', "svg") == (576, 384)
+    assert image_size(b'<svg viewBox="0 0 120 80.4">', "svg") == (120, 80)
+    assert image_size(b"not an image", "png") is None
+    assert on_white(_pillow_image("PNG", (255, 255, 255, 255)), "png")  # matplotlib's default face
+    assert on_white(_pillow_image("PNG", (0, 0, 0, 0)), "png")  # savefig(transparent=True)
+    assert on_white(_pillow_image("PNG", 250, "L"), "png")
+    assert not on_white(_pillow_image("PNG", (20, 30, 200, 255)), "png")  # a photograph, a heat map
+    assert not on_white(_pillow_image("JPEG", (255, 255, 255), "RGB"), "jpg")
+
+
+def test_figure_alt_size_and_plate_come_from_options_and_metadata():
+    output = {
+        "output_type": "display_data",
+        "data": {"image/png": "f.png", "text/plain": "<Figure size 640x480 with 1 Axes>"},
+        "metadata": {"image/png": {"width": 320, "height": 240, "on_white": True}},
+    }
+
+    def image(**options: str) -> str:
+        return render_outputs([output], url=str, latex=str, **options)
+
+    assert 'alt="Loss by step" width="320" height="240"' in image(fig_cap="Loss by step")
+    assert 'alt="A falling curve"' in image(fig_cap="Loss by step", fig_alt="A falling curve")
+    assert 'class="cell-image cell-plot"' in image() and "loading" not in image()

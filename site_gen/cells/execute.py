@@ -30,6 +30,7 @@ from site_gen.markdown import block_tokens
 
 from . import freeze as freezing
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
+from .images import image_size, on_white
 from .limit import limit_outputs
 from .model import (
     CACHED,
@@ -331,9 +332,11 @@ def _as_error(post: Post, failure: CellFailure) -> ContentError:
 
 
 def _assemble(plan: _Plan, settings: ExecuteSettings, warnings: list[ContentWarning]) -> PostCells:
-    """What the page shows: text cut to the output limit, image files named ``<cell name>-<n>.<ext>``."""
+    """What the page shows: text cut to the output limit, image files named ``<cell name>-<n>.<ext>``
+    with their sizes, and kernel file names in messages replaced by the cells they mean."""
     cells = PostCells()
     limit = settings.output_limit or DEFAULT_OUTPUT_LIMIT
+    kernel_files = _KernelFiles(plan.cells)
     for cell in plan.cells:
         result, files = plan.results[cell.index]
         outputs, cut = limit_outputs(result.outputs, limit)
@@ -342,20 +345,98 @@ def _assemble(plan: _Plan, settings: ExecuteSettings, warnings: list[ContentWarn
         renamed: list[Output] = []
         count = 0
         for output in outputs:
+            output = kernel_files.rewrite(output, cell)
             data = output.get("data")
             if isinstance(data, dict):
                 data = dict(data)
+                metadata = dict(output.get("metadata") or {})
                 for mime, ext in IMAGE_TYPES.items():
                     if mime in data and data[mime] in files:
                         count += 1
                         name = f"{cell.name}-{count}.{ext}"
                         cells.files[name] = _page_file(files[data[mime]], ext, settings)
+                        metadata[mime] = _image_metadata(metadata.get(mime), cells.files[name], ext)
                         data[mime] = name
-                output = {**output, "data": data}
+                output = {**output, "data": data, "metadata": metadata}
             renamed.append(output)
+        if count and not (cell.options.fig_alt or cell.options.fig_cap):
+            warnings.append(_alt_warning(plan.post, cell))
         cells.results[cell.index] = CellResult(result.status, tuple(renamed), result.note, bool(settings.unsafe_html))
         cells.codes[cell.index] = cell.code
     return cells
+
+
+def _image_metadata(given: object, content: bytes, ext: str) -> dict[str, object]:
+    """Jupyter's per-image metadata (``width``/``height`` in CSS px, as a notebook may set them),
+    completed from the file's own size, and whether it is drawn on a white plate (``on_white``)."""
+    meta = dict(given) if isinstance(given, dict) else {}
+    size = image_size(content, ext)
+    width, height = meta.get("width"), meta.get("height")
+    if size is not None and not (_is_length(width) and _is_length(height)):
+        if _is_length(width):  # a display width alone (a retina PNG's half size): keep the proportions
+            assert isinstance(width, (int, float))
+            meta["height"] = round(width * size[1] / size[0])
+        else:
+            meta["width"], meta["height"] = size
+    meta["on_white"] = on_white(content, ext)
+    return meta
+
+
+def _is_length(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _alt_warning(post: Post, cell: Cell) -> ContentWarning:
+    notebook = post.source.suffix == ".ipynb"
+    return ContentWarning(
+        post.rel_source,
+        None if notebook else cell.line,
+        f"cell {cell.index + 1} draws a figure with no text for screen readers; "
+        'add `#| fig-alt: "what the figure shows"` (or a `#| fig-cap:`)',
+    )
+
+
+# Where IPython compiles each cell: <tempdir>/ipykernel_<pid>/<hash of the code>.py, shown in
+# warnings ("…/123.py:4: UserWarning") and in frames of functions a cell defined.
+_KERNEL_FILE_RE = re.compile(r"""(?:[^\s"'(]*[/\\])?ipykernel_\d+[/\\](\d+)\.py(?::(\d+))?""")
+
+
+class _KernelFiles:
+    """Names the kernel's temporary files by the cells they hold: ``cell 3, line 4``."""
+
+    def __init__(self, cells: Sequence[Cell]) -> None:
+        self.cells = cells
+        self._by_hash: dict[str, Cell] | None = None
+
+    def by_hash(self) -> dict[str, Cell]:
+        if self._by_hash is None:
+            try:  # ipykernel's own file naming (ipykernel.compiler); another kernel: the current cell
+                from ipykernel.compiler import get_tmp_hash_seed, murmur2_x86
+
+                seed = get_tmp_hash_seed()  # type: ignore[no-untyped-call]
+                hashes = {str(murmur2_x86(cell.code, seed)): cell for cell in self.cells}  # type: ignore[no-untyped-call]
+                self._by_hash = hashes
+            except ImportError:
+                self._by_hash = {}
+        return self._by_hash
+
+    def rewrite(self, output: Output, current: Cell) -> Output:
+        kind = output.get("output_type")
+        if kind == "stream" and "ipykernel_" in str(output.get("text", "")):
+            text = output["text"]
+            text = "".join(text) if isinstance(text, list) else str(text)
+            return {**output, "text": self._names(text, current)}
+        if kind == "error" and any("ipykernel_" in str(line) for line in output.get("traceback", [])):
+            return {**output, "traceback": [self._names(str(line), current) for line in output["traceback"]]}
+        return output
+
+    def _names(self, text: str, current: Cell) -> str:
+        def name(match: re.Match[str]) -> str:
+            cell = self.by_hash().get(match.group(1), current)
+            line = match.group(2)
+            return f"cell {cell.index + 1}" + (f", line {line}" if line else "")
+
+        return _KERNEL_FILE_RE.sub(name, text)
 
 
 def _page_file(content: bytes, ext: str, settings: ExecuteSettings) -> bytes:

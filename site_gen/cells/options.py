@@ -40,6 +40,7 @@ class CellOptions:
     timeout: float | None = None  # seconds; None means the site default
     label: str | None = None  # names the cell's files and its frozen output
     fig_cap: str | None = None  # caption under the cell's figures
+    fig_alt: str | None = None  # text for screen readers (default: the caption)
     requires: str | None = None  # "cuda": only run where a CUDA device is present
     freeze: bool | None = None  # keep the output in _freeze.json (default: for requires cells)
 
@@ -49,7 +50,7 @@ class CellOptions:
 
 
 _BOOLS = ("echo", "output", "eval", "error", "freeze")
-_STRINGS = ("label", "fig-cap")
+_STRINGS = ("label", "fig-cap", "fig-alt")
 VALID_OPTIONS = (*_BOOLS, "timeout", *_STRINGS, "requires")
 
 

@@ -51,7 +51,12 @@ def render_cell(code_html: str, result: CellResult | None, options: CellOptions,
         if options.output and result.outputs:
             parts.append(
                 render_outputs(
-                    result.outputs, url=url, latex=latex, fig_cap=options.fig_cap, unsafe_html=result.unsafe_html
+                    result.outputs,
+                    url=url,
+                    latex=latex,
+                    fig_cap=options.fig_cap,
+                    fig_alt=options.fig_alt,
+                    unsafe_html=result.unsafe_html,
                 )
             )
     parts.append("</div>\n")
@@ -78,10 +83,17 @@ def render_outputs(
     url: Resolve,
     latex: Latex,
     fig_cap: str | None = None,
+    fig_alt: str | None = None,
     unsafe_html: bool = False,
 ) -> str:
-    """The outputs under a cell; ``unsafe_html`` (the site's ``unsafe_cell_html``) publishes HTML unsanitised."""
-    blocks = [_one(output, url, latex, unsafe_html) for output in outputs]
+    """The outputs under a cell; ``unsafe_html`` (the site's ``unsafe_cell_html``) publishes HTML unsanitised.
+
+    A figure's alt text is ``fig_alt``, else its caption, else a plain "Figure" (the
+    execute stage warns): never the ``text/plain`` beside it, which for a plot is
+    matplotlib's ``<Figure size 900x360 with 2 Axes>``.
+    """
+    alt = fig_alt or fig_cap or "Figure"
+    blocks = [_one(output, url, latex, unsafe_html, alt) for output in outputs]
     html = "".join(block for block in blocks if block)
     if not html:
         return ""
@@ -91,7 +103,7 @@ def render_outputs(
     return f'<div class="cell-output">\n{html}</div>\n'
 
 
-def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool) -> str:
+def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool, alt: str) -> str:
     clean = rebalance_html if unsafe_html else sanitize_html
     kind = output.get("output_type")
     if kind == "stream":
@@ -110,8 +122,7 @@ def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool) -> str:
             continue
         value = str(data[mime])
         if mime in IMAGE_TYPES:
-            alt = _plain(data) or "cell output"
-            return f'<img class="cell-image" src="{escape(url(value))}" alt="{escape(alt)}" loading="lazy">\n'
+            return _image(url(value), alt, output.get("metadata", {}).get(mime))
         if mime == "text/html":
             if not unsafe_html and "<script" in value.lower() and any(m in data for m in ("text/plain", *IMAGE_TYPES)):
                 continue  # an interactive widget or animation: the static form is better than a dead one
@@ -124,6 +135,18 @@ def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool) -> str:
                 return f'<div class="cell-latex math-display">{mathml}</div>\n'
     text = _plain(data)
     return f'<pre class="cell-result"{SCROLLS}>{ansi_to_html(text)}</pre>\n' if text else ""
+
+
+def _image(src: str, alt: str, meta: object) -> str:
+    """``<img>`` with its size, so the page keeps its room before it loads (no lazy loading:
+    a figure is often on the first screen, and the size already keeps the layout still)."""
+    meta = meta if isinstance(meta, dict) else {}
+    size = ""
+    width, height = meta.get("width"), meta.get("height")
+    if isinstance(width, (int, float)) and isinstance(height, (int, float)) and min(width, height) > 0:
+        size = f' width="{round(width)}" height="{round(height)}"'
+    css = "cell-image cell-plot" if meta.get("on_white") else "cell-image"
+    return f'<img class="{css}" src="{escape(src)}" alt="{escape(alt)}"{size} decoding="async">\n'
 
 
 def _latex_body(value: str) -> str:

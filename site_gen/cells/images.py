@@ -1,0 +1,122 @@
+"""What the page needs to know about a cell's image before a browser loads it.
+
+- Its size in CSS pixels, for ``width`` and ``height`` on the ``<img>``: the
+  browser keeps the room from the start, so the caption under it does not jump.
+- Whether it is a plot drawn on a white (or transparent) page, like matplotlib's:
+  in dark mode the stylesheet turns such plates dark instead of showing a bright
+  white rectangle (see ``.cell-plot`` in site.css). Photographs are left alone.
+
+Read from the file's own header; nothing is decoded beyond the first pixel.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+
+_SVG_LENGTH_RE = r"""\s{name}\s*=\s*["']\s*([0-9.]+)\s*(px|pt|in|cm|mm|)\s*["']"""
+_VIEWBOX_RE = re.compile(r"""\sviewBox\s*=\s*["']\s*[-0-9.]+[\s,]+[-0-9.]+[\s,]+([0-9.]+)[\s,]+([0-9.]+)""")
+_SVG_ROOT_RE = re.compile(r"<svg\b[^>]*>", re.DOTALL)
+_CSS_PX = {"": 1.0, "px": 1.0, "pt": 4 / 3, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4}
+
+
+def image_size(content: bytes, ext: str) -> tuple[int, int] | None:
+    """(width, height) in CSS pixels, or None if the header does not say."""
+    try:
+        if ext == "png" and content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", content[16:24])
+            return _positive(width, height)
+        if ext == "gif" and content[:4] == b"GIF8":
+            width, height = struct.unpack("<HH", content[6:10])
+            return _positive(width, height)
+        if ext == "jpg":
+            return _jpeg_size(content)
+        if ext == "svg":
+            return _svg_size(content.decode("utf-8", "replace"))
+    except struct.error:
+        return None
+    return None
+
+
+def _positive(width: float, height: float) -> tuple[int, int] | None:
+    w, h = round(width), round(height)
+    return (w, h) if w > 0 and h > 0 else None
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int] | None:
+    """Walk the JPEG segments to the first start-of-frame, which holds the size."""
+    pos = 2
+    while pos + 9 < len(content) and content[pos] == 0xFF:
+        marker = content[pos + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            pos += 2
+            continue
+        (length,) = struct.unpack(">H", content[pos + 2 : pos + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", content[pos + 5 : pos + 9])
+            return _positive(width, height)
+        pos += 2 + length
+    return None
+
+
+def _svg_size(text: str) -> tuple[int, int] | None:
+    root = _SVG_ROOT_RE.search(text)
+    if root is None:
+        return None
+    tag = root.group(0)
+    sizes = [re.search(_SVG_LENGTH_RE.format(name=name), tag) for name in ("width", "height")]
+    if sizes[0] and sizes[1]:
+        width, height = (float(m.group(1)) * _CSS_PX[m.group(2)] for m in sizes if m)
+        return _positive(width, height)
+    box = _VIEWBOX_RE.search(tag)
+    return _positive(float(box.group(1)), float(box.group(2))) if box else None
+
+
+def on_white(content: bytes, ext: str) -> bool:
+    """Is this a drawing on a white or transparent page (its top-left pixel), like a matplotlib figure?
+
+    PNG only, where plots come from; an SVG counts when matplotlib drew it.
+    """
+    if ext == "svg":
+        return b"Matplotlib" in content[:2000]
+    if ext != "png":
+        return False
+    pixel = _png_first_pixel(content)
+    if pixel is None:
+        return False
+    *rgb, alpha = pixel
+    return alpha < 16 or min(rgb) >= 245
+
+
+def _png_first_pixel(content: bytes) -> tuple[int, int, int, int] | None:
+    """RGBA of pixel (0, 0) of an 8-bit PNG: every filter leaves a first row's first pixel as stored."""
+    if content[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos, idat = 8, b""
+    depth = colour = None
+    while pos + 8 <= len(content):
+        length, kind = struct.unpack(">I4s", content[pos : pos + 8])
+        body = content[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            depth, colour = body[8], body[9]
+        elif kind == b"IDAT":
+            idat += body
+            if len(idat) > 64:
+                break
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if depth != 8 or colour not in (0, 2, 4, 6):
+        return None  # palette or 16-bit: not what matplotlib writes
+    try:
+        row = zlib.decompressobj().decompress(idat, 8)
+    except zlib.error:
+        return None
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
+    if len(row) < 1 + channels:
+        return None
+    values = list(row[1 : 1 + channels])
+    if colour in (0, 4):  # grey, grey + alpha
+        values = [values[0]] * 3 + values[1:]
+    return (values[0], values[1], values[2], values[3] if len(values) == 4 else 255)
