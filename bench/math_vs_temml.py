@@ -488,6 +488,27 @@ def compare(ours: Any, temml: Any, display: bool = False) -> tuple[list[str], st
     return [c for c in CLASSES if c in classes], first
 
 
+# site_gen's MathML for σ(−z) before issue 11: a binary minus. It must differ.
+BINARY_MINUS = (
+    '<math display="inline"><mrow><mi>σ</mi><mo stretchy="false">(</mo><mo>−</mo>'
+    '<mi>z</mi><mo stretchy="false">)</mo></mrow></math>'
+)
+
+
+def calibrate() -> list[str]:
+    """What is wrong with the measure itself: Temml's MathML against itself must be
+    equivalent, and the binary-spaced minus above must not be. Empty when sound."""
+    formula = Formula("calibration", r"\sigma(-z) = \sum_{i=1}^n \frac{x_i}{2}", True)
+    reference = temml_convert([formula, Formula("calibration", r"\sigma(-z)", False)])
+    same, minus = layout([(reference[0]["mathml"], reference[0]["mathml"]), (BINARY_MINUS, reference[1]["mathml"])])
+    problems = []
+    if compare(*same, display=True)[0]:
+        problems.append(f"identical MathML compared as different: {compare(*same, display=True)[1]}")
+    if not compare(*minus)[0]:
+        problems.append("a binary-spaced unary minus compared as equivalent")
+    return problems
+
+
 def run(formulas: Sequence[Formula]) -> list[Verdict]:
     """Convert with both, lay out, compare: one verdict per formula."""
     reference = temml_convert(formulas)
@@ -607,6 +628,10 @@ def main(argv: list[str] | None = None) -> int:
     if reason:
         print(f"math_vs_temml: skipped: {reason}")
         return 0
+    problems = calibrate()
+    if problems:
+        print("math_vs_temml: the measure is off:", *problems, sep="\n  ")
+        return 2
     sets = {"cli": [parse_tex_argument(t) for t in args.tex]} if args.tex else corpus_sets(args.only)
     if not SHARED.is_dir() and not args.tex:
         print(f"math_vs_temml: {SHARED} not found; the demo posts only")
