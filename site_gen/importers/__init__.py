@@ -105,7 +105,7 @@ def _roots(module: ModuleType, root: Path, source: Source) -> tuple[Path, ...]:
 
 def _unique_slugs(found: list[Source], root: Path, report: Report) -> None:
     """Two posts with one slug would collide at one URL: the later one gets a number."""
-    taken: set[str] = set()
+    taken = {"index"}  # content/posts/index.md would make posts/ one bundle
     for source in found:
         slug, n = source.slug, 1
         while slug in taken:

@@ -66,7 +66,8 @@ def sources(src: Path, site: SiteInfo, report: Report) -> list[Source]:
         if not rel.parts[:-1] and path.stem.lower() in ("readme", "index", "license", "contributing"):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        found.append(Source(path=path, header=Header({}, text, 1), slug=new_slug(path.stem), old_url=_old_url(rel)))
+        name = rel.parent.name if path.stem == "index" and rel.parent.parts else path.stem
+        found.append(Source(path=path, header=Header({}, text, 1), slug=new_slug(name), old_url=_old_url(rel)))
     site.settings["labels"] = _all_labels(found)
     return found
 

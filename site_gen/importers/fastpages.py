@@ -140,6 +140,6 @@ def _cell_flags(cell: dict[str, Any], ctx: PostContext, number: int) -> None:
         notebooks.set_source(cell, "\n".join([*_FLAGS[flag], *lines[1:]]))
     elif flag.startswith(("#collapse", "#collapse_")):
         ctx.cell = number
-        ctx.warn(1, f"'{lines[0].strip()}': cell shown open (collapsed cells are not supported)")
+        ctx.warn(1, f"collapsed cell shown open: '{lines[0].strip()}' (collapsing is not supported)")
         ctx.cell = 0
         notebooks.set_source(cell, "\n".join(lines[1:]))

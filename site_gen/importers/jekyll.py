@@ -150,5 +150,4 @@ def convert_body(text: str, ctx: PostContext) -> str:
     if ctx.footnotes:
         text = text.rstrip("\n") + "\n\n" + "\n\n".join(ctx.footnotes) + "\n"
         ctx.footnotes.clear()
-    text = re.sub(r"\n{3,}", "\n\n", text)  # what removed tags left behind (code is shielded: it keeps its own)
     return kramdown.markdown_blocks(shield.restore(text))

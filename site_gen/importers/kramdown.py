@@ -13,11 +13,14 @@ they are removed and reported.
 from __future__ import annotations
 
 import re
+import textwrap
 
 from .context import PostContext
 from .markup import Shield, html_comment, line_at
 
 _ENVIRONMENT = re.compile(r"\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}", re.S)
+_SINGLE_DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\]|\\.)+?)(?<!\\)\$(?!\$)", re.S)
+_TEX_LIKE = re.compile(r"[\\^_=]|^\s*[A-Za-z]\s*$")  # "$5 and $10" is money: no TeX in between
 _DOLLARS = re.compile(r"(?<!\\)\$\$")
 _ESCAPED_MATH = re.compile(r"\\\\([(\[])(.+?)\\\\([)\]])", re.S)
 _TOC = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:\s*\.?toc\s*\}[ \t]*$", re.M | re.I)
@@ -27,9 +30,6 @@ _SPAN_IAL = re.compile(r"\{:\s*(?:[.#][^}\n]*|[\w-]+=[^}\n]*)\}")
 _EXTENSION = re.compile(r"\{::(\w+)[^}]*?/\}|\{::(\w+)[^}]*\}(.*?)\{:/(?:\2)?\}", re.S)
 # Macros defined in a hidden div (MathJax reads them anywhere); inside HTML we would never see them.
 _HIDDEN_MATH = re.compile(r"<div[^>]*display:\s*none[^>]*>\s*\n((?:\s*\$\$.*?\$\$\s*?\n)+)\s*</div>", re.S | re.I)
-_MARKDOWN_ATTR = re.compile(
-    r"""^([ \t]*)<(\w+)([^>\n]*?)\s+markdown\s*=\s*["']?(?:1|block|span)["']?([^>\n]*)>[ \t]*$""", re.M
-)
 
 
 def convert(text: str, ctx: PostContext, shield: Shield) -> str:
@@ -38,6 +38,7 @@ def convert(text: str, ctx: PostContext, shield: Shield) -> str:
     text = dollars(text, ctx, shield)
     text = escaped_math(text, ctx, shield)
     text = bare_environments(text, shield)
+    text = single_dollars(text, shield)
     text = extensions(text, ctx)
     text = attribute_lists(text, ctx)
     return markdown_blocks(text)
@@ -103,6 +104,22 @@ def inline_math(tex: str, text: str, start: int, end: int) -> str:
     return f"${tex}$"
 
 
+def single_dollars(text: str, shield: Shield) -> str:
+    """``$ x $``: MathJax read it as math on the old site; our ``$`` wants no space inside, no digit beside."""
+
+    def one(match: re.Match[str]) -> str:
+        tex = match.group(1)
+        if not _TEX_LIKE.search(tex) or "\n\n" in tex:
+            return match.group()
+        before = text[match.start() - 1] if match.start() else " "
+        after = text[match.end()] if match.end() < len(text) else " "
+        if tex == tex.strip() and not before.isdigit() and not after.isdigit():
+            return match.group()
+        return shield.hide(inline_math(tex, text, match.start(), match.end()))
+
+    return _SINGLE_DOLLAR.sub(one, text)
+
+
 def escaped_math(text: str, ctx: PostContext, shield: Shield) -> str:
     """``\\\\(…\\\\)`` and ``\\\\[…\\\\]`` to ``\\(…\\)`` and ``\\[…\\]``, kramdown's escapes undone inside."""
 
@@ -166,21 +183,54 @@ def attribute_lists(text: str, ctx: PostContext) -> str:
 
 
 def markdown_blocks(text: str) -> str:
-    """``<div markdown="1">``: kramdown reads Markdown inside; CommonMark does after a blank line."""
+    """HTML blocks holding Markdown or math, opened up so our parser reads inside them.
+
+    kramdown reads Markdown inside ``<div markdown="1">``, and MathJax typeset
+    ``$…$`` anywhere in the page, raw HTML included. CommonMark reads an HTML
+    block as it is, so such a block gets its tags on lines of their own with
+    blank lines between, and its content dedented (or it would be code); a
+    ``<p>`` becomes a ``<div>``, which may hold paragraphs.
+    """
     lines = text.split("\n")
     out: list[str] = []
-    closing: list[str] = []
-    for line in lines:
-        match = _MARKDOWN_ATTR.match(line)
-        if match:
-            indent, tag, before, after = match.groups()
-            out.append(f"{indent}<{tag}{before}{after}>")
-            out.append("")
-            closing.append(f"</{tag}>")
+    index = 0
+    while index < len(lines):
+        opened = _BLOCK_OPEN.match(lines[index])
+        end = _block_end(lines, index, opened.group(2)) if opened else None
+        if opened is None or end is None:
+            out.append(lines[index])
+            index += 1
             continue
-        if closing and line.strip() == closing[-1]:
-            if out and out[-1].strip():
-                out.append("")
-            closing.pop()
-        out.append(line)
+        block = "\n".join(lines[index : end + 1])
+        if not (_MARKDOWN_ON.search(opened.group(3)) or _MATH_INSIDE.search(block)):
+            out.extend(lines[index : end + 1])
+        else:
+            out.extend(_opened_up(block, opened))
+        index = end + 1
     return "\n".join(out)
+
+
+_BLOCK_OPEN = re.compile(r"^([ \t]*)<(div|p|figcaption|aside|section|center|blockquote)\b([^>]*)>", re.I)
+_MARKDOWN_ON = re.compile(r"""\s+markdown\s*=\s*["']?(?:1|block|span)["']?""", re.I)
+_MATH_INSIDE = re.compile(r"\$|\\\(|\\\[|\\begin\{")
+
+
+def _block_end(lines: list[str], start: int, tag: str) -> int | None:
+    """The line closing the element opened on ``lines[start]`` (same-name nesting counted)."""
+    depth = 0
+    opening, closing = re.compile(rf"<{tag}\b", re.I), re.compile(rf"</{tag}\s*>", re.I)
+    for index in range(start, min(len(lines), start + 400)):
+        depth += len(opening.findall(lines[index])) - len(closing.findall(lines[index]))
+        if depth <= 0:
+            return index
+    return None
+
+
+def _opened_up(block: str, opened: re.Match[str]) -> list[str]:
+    indent, tag, attrs = opened.group(1), opened.group(2).lower(), _MARKDOWN_ON.sub("", opened.group(3))
+    inner = block[opened.end() :]
+    cut = inner.lower().rfind(f"</{tag}")
+    content, after = inner[:cut], inner[cut:].split(">", 1)[1] if cut >= 0 else ""
+    name = "div" if tag in ("p", "span") else tag
+    body = markdown_blocks(textwrap.dedent(content).strip("\n"))  # blocks nest: a <p> inside a <div>
+    return [f"{indent}<{name}{attrs}>", "", body, "", f"{indent}</{name}>{after}"]

@@ -80,6 +80,12 @@ class Shield:
         return "".join(out)
 
 
+def tidy(text: str) -> str:
+    """At most one blank line between blocks, outside code: what removed constructs leave behind."""
+    shield = Shield()
+    return shield.restore(re.sub(r"\n[ \t]*(?:\n[ \t]*){2,}", "\n\n", shield.fences(text)))
+
+
 def _closes(line: str, marker: str) -> bool:
     stripped = line.strip().lstrip(">").strip()
     return stripped.startswith(marker[0] * len(marker)) and set(stripped) == {marker[0]}

@@ -106,10 +106,10 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     shield = Shield()
     # {static}/x.png and {filename}/x.md name files from the content folder, which is a folder of SRC here.
     content = "/" + content_dir(ctx.src, ctx.site).relative_to(ctx.src).as_posix()
-    text = shield.code(_LINK_PREFIX.sub(content.replace("\\", "/"), source.header.body))
+    text = shield.code(_LINK_PREFIX.sub(content, source.header.body))
     text = _TAG.sub(lambda m: _tag(m, text, ctx, shield), text)
     text = assets.rewrite(text, ctx)
-    meta, body = our_meta(source, ctx, shield.restore(text))
+    meta, body = our_meta(source, ctx, shield.restore(text), comma_tags=True)
     return Converted(source, meta, body, assets=ctx.assets)
 
 
@@ -172,7 +172,7 @@ def _notebook_only(source: Source, ctx: PostContext) -> Converted | None:
     if notebook is None:
         return None
     notebook["cells"] = _cells(match.group(1), notebook)
-    meta, _ = our_meta(source, ctx, "")
+    meta, _ = our_meta(source, ctx, "", comma_tags=True)
     notebook["cells"].insert(0, notebooks.front_matter_cell(meta))
     return Converted(source, meta, notebooks.dumps(notebook), ".ipynb")
 

@@ -17,6 +17,7 @@ from typing import Any
 from ..content import slugify
 from .context import PostContext
 from .frontmatter import Header, file_date, format_date, parse_date, title_from_heading, unique, unused_keys, words
+from .markup import tidy
 
 
 @dataclass
@@ -49,8 +50,11 @@ _UPDATED_KEYS = ("updated", "last_modified_at", "lastmod", "modified")
 _TAG_KEYS = ("tags", "categories", "category", "keywords")
 
 
-def our_meta(source: Source, ctx: PostContext, body: str) -> tuple[dict[str, Any], str]:
-    """Our front matter from the old one; a missing title comes from the first heading of ``body``."""
+def our_meta(source: Source, ctx: PostContext, body: str, *, comma_tags: bool = False) -> tuple[dict[str, Any], str]:
+    """Our front matter from the old one; a missing title comes from the first heading of ``body``.
+
+    Jekyll separates tags written as one string by spaces, Pelican by commas (``comma_tags``).
+    """
     meta = {str(k).lower(): v for k, v in source.header.meta.items()}
     title = _first(meta, _TITLE_KEYS)
     if not title:
@@ -64,7 +68,7 @@ def our_meta(source: Source, ctx: PostContext, body: str) -> tuple[dict[str, Any
     updated = parse_date(_first(meta, _UPDATED_KEYS))
     if updated is not None:
         ours["updated"] = format_date(updated)
-    tags = unique([tag for key in _TAG_KEYS for tag in words(meta.get(key), comma=key == "keywords")])
+    tags = unique([tag for key in _TAG_KEYS for tag in _tags(meta, key, comma_tags)])
     if tags:
         ours["tags"] = tags
     summary = _first(meta, _SUMMARY_KEYS)
@@ -73,6 +77,7 @@ def our_meta(source: Source, ctx: PostContext, body: str) -> tuple[dict[str, Any
     if _is_draft(meta):
         ours["draft"] = True
     ours["slug"] = source.slug
+    body = tidy(body)
     dropped = unused_keys(meta)
     if dropped:
         ctx.warn(1, "front matter keys not imported: " + ", ".join(dropped))
@@ -85,6 +90,13 @@ def _without_title_heading(body: str, title: str) -> str:
     if match and _plain(match.group(1)).strip() == title:
         return body[match.end() :].lstrip("\n")
     return body
+
+
+def _tags(meta: dict[str, Any], key: str, comma: bool) -> list[str]:
+    value = meta.get(key)
+    if key == "category" and isinstance(value, str):
+        return [value.strip()] if value.strip() else []  # one category, spaces and all
+    return words(value, comma=comma or key == "keywords")
 
 
 def _first(meta: dict[str, Any], keys: tuple[str, ...]) -> Any:

@@ -9,6 +9,7 @@ bytes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,4 +64,4 @@ class Report:
 
 def _kind(message: str) -> str:
     """The first words of a message, before any quoted detail: groups findings in the header."""
-    return message.split(":", 1)[0].split("'", 1)[0].strip()
+    return re.split(r"[:('\"]", message, maxsplit=1)[0].strip() or message

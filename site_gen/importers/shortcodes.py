@@ -44,7 +44,7 @@ def convert(text: str, ctx: PostContext, shield: Shield) -> str:
 
 def _one_pass(text: str, ctx: PostContext, shield: Shield) -> str:
     paired = _PAIRED.sub(lambda m: _paired(m, text, ctx, shield), text)
-    return _SINGLE.sub(lambda m: _single(m, paired, ctx), paired)
+    return _SINGLE.sub(lambda m: _single(m, paired, ctx, shield), paired)
 
 
 def highlight(text: str, shield: Shield) -> str:
@@ -88,14 +88,14 @@ def _paired(match: re.Match[str], text: str, ctx: PostContext, shield: Shield) -
     return body
 
 
-def _single(match: re.Match[str], text: str, ctx: PostContext) -> str:
+def _single(match: re.Match[str], text: str, ctx: PostContext, shield: Shield) -> str:
     name, args = match.group(2), match.group("args")
     line = line_at(text, match.start(), ctx.first_line)
     handler = _SINGLE_CODES.get(name)
     if handler is not None:
         return handler(args, ctx, line)
     ctx.warn(line, f"shortcode not converted: '{name}' (kept as a comment)")
-    return html_comment(match.group())
+    return shield.hide(html_comment(match.group()))  # hidden, so the next pass does not report it again
 
 
 def _math(args: str, body: str, ctx: PostContext, line: int) -> str:
