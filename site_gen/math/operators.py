@@ -277,7 +277,9 @@ def unary_operators(math: ET.Element) -> None:
                 continue
             if parent.tag in SCRIPTS and i == 0:
                 continue  # the base of a script: its own row decides
-            before = children[i - 1] if i > 0 and parent.tag not in SCRIPTS else None
+            # latex2mathml opens an aligned cell with an empty <mi>: "& + x" is still unary.
+            earlier = [c for c in children[:i] if not (c.tag == "mi" and not _text(c) and not len(c))]
+            before = earlier[-1] if earlier and parent.tag not in SCRIPTS else None
             if before is None or _is_operator(before):
                 el.set("form", "prefix")
                 el.set("stretchy", "false")
@@ -376,7 +378,8 @@ def delimited_bases(math: ET.Element) -> None:
 
 def lone_operators(math: ET.Element) -> None:
     """``{=}``, ``x^{*}``: an operator alone in braces is an ordinary symbol
-    in TeX, so it loses its spaces."""
+    in TeX, so it loses its spaces; so does one at either end of a braced group
+    (``x_{=y}``, ``x^{-1}``), as Temml sets them."""
     parents = _parents(math)
     for el in math.iter("mrow"):
         if len(el) != 1 or el[0].tag != "mo" or el[0].get("lspace") or _text(el[0]) in LARGE:
@@ -385,6 +388,14 @@ def lone_operators(math: ET.Element) -> None:
         if parent is not None and parent.tag in SCRIPTS and parent[0] is el:
             continue  # \overset{a}{=}: the base keeps its class, a relation
         el[0].attrib.update({"lspace": ZERO, "rspace": ZERO})
+    for el in math.iter():  # x_{=y}, x^{-1}, \frac{-b}{2a}: a braced group's end operators
+        parent = parents.get(el)
+        if el.tag != "mrow" or len(el) < 2 or parent is None or not _is_group(el, parent):
+            continue
+        for end in (el[0], el[-1]):
+            fence = _text(end) in OPENING | CLOSING | LARGE or "true" in (end.get("fence"), end.get("stretchy"))
+            if end.tag == "mo" and not end.get("lspace") and not fence:
+                end.attrib.update({"lspace": ZERO, "rspace": ZERO})
     for parent in math.iter():  # (\cdot): alone between parentheses
         children = list(parent)
         for a, b, c in zip(children, children[1:], children[2:], strict=False):
@@ -396,6 +407,13 @@ def lone_operators(math: ET.Element) -> None:
                 and not b.get("lspace")
             ):
                 b.attrib.update({"lspace": ZERO, "rspace": ZERO})
+
+
+def _is_group(row: ET.Element, parent: ET.Element) -> bool:
+    """A row TeX built from braces: a script's argument, a fraction's part, ``{…}``."""
+    if parent.tag in SCRIPTS:
+        return parent[0] is not row
+    return parent.tag in ("mfrac", "mrow")  # not a table cell: its "= b" keeps its space
 
 
 def adjacent_relations(math: ET.Element) -> None:
