@@ -305,6 +305,20 @@ def test_figure_never_shrinks_its_text_under_12px_and_a_wide_one_scrolls_by_keyb
     html5lib.HTMLParser(strict=True).parseFragment(wide)
 
 
+def test_a_wide_row_brings_a_hidden_column_twin_for_narrow_screens():
+    row = {"layout": "row", "nodes": [{"id": n, "title": f"The {n} node", "subtitle": "wide"} for n in "abcd"]}
+    html = render_figure(json.dumps(row))
+    first, twin = re.findall(r"<svg [^>]*>", html)
+    assert 'class="diagram-svg"' in first and "aria-hidden" not in first
+    assert 'class="diagram-svg diagram-narrow" aria-hidden="true" display="none"' in twin
+    style = dict(part.split(": ") for part in re.search(r'style="([^"]*)"', html).group(1).split("; "))  # type: ignore[union-attr]
+    assert int(style["--diagram-twin-min-width"].removesuffix("px")) < int(style["--diagram-min-width"][:-2])
+    assert 'class="diagram-scroll diagram-twins"' in html and "tabindex" not in html  # the twin fits a phone
+    assert compile_svg(json.dumps(row)).count("<svg") == 1  # the twin is the page's, not the file's
+    small = render_figure(json.dumps({"layout": "row", "nodes": [{"id": "a"}, {"id": "b"}]}))
+    assert small.count("<svg") == 1  # fits the narrowest column already
+
+
 def test_render_figure_escapes_caption():
     html = render_figure(json.dumps({"caption": "<b>", "nodes": [{"id": "a", "title": "x < y & z"}]}))
     assert "<figcaption>&lt;b&gt;</figcaption>" in html and "x &lt; y &amp; z" in html

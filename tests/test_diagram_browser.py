@@ -27,7 +27,8 @@ MIN_PX = 12.0
 # For each figure.diagram: its name, the smallest rendered text size, and whether it
 # overflows its scroll box without being focusable.
 MEASURE = """() => [...document.querySelectorAll('figure.diagram')].map((figure) => {
-  const svg = figure.querySelector('svg');
+  const shown = [...figure.querySelectorAll('svg')].filter((s) => s.getBoundingClientRect().width > 0);
+  const svg = shown[0];
   const box = figure.querySelector('.diagram-scroll') || figure;
   const scale = svg.getScreenCTM().a;
   const sizes = [...svg.querySelectorAll('text')].map(
@@ -38,6 +39,8 @@ MEASURE = """() => [...document.querySelectorAll('figure.diagram')].map((figure)
     smallest: Math.min(...sizes),
     overflows: box.scrollWidth > box.clientWidth + 1,
     focusable: box.tabIndex === 0,
+    shown: shown.length,
+    twin: svg.classList.contains('diagram-narrow'),
   };
 })"""
 
@@ -70,13 +73,16 @@ def test_diagram_text_is_never_under_12px(browser: Any, public: Path, width: int
     serve(context, public)
     page = context.new_page()
     page.set_default_timeout(30_000)
-    small, unreachable, seen = [], [], 0
+    small, unreachable, drawn, seen = [], [], [], 0
     try:
         for path in diagram_pages(public):
             page.goto(ORIGIN + path)
             for figure in page.evaluate(MEASURE):
                 seen += 1
-                print(f"{width}px {path} {figure['name']!r}: smallest text {figure['smallest']:.1f}px")
+                twin = " (narrow twin)" if figure["twin"] else ""
+                print(f"{width}px {path} {figure['name']!r}{twin}: smallest text {figure['smallest']:.1f}px")
+                if figure["shown"] != 1:
+                    drawn.append(f"{path} {figure['name']!r}: {figure['shown']} drawings shown")
                 if figure["smallest"] < MIN_PX - 0.01:
                     small.append(f"{path} {figure['name']!r}: {figure['smallest']:.1f}px")
                 if figure["overflows"] and not figure["focusable"]:
@@ -84,5 +90,6 @@ def test_diagram_text_is_never_under_12px(browser: Any, public: Path, width: int
     finally:
         context.close()
     assert seen >= 15, f"only {seen} diagrams found on the demo pages"
+    assert not drawn, "a diagram shows both or neither of its layouts:\n" + "\n".join(drawn)
     assert not small, f"diagram text under {MIN_PX}px at {width}px:\n" + "\n".join(small)
     assert not unreachable, "diagrams that scroll but cannot be reached by keyboard:\n" + "\n".join(unreachable)

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from site_gen.diagram import compile_svg, parse_diagram
+from site_gen.diagram import compile_svg, parse_diagram, render_figure
 from site_gen.diagram.layout import layout
 from site_gen.diagram.text import char_width
 
@@ -167,8 +167,12 @@ def test_the_demo_has_diagrams_to_check() -> None:
 
 @pytest.mark.parametrize(("name", "text"), DIAGRAMS, ids=[name for name, _ in DIAGRAMS])
 def test_no_stroke_crosses_text(name: str, text: str) -> None:
-    found = crossings(compile_svg(text))
-    assert not found, f"{name}: {len(found)} crossings\n" + "\n".join(found)
+    """In the drawing and in its narrow twin, if it has one."""
+    svgs = re.findall(r"<svg .*?</svg>", render_figure(text), re.DOTALL)
+    assert svgs[0] == compile_svg(text)
+    for svg in svgs:
+        found = crossings(svg)
+        assert not found, f"{name}: {len(found)} crossings\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(("name", "text"), DIAGRAMS, ids=[name for name, _ in DIAGRAMS])

@@ -25,6 +25,7 @@ from site_gen.diagram.layout import (
     border_point,
     ink_box,
     layout,
+    narrow_twin,
 )
 from site_gen.diagram.schema import validate
 from site_gen.diagram.text import measure, parse_label, wrap
@@ -378,3 +379,32 @@ def test_an_arrow_label_with_scripts_gets_its_real_height():
     )
     ink = ink_box(line)
     assert stacked.y <= ink.y and ink.bottom <= stacked.bottom
+
+
+def test_a_row_has_a_column_twin_mirrored_across_the_diagonal():
+    data = {
+        "layout": "row",
+        "nodes": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+        "arrows": [
+            {"from": "a", "to": "b", "curve": 0.3},
+            {"from": "c", "to": "a", "route": "above"},
+            {"from": "a", "to": "c", "route": "right"},
+        ],
+    }
+    twin = narrow_twin(validate(data))
+    assert twin is not None and twin.layout == "column"
+    assert [(a.route, a.curve) for a in twin.arrows] == [("auto", -0.3), ("left", None), ("below", None)]
+    check_scene(layout(twin))
+    assert narrow_twin(validate({**data, "layout": "cycle"})) is None
+    placed = {"layout": "row", "nodes": [{"id": "a"}, {"id": "b", "at": [0, 0]}]}
+    assert narrow_twin(validate(placed)) is None
+
+
+def test_a_full_wide_grid_is_transposed_and_a_ragged_or_tall_one_has_no_twin():
+    nodes = [{"id": f"n{i}"} for i in range(8)]
+    twin = narrow_twin(validate({"layout": "grid", "columns": 4, "nodes": nodes}))
+    assert twin is not None and twin.columns == 2
+    # Row-major 2 × 4 becomes 4 × 2: n0 n4 / n1 n5 / n2 n6 / n3 n7, each under its old neighbour.
+    assert [n.id for n in twin.nodes] == ["n0", "n4", "n1", "n5", "n2", "n6", "n3", "n7"]
+    assert narrow_twin(validate({"layout": "grid", "columns": 3, "nodes": nodes})) is None
+    assert narrow_twin(validate({"layout": "grid", "columns": 2, "nodes": nodes})) is None

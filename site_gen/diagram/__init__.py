@@ -24,7 +24,7 @@ from html import escape
 from pathlib import Path
 
 from ..errors import ContentError
-from .layout import layout
+from .layout import layout, narrow_twin, text_crossings
 from .schema import Diagram, Path_, SchemaError, json_integer, json_object, validate
 from .svg import min_width, render
 from .text import xml_safe
@@ -134,25 +134,41 @@ def render_figure(
     region in the tab order, so a keyboard can scroll it.
     """
     compiled = _compile(text, path, first_line, caption, alt)
+    twin = _compile_twin(text, caption, alt)
     figcaption = f"<figcaption>{escape(xml_safe(compiled.caption))}</figcaption>" if compiled.caption else ""
-    scroll = f'class="diagram-scroll" style="--diagram-min-width: {compiled.min_width}px"'
-    if compiled.min_width > NARROWEST_COLUMN:
+    style = f"--diagram-min-width: {compiled.min_width}px"
+    svgs = compiled.svg
+    narrowest = compiled.min_width
+    if twin is not None:
+        style += f"; --diagram-width: {compiled.width}px; --diagram-twin-width: {twin.width}px"
+        style += f"; --diagram-twin-min-width: {twin.min_width}px"
+        svgs += "\n" + twin.svg
+        narrowest = twin.min_width
+    scroll = f'class="diagram-scroll{" diagram-twins" if twin else ""}" style="{style}"'
+    if narrowest > NARROWEST_COLUMN:
         name = escape(xml_safe(compiled.label), quote=True)
         scroll += f' tabindex="0" role="region" aria-label="{name} (scrolls sideways)"'
-    return f'<figure class="diagram">\n<div {scroll}>\n{compiled.svg}\n</div>\n{figcaption}</figure>\n'
+    return f'<figure class="diagram">\n<div {scroll}>\n{svgs}\n</div>\n{figcaption}</figure>\n'
 
 
 # The page column on the narrowest screen a diagram must suit: 360 px less the
 # page's side padding (2 × 1.25rem in static/css/site.css).
 NARROWEST_COLUMN = 320
+MAX_TWIN_NODES = 40  # a narrow twin is for a figure a phone can show; a bigger one just scrolls
 
 
 @dataclass(frozen=True)
-class Compiled:
+class Drawing:
     svg: str
-    caption: str  # shown under the figure; may be empty
-    label: str  # the accessible name
+    width: float  # at 1:1, in CSS px
     min_width: int  # CSS px below which the smallest text would be under MIN_TEXT_PX
+
+
+@dataclass(frozen=True)
+class Compiled(Drawing):
+    diagram: Diagram
+    caption: str = ""  # shown under the figure; may be empty
+    label: str = ""  # the accessible name
 
 
 def _compile(text: str, path: Path | None, first_line: int, caption: str | None, alt: str | None) -> Compiled:
@@ -168,9 +184,30 @@ def _compiled(text: str, caption: str | None, alt: str | None) -> Compiled:
     diagram = _overridden(parse_diagram(text), caption, alt)
     try:
         scene = layout(diagram)
-        return Compiled(render(diagram, scene), diagram.caption, diagram.label, min_width(scene))
+        drawn = render(diagram, scene)
     except SchemaError as err:  # a limit only the drawing can check (how much hatching)
         raise located(err, text) from None
+    return Compiled(drawn, round(scene.bounds.w, 2), min_width(scene), diagram, diagram.caption, diagram.label)
+
+
+@lru_cache(maxsize=256)
+def _compile_twin(text: str, caption: str | None, alt: str | None) -> Drawing | None:
+    """The narrow layout (``layout.narrow_twin``), when there is one and it helps.
+
+    It helps when the wide drawing cannot fit the narrowest column and the
+    twin is narrower, and never if it routes an arrow through text that the
+    wide drawing keeps clear. Called after ``_compiled`` succeeded, so the
+    text is valid and within every limit.
+    """
+    wide = _compiled(text, caption, alt)
+    twin = narrow_twin(wide.diagram)
+    if twin is None or wide.min_width <= NARROWEST_COLUMN or len(twin.nodes) > MAX_TWIN_NODES:
+        return None
+    scene = layout(twin)
+    if text_crossings(scene) > text_crossings(layout(wide.diagram)):
+        return None
+    drawing = Drawing(render(twin, scene, twin=True), round(scene.bounds.w, 2), min_width(scene))
+    return drawing if drawing.min_width < wide.min_width else None
 
 
 def _overridden(diagram: Diagram, caption: str | None, alt: str | None) -> Diagram:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from .rough import Point
-from .schema import Arrow, Diagram, Node
+from .schema import Arrow, Diagram, Node, Route
 from .text import SCRIPT_SCALE, measure, parse_label, wrap
 
 # Font sizes in user units, which are CSS px when a diagram is shown at 1:1. The
@@ -371,6 +371,46 @@ def layout(diagram: Diagram) -> Scene:
     return scene
 
 
+_TRANSPOSED_ROUTE: dict[str, Route] = {
+    "above": "left",
+    "left": "above",
+    "below": "right",
+    "right": "below",
+    "auto": "auto",
+    "straight": "straight",
+}
+
+
+def narrow_twin(diagram: Diagram) -> Diagram | None:
+    """The diagram mirrored across its diagonal, for screens too narrow for it; None if it has no such twin.
+
+    A ``row`` becomes a ``column``; a full ``grid`` of R rows and C columns
+    (C > R) becomes one of C rows and R columns, each node moving from
+    (r, c) to (c, r), so what sat side by side now sits one above the other
+    and a node's neighbours stay its neighbours. An arrow routed ``above``
+    goes round the ``left``, and a ``curve`` bows to the mirrored side. Nodes
+    placed by hand (``at``) keep their places, so a diagram with any has no
+    twin.
+    """
+    nodes = diagram.nodes
+    if len(nodes) < 2 or any(node.at is not None for node in nodes):
+        return None
+    arrows = tuple(
+        replace(arrow, route=_TRANSPOSED_ROUTE[arrow.route], curve=None if arrow.curve is None else -arrow.curve)
+        for arrow in diagram.arrows
+    )
+    if diagram.layout == "row":
+        return replace(diagram, layout="column", arrows=arrows)
+    if diagram.layout == "grid":
+        columns = diagram.columns or math.ceil(math.sqrt(len(nodes)))
+        rows = len(nodes) // columns
+        if len(nodes) % columns or rows >= columns:  # a ragged grid would leave holes; a tall one is narrow
+            return None
+        mirrored = tuple(nodes[r * columns + c] for c in range(columns) for r in range(rows))
+        return replace(diagram, nodes=mirrored, columns=rows, arrows=arrows)
+    return None
+
+
 def _place(diagram: Diagram, auto: list[int], sizes: dict[int, tuple[float, float]]) -> dict[int, Point]:
     """Top-left corners of the auto-placed nodes."""
     if not auto:
@@ -581,9 +621,20 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
     empty_cells = {c.id for n in diagram.nodes for c in n.cells if c.id and not c.value}
     sides: dict[str, int] = {}
     out: list[ArrowShape] = []
-    # What a bent arrow must miss: the nodes (by index, so its own two can be skipped), then
+    # What a bent arrow must miss: the nodes (by index, so its own two can be skipped), then all
+    # text, even in its own two (a pointer starts inside its frame, among the other cells), then
     # every label placed so far. Where a label may not go: nodes, labels, and the arrows' paths.
     boxes = Buckets([s.rect.inflated(4) for s in shapes])
+    cell_box: dict[str, int] = {}  # a memory cell's index in boxes: an arrow may leave or enter its own
+    for shape in shapes:
+        for line in shape.texts:
+            if line.text:
+                boxes.add(ink_box(line).inflated(2))
+        if shape.outline == "frame":
+            for cell_id, rect, _ in shape.cells:
+                if cell_id:
+                    cell_box[cell_id] = len(boxes.rects)
+                boxes.add(rect)
     taken = Buckets([s.rect for s in shapes])
     paths = Segments()
     for arrow in diagram.arrows:
@@ -600,15 +651,29 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
             if bend is None and diagram.layout == "cycle" and arrow.path == ("connect",):
                 bend = _outward(a_rect, b_rect, centre, 0.25)
             if bend is None and arrow.route == "auto":
-                bend = _clear_bend(a_rect, a_round, b_rect, b_round, boxes, ends)
+                own_cells = {cell_box[end] for end in (arrow.source, arrow.target) if end in cell_box}
+                bend = _clear_bend(a_rect, a_round, b_rect, b_round, boxes, ends | own_cells, from_cell)
             drawn = _connect(arrow, a_rect, a_round, b_rect, b_round, bend or 0.0, from_cell)
-        paths.add(drawn.samples(24))
+        paths.add_path(drawn.samples(24))
         drawn = _with_label(drawn, taken, paths)
         if drawn.label_box:
             taken.add(drawn.label_box)
             boxes.add(drawn.label_box.inflated(LABEL_CLEARANCE))
         out.append(drawn)
     return out
+
+
+def text_crossings(scene: Scene) -> int:
+    """How many (arrow, line of text) pairs cross: what a good layout keeps at 0."""
+    lines = [line for shape in scene.shapes for line in shape.texts if line.text]
+    lines += [line for arrow in scene.arrows for line in arrow.label]
+    texts = Buckets([ink_box(line) for line in lines])
+    count = 0
+    for arrow in scene.arrows:
+        path = arrow.samples(24)
+        near = set().union(*(texts.near_segment(p, q) for p, q in itertools.pairwise(path)))
+        count += sum(any(_segment_hits(p, q, texts.rects[k]) for p, q in itertools.pairwise(path)) for k in near)
+    return count
 
 
 def _centre(shapes: list[Shape]) -> Point:
@@ -715,50 +780,60 @@ class Buckets:
         column's strip gives the squares it crosses there. A pixel of slack
         each way covers rounding at the strip edges.
         """
+        found: set[int] = set()
+        for key in self.segment_keys(p, q):
+            found.update(self.squares.get(key, ()))
+        return found
+
+    def segment_keys(self, p: Point, q: Point) -> list[tuple[int, int]]:
+        """The squares segment pq passes through."""
         s = self.SIZE
         (x0, y0), (x1, y1) = sorted((p, q))
         slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
-        found: set[int] = set()
+        keys = []
         for gx in range(math.floor((x0 - 1) / s), math.floor((x1 + 1) / s) + 1):
             lo, hi = min(max(x0, gx * s), x1), max(min(x1, (gx + 1) * s), x0)
             ya, yb = (y0 + slope * (lo - x0), y0 + slope * (hi - x0)) if x1 > x0 else (y0, y1)
-            for gy in range(math.floor((min(ya, yb) - 1) / s), math.floor((max(ya, yb) + 1) / s) + 1):
-                found.update(self.squares.get((gx, gy), ()))
-        return found
+            keys += [(gx, gy) for gy in range(math.floor((min(ya, yb) - 1) / s), math.floor((max(ya, yb) + 1) / s) + 1)]
+        return keys
 
     def overlapped(self, rect: Rect) -> bool:
         return any(rect.overlaps(self.rects[k]) for k in self.near_rect(rect))
 
 
-class Segments:
-    """The arrows drawn so far, as short segments filed by their bounding boxes."""
+class Segments(Buckets):
+    """The arrows drawn so far, as segments filed under the squares they pass through."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.segments: list[tuple[Point, Point]] = []
-        self.boxes = Buckets()
 
-    def add(self, points: Sequence[Point]) -> None:
+    def add_path(self, points: Sequence[Point]) -> None:
         for p, q in itertools.pairwise(points):
+            for key in self.segment_keys(p, q):
+                self.squares.setdefault(key, []).append(len(self.segments))
             self.segments.append((p, q))
-            self.boxes.add(Rect(min(p[0], q[0]), min(p[1], q[1]), abs(q[0] - p[0]), abs(q[1] - p[1])))
 
     def crossed(self, rect: Rect) -> bool:
         """Does any segment pass through ``rect``?"""
-        return any(_segment_hits(*self.segments[k], rect) for k in self.boxes.near_rect(rect))
+        return any(_segment_hits(*self.segments[k], rect) for k in self.near_rect(rect))
 
 
 LABEL_CLEARANCE = 3.0  # px kept between a label and any stroke: a rough line wanders ~2 px
 BENDS = (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
 
 
-def _clear_bend(a: Rect, a_round: bool, b: Rect, b_round: bool, boxes: Buckets, skip: set[int]) -> float:
+def _clear_bend(
+    a: Rect, a_round: bool, b: Rect, b_round: bool, boxes: Buckets, skip: set[int], from_cell: bool = False
+) -> float:
     """The smallest bend whose path misses every box but those in ``skip`` (0 if none does).
 
-    ``boxes`` holds the nodes and the labels already placed, so an arrow bends
-    round another arrow's label as it does round a box.
+    ``boxes`` holds the nodes, their text, memory cells and the labels already
+    placed, so an arrow bends round another arrow's label as it does round a
+    box, and a pointer leaves its frame without crossing the cells below it.
     """
     for bend in BENDS:
-        trial = _connect(Arrow("", "", ""), a, a_round, b, b_round, bend, False)
+        trial = _connect(Arrow("", "", ""), a, a_round, b, b_round, bend, from_cell)
         if not _hits(trial.samples(24), boxes, skip):
             return bend
     return 0.0

@@ -35,13 +35,19 @@ FOLD = 12.0  # a note's folded corner
 MAX_FILL_LINES = 50_000  # hachure strokes in one diagram: ~3 MB of SVG, half a second to draw
 
 
-def render(diagram: Diagram, scene: Scene) -> str:
-    """The whole ``<svg>`` element as a string (no XML declaration)."""
+def render(diagram: Diagram, scene: Scene, *, twin: bool = False) -> str:
+    """The whole ``<svg>`` element as a string (no XML declaration).
+
+    A ``twin`` is a second drawing of a diagram, laid out for narrow screens:
+    hidden unless the page's stylesheet shows it, and hidden from screen
+    readers, which have the first drawing already.
+    """
     options = Options(roughness=diagram.roughness, bowing=diagram.bowing, hachure_gap=7.0)
     _check_fills(scene, options.hachure_gap)
     b = scene.bounds
+    kind = 'class="diagram-svg diagram-narrow" aria-hidden="true" display="none"' if twin else 'class="diagram-svg"'
     parts = [
-        '<svg xmlns="http://www.w3.org/2000/svg" role="img" class="diagram-svg"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" {kind}'
         f' viewBox="{num(b.x)} {num(b.y)} {num(b.w)} {num(b.h)}" width="{num(b.w)}" height="{num(b.h)}"'
         f' font-family="{escape(FONT_FAMILY, quote=False)}"'
         ' fill="none" stroke-linecap="round" stroke-linejoin="round">',
