@@ -137,8 +137,12 @@ def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     assert "date: '2021-04-01T09:30:00+02:00'" in backprop
     assert "| norm | $\\Vert{}w\\Vert{}$ |" in backprop  # "|" in a table cell's math would split the cell
     table = (site / "public/posts/backprop-by-hand/index.html").read_text(encoding="utf-8").split("<table")[1]
+    table = table.split("</table>")[0]
     assert table.count("<math") == 2
     assert "```python\n# kramdown would not touch this: $$x$$ {: .nope} {% raw %}" in backprop
+    assert "\\begin{equation}\n\\|\\nabla_w L\\| \\le \\|x\\|\n\\end{equation}" in backprop  # kramdown's escapes
+    assert '<div class="lemma">\n\nInside raw HTML' in backprop  # opened up for our parser
+    assert "a &= b \\\\\nc &= d" in backprop and "$\\sigma(z) = 1/(1+e^{-z})$ too." in backprop
     redirect = (site / "redirects/2021/gradient-descent/index.html").read_text(encoding="utf-8")
     assert '<meta http-equiv="refresh" content="0; url=/ml/posts/gradient-descent/">' in redirect
     assert '<link rel="canonical" href="https://notes.example.org/ml/posts/gradient-descent/">' in redirect

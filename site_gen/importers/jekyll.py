@@ -143,11 +143,17 @@ def convert_body(text: str, ctx: PostContext) -> str:
     text = liquid.protect_raw(text, shield)
     text = liquid.highlight_blocks(text, ctx)
     text = shield.code(text)
-    text = liquid.convert(text, ctx, shield)
+    text = _with_footnotes(liquid.convert(text, ctx, shield), ctx)  # side notes' math is kramdown's too
     text = kramdown.convert(text, ctx, shield)
-    text = distill.convert(text, ctx, shield)
+    text = _with_footnotes(distill.convert(text, ctx, shield), ctx)
     text = assets.rewrite(text, ctx)
-    if ctx.footnotes:
-        text = text.rstrip("\n") + "\n\n" + "\n\n".join(ctx.footnotes) + "\n"
-        ctx.footnotes.clear()
     return kramdown.markdown_blocks(shield.restore(text))
+
+
+def _with_footnotes(text: str, ctx: PostContext) -> str:
+    """Footnotes collected from side notes and ``<d-footnote>``, defined at the end of the post."""
+    if not ctx.footnotes:
+        return text
+    text = text.rstrip("\n") + "\n\n" + "\n\n".join(ctx.footnotes) + "\n"
+    ctx.footnotes.clear()
+    return text

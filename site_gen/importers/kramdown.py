@@ -12,6 +12,7 @@ they are removed and reported.
 
 from __future__ import annotations
 
+import html
 import re
 import textwrap
 
@@ -19,6 +20,11 @@ from .context import PostContext
 from .markup import Shield, html_comment, line_at
 
 _ENVIRONMENT = re.compile(r"\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}", re.S)
+_RAW_MATH = re.compile(
+    r"\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}|\$\$.+?\$\$|\\\[.+?\\\]|\\\(.+?\\\)"
+    r"|(?<![\\$])\$(?!\$)(?:[^$\\\n]|\\.)+?(?<!\\)\$",
+    re.S,
+)
 _SINGLE_DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\]|\\.)+?)(?<!\\)\$(?!\$)", re.S)
 _TEX_LIKE = re.compile(r"[\\^_=]|^\s*[A-Za-z]\s*$")  # "$5 and $10" is money: no TeX in between
 _DOLLARS = re.compile(r"(?<!\\)\$\$")
@@ -35,6 +41,7 @@ _HIDDEN_MATH = re.compile(r"<div[^>]*display:\s*none[^>]*>\s*\n((?:\s*\$\$.*?\$\
 def convert(text: str, ctx: PostContext, shield: Shield) -> str:
     """All of kramdown's own syntax in ``text`` (code already shielded)."""
     text = _HIDDEN_MATH.sub(lambda m: "\n" + m.group(1).strip() + "\n", text)
+    text = raw_html_math(text, shield)
     text = dollars(text, ctx, shield)
     text = escaped_math(text, ctx, shield)
     text = bare_environments(text, shield)
@@ -42,6 +49,38 @@ def convert(text: str, ctx: PostContext, shield: Shield) -> str:
     text = extensions(text, ctx)
     text = attribute_lists(text, ctx)
     return markdown_blocks(text)
+
+
+def raw_html_math(text: str, shield: Shield) -> str:
+    """Math inside raw HTML blocks, as MathJax read it: kramdown left those blocks alone.
+
+    So no kramdown escapes are undone there and ``$$`` is display math wherever it
+    stands; only HTML entities (``&amp;`` for an alignment ``&``) are decoded, and
+    ``$ x $`` loses its inner spaces. Blocks with ``markdown="1"`` are kramdown's and
+    are left to the passes after this one.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        opened = _BLOCK_OPEN.match(lines[index])
+        end = _block_end(lines, index, opened.group(2)) if opened else None
+        if opened is None or end is None or _MARKDOWN_ON.search(opened.group(3)):
+            out.append(lines[index])
+            index += 1
+            continue
+        block = "\n".join(lines[index : end + 1])
+        out.append(_RAW_MATH.sub(lambda m: shield.hide(_raw_math(m, block)), block))
+        index = end + 1
+    return "\n".join(out)
+
+
+def _raw_math(match: re.Match[str], block: str) -> str:
+    tex = html.unescape(match.group())
+    if tex.startswith("$") and not tex.startswith("$$"):
+        inner = tex[1:-1]
+        return inline_math(inner, block, match.start(), match.end()) if _TEX_LIKE.search(inner) else tex
+    return tex
 
 
 def dollars(text: str, ctx: PostContext, shield: Shield) -> str:
