@@ -69,10 +69,13 @@ def raw_html_math(text: str, shield: Shield) -> str:
             out.append(lines[index])
             index += 1
             continue
-        block = "\n".join(lines[index : end + 1])
-        out.append(_RAW_MATH.sub(lambda m: shield.hide(_raw_math(m, block)), block))
+        out.append(_hide_raw_math("\n".join(lines[index : end + 1]), shield))
         index = end + 1
     return "\n".join(out)
+
+
+def _hide_raw_math(block: str, shield: Shield) -> str:
+    return _RAW_MATH.sub(lambda m: shield.hide(_raw_math(m, block)), block)
 
 
 def _raw_math(match: re.Match[str], block: str) -> str:
