@@ -120,12 +120,12 @@ def load_expressions(path: Path = EXPRESSIONS) -> list[Formula]:
 def load_posts(folder: Path, site_macros: dict[str, str] | None = None) -> list[Formula]:
     """Every formula of the Markdown posts under ``folder``, found by site_gen's own parser."""
     from site_gen.content import split_front_matter
-    from site_gen.markdown import build_parser
+    from site_gen.markdown import ENV_KEY, _DocState, build_parser
     from site_gen.markdown_math import MATH_TYPES
 
     md = build_parser()
-    # Only the parse: the checks and conversions are what we measure.
-    md.disable([r for r in md.core.ruler.get_active_rules() if r in _CORE_RULES])
+    # Only the parse: site_gen's own core rules (checks, conversions) are not run.
+    md.disable([r for r in md.core.ruler.get_active_rules() if r not in _MARKDOWN_IT_CORE])
     out: list[Formula] = []
     for path in sorted(folder.rglob("*.md")):
         if path.name.startswith(("_", ".")) or path.name == "SOURCES.md":
@@ -139,22 +139,14 @@ def load_posts(folder: Path, site_macros: dict[str, str] | None = None) -> list[
         if isinstance(meta.get("macros"), dict):
             macros.update({str(k): str(v) for k, v in meta["macros"].items()})
         group = str(path.relative_to(folder))
-        for token in _walk(md.parse(body, {})):
+        for token in _walk(md.parse(body, {ENV_KEY: _DocState(path, 1, dict(macros))})):
             if token.type in MATH_TYPES and token.content.strip():
                 out.append(Formula(group, token.content, MATH_TYPES[token.type], tuple(macros.items())))
     return out
 
 
-_CORE_RULES = {
-    "check_callouts",
-    "number_equations",
-    "convert_math",
-    "check_eqrefs",
-    "heading_ids",
-    "diagram_refs",
-    "figures",
-    "fences",
-}
+# markdown-it's own core rules; every other one is site_gen's.
+_MARKDOWN_IT_CORE = {"normalize", "block", "inline", "linkify", "replacements", "smartquotes", "text_join"}
 
 
 def _walk(tokens: Iterable[Any]) -> Iterable[Any]:
@@ -255,10 +247,16 @@ const out = input.map(({group, tex, display, macros}) => {
     result = {error: String(err.message || err).slice(0, 200)};
   }
   if (DEFINES.test(tex)) {
+    const preamble = tex.replace(/\\renewcommand/g, "\\providecommand");
     try {
-      const preamble = tex.replace(/\\renewcommand/g, "\\providecommand");
       Object.assign(known, temml.definePreamble(preamble, {macros: {...known}}));
-    } catch (err) { /* its own error is reported above */ }
+    } catch (err) {
+      // One definition Temml refuses (\definecolor{c}{RGB}{…}) must not lose the
+      // others: read them one at a time.
+      for (const piece of preamble.split(/(?=\\(?:def|gdef|newcommand|providecommand|definecolor)(?![A-Za-z]))/)) {
+        try { Object.assign(known, temml.definePreamble(piece, {macros: {...known}})); } catch (e) { /* skip */ }
+      }
+    }
   }
   return result;
 });
