@@ -299,6 +299,7 @@ def _import(args: argparse.Namespace) -> int:
     print(result.report_text.split("\n\n", 1)[0])
     report = args.into / REPORT_NAME
     print(f"Wrote {result.written} file(s) ({result.unchanged} unchanged) into {args.into}; report: {report}")
+    print(f"Next: site-gen check --root {args.into}  (names any TeX macro or markup the build cannot read)")
     return 0
 
 

@@ -9,6 +9,7 @@ roles may be left in the text a reader sees.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -17,6 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from site_gen.build import build_site
 from site_gen.cli import main
@@ -435,3 +438,29 @@ def test_real_posts_build_after_import_with_nothing_raw_left(tmp_path):
     assert total == 22  # 21 Markdown posts and a fastpages notebook
     assert built_total >= 0.95 * total, problems
     assert sum(c[2] for c in figures.values()) == 0, problems
+
+
+# --------------------------------------------------------------------------
+# Any text: a finding or a ContentError, never a traceback
+
+_PIECES = st.sampled_from(
+    ["$$", "$", "\\\\(", "\\\\)", "\\begin{equation}", "\\end{equation}", "{%", "%}", "{{", "}}", "{{<", ">}}",
+     "{{%", "%}}", "{:", "}", "{% raw %}", "{% endraw %}", "{% include figure.html path=", '"', "```", "\n", "\n\n",
+     "<div>", "</div>", '<p markdown="1">', "</p>", ":label:`x`", ":eqref:`x`", ":numref:`", "%%tab pytorch", "![a](",
+     ")", "[^1]", "<d-footnote>", "</d-footnote>", "x", " ", "|", "&amp;", "{% notebook a.ipynb cells[1:2] %}"]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=40).map("".join))
+def test_any_post_text_imports_without_a_crash(tmp_path_factory, body):
+    src = tmp_path_factory.mktemp("src")
+    (src / "_posts").mkdir()
+    (src / "_posts/2020-01-01-x.md").write_text(f"---\ntitle: X\n---\n{body}", encoding="utf-8")
+    (src / "content").mkdir()
+    (src / "content/x.md").write_text(f"Title: X\nDate: 2020-01-01\n\n{body}", encoding="utf-8")
+    (src / "chapter").mkdir()
+    (src / "chapter/x.md").write_text(f"# X\n{body}", encoding="utf-8")
+    for generator in ("jekyll", "hugo", "pelican", "d2l"):
+        with contextlib.suppress(ContentError):  # a ContentError is a clean refusal; anything else is a bug
+            import_blog(generator, src, tmp_path_factory.mktemp(generator))

@@ -24,6 +24,7 @@ class SiteInfo:
     base_path: str = "/"  # the path part of it ("/blog/"), which old absolute links start with
     permalink: str = ""  # the old URL pattern for posts
     macros: dict[str, str] = field(default_factory=dict)
+    feed: str = ""  # the old feed's path, when it is not ours (/feed.xml)
     settings: dict[str, Any] = field(default_factory=dict)  # the rest, for {{ site.x }}
 
 

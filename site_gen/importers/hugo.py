@@ -45,6 +45,7 @@ def site_info(src: Path, report: Report) -> SiteInfo:
         base_url=base.rstrip("/") + "/" if parts.scheme else "",
         base_path=base_path,
         macros=find_mathjax_macros(src),
+        feed="/index.xml",
         settings={
             "params": config.get("params") or {},
             "permalinks": permalinks if isinstance(permalinks, dict) else {},

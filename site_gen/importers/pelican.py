@@ -45,6 +45,7 @@ def site_info(src: Path, report: Report) -> SiteInfo:
         base_path=path.rstrip("/") + "/",
         permalink=str(settings.get("ARTICLE_URL") or "{slug}.html"),
         macros=find_mathjax_macros(src),
+        feed="/" + str(settings.get("FEED_ALL_ATOM") or "feeds/all.atom.xml").lstrip("/"),
         settings=settings,
     )
 

@@ -22,6 +22,13 @@ def plan_files(posts: list[Converted], site: SiteInfo, report: Report, *, owns_c
     for post in posts:
         files |= _post_files(post, report)
         _redirect(post, site, report, files)
+    if site.feed and site.feed != "/feed.xml":
+        report.warn(
+            "",
+            1,
+            f"the old feed was {site.feed}, ours is /feed.xml: redirect it on the web server with a 301 "
+            "(feed readers follow HTTP redirects, not redirect pages)",
+        )
     if owns_config:
         files["site.toml"] = site_toml(site).encode("utf-8")
     elif site.macros:
