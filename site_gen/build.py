@@ -315,6 +315,9 @@ def render_post(
             macros=post.macros,
             cells=cells,
             site_root=config.root,
+            bibliography=post.bibliography,
+            csl=post.csl,
+            footnotes=post.footnotes,
         )
 
     doc = render(post.body, post.body_line, cells)

@@ -38,6 +38,9 @@ class Config:
     cell_output_limit: int = 1_000_000  # characters of text a cell's outputs may publish; the rest is cut
     unsafe_cell_html: bool = False  # publish cell and notebook HTML outputs unsanitised (scripts run)
     raw_html: bool = True  # HTML written in Markdown passes through; false leaves it out (Hugo's default)
+    bibliography: str = ""  # a .bib file (from the site root) for posts that do not name their own
+    csl: str = ""  # a .csl style file for citations (default: site_gen.citations.DEFAULT_STYLE)
+    footnotes: str = "bottom"  # "margin": footnotes beside their reference on wide screens
     macros: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -93,6 +96,9 @@ _EXPECTED: dict[str, type] = {
     "cell_output_limit": int,
     "unsafe_cell_html": bool,
     "raw_html": bool,
+    "bibliography": str,
+    "csl": str,
+    "footnotes": str,
     "macros": dict,
 }
 
@@ -156,6 +162,8 @@ def _validate(config: Config, path: Path) -> None:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail("timezone", f"unknown timezone '{config.timezone}'", 'use an IANA name like "Europe/Paris" or "UTC"')
+    if config.footnotes not in ("bottom", "margin"):
+        fail("footnotes", f'footnotes must be "bottom" or "margin", not {config.footnotes!r}')
     for name, body in config.macros.items():
         if not isinstance(body, str) or not name.isalpha():
             fail(

@@ -16,11 +16,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .citations import BibFile, CslStyle, read_bibliography, read_style
+from .config import CONFIG_NAME, Config
 from .errors import ContentError, ContentWarning, note_processing
 from .readers import READERS, reader_for
 from .readers.markdown import line_of as _line_of
 from .readers.markdown import split_front_matter  # noqa: F401  (bench/ imports it from here)
+from .sidenotes import FOOTNOTE_MODES
 from .textfile import XML_INVALID, check_inside_site
 
 POSTS_DIR = "posts"
@@ -29,7 +31,10 @@ BUNDLE_INDEXES = ("index.md", "index.qmd", "index.markdown")
 TEXT_SUFFIXES = (".md", ".markdown", ".qmd")  # read as posts, never copied as assets
 
 REQUIRED_KEYS = ("title", "date")
-OPTIONAL_KEYS = ("updated", "tags", "summary", "draft", "slug", "macros", "jupyter", "inputs", "execute")
+OPTIONAL_KEYS = (
+    "updated", "tags", "summary", "draft", "slug", "macros", "jupyter", "inputs", "execute",
+    "bibliography", "csl", "footnotes",
+)  # fmt: skip
 _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # Markup site_gen does not read (yet): a file of these kinds is reported, never skipped silently.
 UNREAD_SUFFIXES = (".mdown", ".mkd", ".rmd", ".rst", ".html", ".htm", ".adoc", ".org", ".textile")
@@ -83,6 +88,10 @@ class Post:
     inputs: tuple[str, ...] = ()
     execute: bool = True
     stored_outputs: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] | None = None  # (code, outputs)
+    # Citations (site_gen.citations): the .bib files' text and the CSL style, so an edit to them re-renders.
+    bibliography: tuple[BibFile, ...] = ()
+    csl: CslStyle | None = None
+    footnotes: str = "bottom"  # "margin": each footnote beside its reference (site_gen.sidenotes)
 
     @property
     def output_path(self) -> str:
@@ -222,6 +231,9 @@ def read_post(path: Path, config: Config) -> Post:
         inputs=_inputs(meta.get("inputs"), rel, text),
         execute=_bool(meta, "execute", rel, text) if "execute" in meta else True,
         stored_outputs=stored_outputs,
+        bibliography=_bibliography(meta, path, config, rel, text),
+        csl=_csl(meta, path, config, rel, text),
+        footnotes=_footnotes(meta, config, rel, text),
     )
 
 
@@ -360,6 +372,30 @@ def _macros(value: Any, rel: Path, text: str) -> dict[str, str]:
             'write `macros: {R: "\\\\mathbb{R}"}`',
         )
     return dict(value)
+
+
+def _bibliography(meta: dict[str, Any], path: Path, config: Config, rel: Path, text: str) -> tuple[BibFile, ...]:
+    """The post's ``bibliography:`` (beside it), else the site's (from the site root)."""
+    if meta.get("bibliography") is not None:
+        return read_bibliography(meta["bibliography"], path.parent, config.root, rel, _line_of(text, "bibliography"))
+    if config.bibliography:
+        return read_bibliography(config.bibliography, config.root, config.root, Path(CONFIG_NAME), 1)
+    return ()
+
+
+def _csl(meta: dict[str, Any], path: Path, config: Config, rel: Path, text: str) -> CslStyle | None:
+    if meta.get("csl") is not None:
+        return read_style(meta["csl"], path.parent, config.root, rel, _line_of(text, "csl"))
+    return read_style(config.csl, config.root, config.root, Path(CONFIG_NAME), 1) if config.csl else None
+
+
+def _footnotes(meta: dict[str, Any], config: Config, rel: Path, text: str) -> str:
+    value = meta.get("footnotes", config.footnotes)
+    if value not in FOOTNOTE_MODES:
+        raise ContentError(
+            rel, _line_of(text, "footnotes"), f"'footnotes' must be one of {', '.join(FOOTNOTE_MODES)}, not {value!r}"
+        )
+    return str(value)
 
 
 def _inputs(value: Any, rel: Path, text: str) -> tuple[str, ...]:

@@ -46,7 +46,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from site_gen import fenced_divs
+from site_gen import citations, crossrefs, fenced_divs, sidenotes
 from site_gen.cells.model import EXECUTABLE_LANGS, CellResult, PostCells
 from site_gen.cells.options import parse_cell_options, split_options
 from site_gen.cells.outputs import render_cell
@@ -144,6 +144,13 @@ class _DocState:
     cells: PostCells | None = None  # executed cells' results, from the execute stage
     cell_count: int = 0
     site_root: Path | None = None  # where diagrams/<name>.json files are found
+    library: citations.Library | None = None  # the post's .bib entries, if it has a bibliography
+    csl: citations.CslStyle | None = None  # its citation style (None: the default)
+    for_feed: bool = False  # rendering the feed entry (no CSS there: no hover cards, no sidenotes)
+    citation_count: int = 0  # hover cards so far in this render, for their ids
+    margin_footnotes: bool = False  # `footnotes: margin`: each note beside its reference
+    sidenotes: dict[int, list[Token]] = field(default_factory=dict)  # footnote id -> its paragraphs
+    crossrefs: dict[str, crossrefs.Target] = field(default_factory=dict)  # fig-/tbl- label -> its number
 
     def line(self, token: Token | None, offset: int = 0) -> int | None:
         """The file line of a token (token.map counts body lines from 0)."""
@@ -182,9 +189,14 @@ class MarkdownRenderer:
         macros: Mapping[str, str] | None = None,
         cells: PostCells | None = None,
         site_root: Path | None = None,
+        bibliography: Sequence[citations.BibFile] = (),
+        csl: citations.CslStyle | None = None,
+        footnotes: str = "bottom",
     ) -> RenderedDoc:
         """Parse once, check everything, render for the site and for the feed."""
         doc = _DocState(path, first_line, {**self.macros, **(macros or {})}, cells=cells, site_root=site_root)
+        doc.library = citations.load_library(tuple(bibliography)) if bibliography else None
+        doc.csl, doc.margin_footnotes = csl, footnotes == "margin"
         env: EnvType = {_ENV_KEY: doc}
         tokens = self.md.parse(source, env)
         page_dir = _page_dir(page_url)
@@ -192,15 +204,16 @@ class MarkdownRenderer:
         feed = UrlBase(_with_slash(base_url), page_dir)
         return RenderedDoc(
             html=self._render(tokens, env, site),
-            feed_html=self._render(tokens, env, feed),
+            feed_html=self._render(tokens, env, feed, for_feed=True),
             summary_html=self._render(summary_tokens(tokens), env, site),
             toc=list(doc.toc),
             word_count=count_words(tokens),
             warnings=list(doc.warnings),
         )
 
-    def _render(self, tokens: Sequence[Token], env: EnvType, urls: UrlBase) -> str:
-        _doc(env).urls = urls
+    def _render(self, tokens: Sequence[Token], env: EnvType, urls: UrlBase, for_feed: bool = False) -> str:
+        doc = _doc(env)
+        doc.urls, doc.for_feed, doc.citation_count = urls, for_feed, 0
         return str(self.md.renderer.render(tokens, self.md.options, env))
 
 
@@ -289,16 +302,23 @@ def build_parser() -> MarkdownIt:
     md.inline.ruler.before("escape", "bracket_math", bracket_math_inline)
     md.inline.ruler.before("escape", "eqref", eqref_inline)
     md.inline.ruler.after("eqref", "at_eqref", at_eqref_inline)
+    md.inline.ruler.after("at_eqref", "crossref", crossrefs.crossref_inline)
+    md.inline.ruler.after("crossref", "narrative_citation", citations.narrative_inline)
+    md.inline.ruler.before("link", "citation", citations.citation_inline)
     md.block.ruler.before("fence", "bracket_math_block", bracket_math_block, {"alt": []})
     for rule in (
         check_callouts,
         number_equations,
         convert_math,
         check_eqrefs,
+        citations.resolve_citations,
+        sidenotes.collect_sidenotes,
         heading_ids,
+        crossrefs.number_figures,
         diagram_refs,
         figures,
         fences,
+        crossrefs.finish_crossrefs,
     ):
         md.core.ruler.push(rule.__name__, rule)
     for name, func in RENDER_RULES.items():
@@ -643,6 +663,9 @@ RENDER_RULES = {
     "math_block_label": render_math_block,
     "amsmath": render_math_block,
     "eqref": render_eqref,
+    **citations.RENDER_RULES,
+    **crossrefs.RENDER_RULES,
+    **sidenotes.RENDER_RULES,
 }
 
 
