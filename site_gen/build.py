@@ -22,7 +22,7 @@ import html5lib
 import jinja2
 from html5lib.serializer import HTMLSerializer
 
-from . import __version__, manifest
+from . import __version__, manifest, search
 from .cells.execute import ExecuteSettings, execute_posts
 from .cells.freeze import cuda_available
 from .cells.model import PostCells
@@ -133,6 +133,9 @@ def build_site(
     with StagedOutput(target, fingerprints) as out:
         try:
             pages = write_site(config, rendered, out)
+            if config.search:
+                search.index_into(out.staging, out.staging / search.INDEX_DIR, language=config.language)
+                out.adopt(search.INDEX_DIR)
         except ContentError as exc:
             raise BuildFailed([exc]) from None
         except OutputConflict as exc:
@@ -378,6 +381,8 @@ def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jin
         writer.page("home.html", path, title, posts=posts, pagination=pagination)
     _write_tags(config, site, writer, main_feed)
     writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
+    if config.search:
+        writer.page("search.html", "search/", "Search")
     if out.needs("404.html", renderer.common, "404.html"):
         out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
 

@@ -54,6 +54,7 @@ class Config:
 
     @property
     def content_dir(self) -> Path:
+    search: bool = True  # a Pagefind index and a /search/ page
         return self.root / "content"
 
     @property
@@ -117,6 +118,7 @@ def load_config(root: Path) -> Config:
 
 
 def _config_from_dict(root: Path, path: Path, data: dict[str, Any]) -> Config:
+    "search": bool,
     known = {f.name for f in fields(Config)} - {"root"}
     values: dict[str, Any] = {}
     for key, value in data.items():

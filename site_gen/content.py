@@ -39,7 +39,9 @@ _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # Markup site_gen does not read (yet): a file of these kinds is reported, never skipped silently.
 UNREAD_SUFFIXES = (".mdown", ".mkd", ".rmd", ".rst", ".html", ".htm", ".adoc", ".org", ".textile")
 # Names the build itself writes at the top of the site: a page there would collide with them.
-RESERVED_NAMES = ("feed.xml", "sitemap.xml", "robots.txt", "404.html", "static", "tags", "archive", "page")
+RESERVED_NAMES = (
+    "feed.xml", "sitemap.xml", "robots.txt", "404.html", "static", "tags", "archive", "page", "search", "pagefind",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, order=True)

@@ -174,6 +174,29 @@ class StagedOutput:
         shutil.copyfile(source, destination)
         self._changed.add(rel_path)
 
+    def adopt(self, rel_dir: str) -> None:
+        """Count as written the files a tool made itself under ``rel_dir`` (the search index).
+
+        A file whose bytes match the previous build's is swapped for a hard link
+        to it, so it keeps its mtime like every other unchanged file.
+        """
+        for path in sorted((self.staging / rel_dir).rglob("*")):
+            if not path.is_file():
+                continue
+            rel_path = path.relative_to(self.staging).as_posix()
+            self._claim_existing(rel_path)
+            previous = self.target / rel_path
+            linked = path.with_name(path.name + ".previous")
+            if _same_file_contents(previous, path) and _link(previous, linked):
+                os.replace(linked, path)
+                continue
+            self._changed.add(rel_path)
+
+    def _claim_existing(self, rel_path: str) -> None:
+        if rel_path in self._written:
+            raise OutputConflict(f"two sources write the same output file: {rel_path}")
+        self._written.add(rel_path)
+
     def _claim(self, rel_path: str) -> Path:
         parts = PurePosixPath(rel_path).parts
         if not parts or PurePosixPath(rel_path).is_absolute() or ".." in parts or rel_path == MARKER:

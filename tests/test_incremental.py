@@ -13,6 +13,7 @@ from site_gen.errors import BuildFailed
 from site_gen.incremental import Preview
 from site_gen.layout import theme_dirs
 from site_gen.output import MARKER
+from site_gen.search import INDEX_DIR
 
 POSTS = 200
 TAGS = 5
@@ -41,11 +42,12 @@ def site(tmp_path: Path) -> tuple[Path, Preview]:
 
 
 def mtimes(folder: Path) -> dict[str, int]:
-    """Every page and file of the site, without site_gen's marker (which no plan lists)."""
+    """Every page and file of the site, without site_gen's marker (which no plan lists) and the
+    search index (the preview builds it in the background, see site_gen.search.BackgroundIndex)."""
     return {
         p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
         for p in folder.rglob("*")
-        if p.is_file() and p.name != MARKER
+        if p.is_file() and p.name != MARKER and p.relative_to(folder).parts[0] != INDEX_DIR
     }
 
 

@@ -21,6 +21,7 @@ import webbrowser
 from pathlib import Path
 from types import FrameType
 
+from .. import search
 from ..build import checked_output
 from ..config import load_config
 from ..errors import BuildFailed, ContentError
@@ -64,8 +65,10 @@ def serve(
     watcher = Watcher(root, queue)
     http = threading.Thread(target=server.serve_forever, name="site-gen-http", daemon=True)
     previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    indexer: search.BackgroundIndex | None = None
     try:
         rebuild(preview, events, server, set())
+        indexer = _search_index(preview, folder)
         watcher.start()
         http.start()
         url = f"http://{_display_host(host)}:{server.server_address[1]}{server.base_path}"
@@ -75,10 +78,13 @@ def serve(
             webbrowser.open(url)
         while (changed := queue.take()) is not None:
             watcher.watch_new_folders()
-            rebuild(preview, events, server, changed)
+            if rebuild(preview, events, server, changed) and indexer is not None:
+                indexer.request()
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:
+        if indexer is not None:
+            indexer.close()
         _stop(server, http, events, watcher, folder if not write else None)
         signal.signal(signal.SIGTERM, previous_handler)
     return 0
@@ -101,21 +107,21 @@ def _stop(server: PreviewServer, http: threading.Thread, events: Events, watcher
         signal.signal(signal.SIGINT, previous)
 
 
-def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: set[Path]) -> None:
-    """One rebuild, reported to the terminal and to the browser."""
+def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: set[Path]) -> bool:
+    """One rebuild, reported to the terminal and to the browser; True if it succeeded."""
     started = time.perf_counter()
     try:
         result = preview.rebuild(changed)
     except BuildFailed as failed:
         _report_errors(events, failed.errors)
-        return
+        return False
     except ContentError as error:
         _report_errors(events, [error])
-        return
+        return False
     except Exception as exc:  # a bug in site_gen: say so in one line, keep serving the last good pages
         bug = ContentError(None, None, f"internal error: {exc!r}", "this is a bug in site_gen, not in your site")
         _report_errors(events, [bug])
-        return
+        return False
     if preview.config is not None:
         server.base_path = preview.config.base_path
     for warning in result.warnings:
@@ -126,6 +132,7 @@ def rebuild(preview: Preview, events: Events, server: PreviewServer, changed: se
     events.publish(ok=True, changed=tuple(server.base_path + path for path in written))
     names = ", ".join(written[:3]) + (f" and {len(written) - 3} more" if len(written) > 3 else "")
     print(f"Rebuilt in {elapsed:.0f} ms: {len(written)} file(s) changed{': ' + names if written else ''}", flush=True)
+    return True
 
 
 def _report_errors(events: Events, errors: list[ContentError]) -> None:
@@ -133,6 +140,19 @@ def _report_errors(events: Events, errors: list[ContentError]) -> None:
         print(error, file=sys.stderr, flush=True)
     print(f"build failed: {len(errors)} error(s); still serving the last good pages", file=sys.stderr, flush=True)
     events.publish(ok=False, errors=tuple(describe_error(error) for error in errors))
+
+
+def _search_index(preview: Preview, folder: Path) -> search.BackgroundIndex | None:
+    """The preview's search index, started now, if the site has search (a broken site.toml: not yet)."""
+    try:
+        config = preview.config or load_config(preview.root)
+    except ContentError:
+        return None
+    if not config.search:
+        return None
+    indexer = search.BackgroundIndex(folder, language=config.language)
+    indexer.request()
+    return indexer
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

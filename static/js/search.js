@@ -1,0 +1,30 @@
+// The search page: Pagefind's UI over the index the build wrote into /pagefind/.
+// The plain form above it is what a reader without JavaScript gets; here it is
+// replaced by the live search box, started with the ?q= the form submitted.
+(function () {
+  "use strict";
+  function start() {
+    var host = document.getElementById("search");
+    if (!host || typeof PagefindUI === "undefined") {
+      return; // no index (search = false) or the script failed: the plain form stays
+    }
+    var query = new URLSearchParams(window.location.search).get("q") || "";
+    host.querySelector(".search-form").hidden = true;
+    var ui = new PagefindUI({
+      element: "#search-results",
+      bundlePath: host.dataset.bundle,
+      showSubResults: true,
+      showImages: false,
+      resetStyles: false,
+      autofocus: true,
+    });
+    if (query) {
+      ui.triggerSearch(query);
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
