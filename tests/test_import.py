@@ -208,6 +208,28 @@ def test_into_inside_src_is_refused(tmp_path):
         import_blog("jekyll", tmp_path / "missing", tmp_path / "site")
 
 
+def test_links_out_of_src_or_dir_are_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: Secret\n---\nnot yours\n", encoding="utf-8")
+    src = tmp_path / "blog"
+    shutil.copytree(FIXTURES / "jekyll", src)
+    (src / "_posts/2021-05-05-secret.md").symlink_to(outside / "secret.md")
+    (src / "_posts/2021-06-06-latin.md").write_bytes(b"---\ntitle: Caf\xe9\n---\nna\xefve\n")
+    site = tmp_path / "site"
+    result = import_blog("jekyll", src, site)
+    assert "_posts/2021-05-05-secret.md:1: warning: a link to a file outside SRC: not imported" in result.report_text
+    assert "_posts/2021-06-06-latin.md:2: warning: not UTF-8" in result.report_text
+    assert not list(site.rglob("secret*"))
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    shutil.rmtree(site / "content/posts")
+    (site / "content/posts").symlink_to(target)
+    with pytest.raises(ContentError, match="leads outside DIR"):
+        import_blog("jekyll", src, site, force=True)
+    assert not any(target.iterdir())
+
+
 def test_cli_import_prints_a_summary_and_writes_the_report(tmp_path, capsys):
     site = tmp_path / "site"
     assert main(["import", "jekyll", str(FIXTURES / "jekyll"), "--into", str(site)]) == 0

@@ -19,7 +19,7 @@ from ..content import slugify
 from . import assets
 from .context import PostContext, SiteInfo
 from .frontmatter import Header
-from .markup import Shield, line_at
+from .markup import Shield, line_at, read_source
 from .posts import Converted, Source, new_slug, our_meta
 from .report import Report
 
@@ -65,7 +65,9 @@ def sources(src: Path, site: SiteInfo, report: Report) -> list[Source]:
             continue
         if not rel.parts[:-1] and path.stem.lower() in ("readme", "index", "license", "contributing"):
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_source(path, src, report)
+        if text is None:
+            continue
         name = rel.parent.name if path.stem == "index" and rel.parent.parts else path.stem
         found.append(Source(path=path, header=Header({}, text, 1), slug=new_slug(name), old_url=_old_url(rel)))
     site.settings["labels"] = _all_labels(found)

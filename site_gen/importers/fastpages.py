@@ -41,9 +41,9 @@ def site_info(src: Path, report: Report) -> SiteInfo:
 def sources(src: Path, site: SiteInfo, report: Report) -> list[Source]:
     found = jekyll.sources(src, site, report, posts_only=True)
     for path in sorted((src / "_notebooks").glob("*.ipynb")) if (src / "_notebooks").is_dir() else []:
-        notebook = notebooks.load(path)
+        notebook = notebooks.load(path) if path.resolve().is_relative_to(src.resolve()) else None
         if notebook is None:
-            report.warn(path.relative_to(src), 1, "not a readable notebook: not imported")
+            report.warn(path.relative_to(src), 1, "not a readable notebook inside SRC: not imported")
             continue
         found.append(_notebook_source(path, src, notebook, site))
     for path in sorted((src / "_word").glob("*.docx")) if (src / "_word").is_dir() else []:

@@ -23,7 +23,7 @@ from . import assets, kramdown, shortcodes
 from .context import PostContext, SiteInfo
 from .frontmatter import parse_date, split
 from .macros import find_mathjax_macros
-from .markup import Shield
+from .markup import Shield, read_source
 from .posts import Converted, Source, new_slug, our_meta
 from .report import Report
 
@@ -83,7 +83,10 @@ def sources(src: Path, site: SiteInfo, report: Report) -> list[Source]:
             continue
         if any(part.startswith(".") for part in rel.parts):
             continue
-        header = split(path.read_text(encoding="utf-8", errors="replace"))
+        text = read_source(path, src, report)
+        if text is None:
+            continue
+        header = split(text)
         if header.problem:
             report.warn(path.relative_to(src), 1, header.problem)
         found.append(_source(path, rel, header, site))

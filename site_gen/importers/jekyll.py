@@ -19,7 +19,7 @@ from . import assets, distill, kramdown, liquid
 from .context import PostContext, SiteInfo
 from .frontmatter import Header, date_from_name, parse_date, split, words
 from .macros import find_mathjax_macros
-from .markup import Shield
+from .markup import Shield, read_source
 from .posts import Converted, Source, new_slug, our_meta
 from .report import Report
 
@@ -75,7 +75,10 @@ def sources(src: Path, site: SiteInfo, report: Report, *, posts_only: bool = Fal
             continue
         if path.suffix.lower() not in MARKDOWN_SUFFIXES:
             continue
-        header = split(path.read_text(encoding="utf-8", errors="replace"))
+        text = read_source(path, src, report)
+        if text is None:
+            continue
+        header = split(text)
         if not is_post and (not header.meta or (not dirs and path.stem.lower() in _ROOT_PAGES)):
             continue  # Jekyll copies Markdown without front matter as it is; the home page is generated here
         if header.problem:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from .report import Report
 
 # Private-use characters: never in real posts, so a placeholder cannot collide with text.
 _OPEN, _CLOSE = "\ue000", "\ue001"
@@ -116,3 +119,28 @@ def attributes(text: str) -> dict[str, str]:
             value = value[1:-1]
         found[match.group(1)] = value.replace('\\"', '"')
     return found
+
+
+MAX_SOURCE_BYTES = 8 * 1024 * 1024  # what the build accepts for one post
+
+
+def read_source(path: Path, src: Path, report: Report) -> str | None:
+    """A post's text, or None (reported) when it is a link out of SRC, too large, or not text.
+
+    Bytes that are not UTF-8 are replaced, with a finding: the old generator may
+    have read Latin-1, and the author should look at those lines.
+    """
+    rel = path.relative_to(src)
+    if not path.resolve().is_relative_to(src.resolve()):
+        report.warn(rel, 1, "a link to a file outside SRC: not imported")
+        return None
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        report.warn(rel, 1, f"larger than {MAX_SOURCE_BYTES // 2**20} MiB: not imported")
+        return None
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        report.warn(rel, line, "not UTF-8: bytes that are not were replaced by U+FFFD")
+        return data.decode("utf-8", errors="replace")

@@ -22,7 +22,7 @@ from . import assets, includes, notebooks
 from .context import PostContext, SiteInfo
 from .frontmatter import parse_date, split_pelican
 from .macros import find_mathjax_macros
-from .markup import Shield, html_comment, line_at
+from .markup import Shield, html_comment, line_at, read_source
 from .posts import Converted, Source, new_slug, our_meta
 from .report import Report
 
@@ -84,7 +84,10 @@ def sources(src: Path, site: SiteInfo, report: Report) -> list[Source]:
             continue
         if path.suffix.lower() not in MARKDOWN_SUFFIXES:
             continue
-        header = split_pelican(path.read_text(encoding="utf-8", errors="replace"))
+        text = read_source(path, src, report)
+        if text is None:
+            continue
+        header = split_pelican(text)
         meta = header.meta
         slug = new_slug(str(meta.get("slug") or slugify(str(meta.get("title") or path.stem))))
         found.append(Source(path=path, header=header, slug=slug, old_url=_old_url(site.permalink, meta, slug)))

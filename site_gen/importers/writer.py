@@ -58,6 +58,10 @@ def _manifest(into: Path) -> dict[str, str]:
 
 def _refuse_foreign(into: Path, files: dict[str, bytes], previous: dict[str, str], force: bool) -> None:
     """Stop before writing anything if we would replace a file that is not ours as we left it."""
+    root = into.resolve()
+    for rel in sorted(files):
+        if not (into / rel).resolve().is_relative_to(root):  # a symlink in DIR must not lead writes elsewhere
+            raise ContentError(into / rel, None, "leads outside DIR through a symbolic link", "remove the link")
     if force:
         return
     content = into / "content"
