@@ -400,11 +400,14 @@ def test_a_row_has_a_column_twin_mirrored_across_the_diagonal():
     assert narrow_twin(validate(placed)) is None
 
 
-def test_a_full_wide_grid_is_transposed_and_a_ragged_or_tall_one_has_no_twin():
+def test_a_full_wide_grid_is_transposed_a_ragged_or_tall_one_has_no_twin_and_one_without_arrows_is_a_list():
     nodes = [{"id": f"n{i}"} for i in range(8)]
-    twin = narrow_twin(validate({"layout": "grid", "columns": 4, "nodes": nodes}))
+    arrows = [{"from": "n0", "to": "n1"}]
+    twin = narrow_twin(validate({"layout": "grid", "columns": 4, "nodes": nodes, "arrows": arrows}))
     assert twin is not None and twin.columns == 2
     # Row-major 2 × 4 becomes 4 × 2: n0 n4 / n1 n5 / n2 n6 / n3 n7, each under its old neighbour.
     assert [n.id for n in twin.nodes] == ["n0", "n4", "n1", "n5", "n2", "n6", "n3", "n7"]
-    assert narrow_twin(validate({"layout": "grid", "columns": 3, "nodes": nodes})) is None
-    assert narrow_twin(validate({"layout": "grid", "columns": 2, "nodes": nodes})) is None
+    assert narrow_twin(validate({"layout": "grid", "columns": 3, "nodes": nodes, "arrows": arrows})) is None
+    assert narrow_twin(validate({"layout": "grid", "columns": 2, "nodes": nodes, "arrows": arrows})) is None
+    boxes = narrow_twin(validate({"layout": "grid", "columns": 3, "nodes": nodes}))  # no arrows: a list
+    assert boxes is not None and boxes.layout == "column" and [n.id for n in boxes.nodes] == [n["id"] for n in nodes]

@@ -387,7 +387,8 @@ def narrow_twin(diagram: Diagram) -> Diagram | None:
     A ``row`` becomes a ``column``; a full ``grid`` of R rows and C columns
     (C > R) becomes one of C rows and R columns, each node moving from
     (r, c) to (c, r), so what sat side by side now sits one above the other
-    and a node's neighbours stay its neighbours. An arrow routed ``above``
+    and a node's neighbours stay its neighbours. A grid without arrows is
+    only a set of boxes, and becomes one column, in reading order. An arrow routed ``above``
     goes round the ``left``, and a ``curve`` bows to the mirrored side. Nodes
     placed by hand (``at``) keep their places, so a diagram with any has no
     twin.
@@ -401,6 +402,8 @@ def narrow_twin(diagram: Diagram) -> Diagram | None:
     )
     if diagram.layout == "row":
         return replace(diagram, layout="column", arrows=arrows)
+    if diagram.layout == "grid" and not arrows:  # nothing joins them: one column, in reading order
+        return replace(diagram, layout="column")
     if diagram.layout == "grid":
         columns = diagram.columns or math.ceil(math.sqrt(len(nodes)))
         rows = len(nodes) // columns
@@ -644,7 +647,8 @@ def _route_all(diagram: Diagram, shapes: list[Shape]) -> list[ArrowShape]:
         ends = {owner[arrow.source], owner[arrow.target]}
         if arrow.route in ("left", "right", "above", "below"):
             sides[arrow.route] = sides.get(arrow.route, 0) + 1
-            points = _around(arrow.route, a_rect, b_rect, [s.rect for s in shapes], sides[arrow.route])
+            # Around the outside of the nodes and of the labels placed so far.
+            points = _around(arrow.route, a_rect, b_rect, taken.rects, sides[arrow.route])
             drawn = ArrowShape(arrow, "elbow", points, from_cell=from_cell)
         else:
             bend = arrow.curve
@@ -821,6 +825,7 @@ class Segments(Buckets):
 
 LABEL_CLEARANCE = 3.0  # px kept between a label and any stroke: a rough line wanders ~2 px
 BENDS = (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
+POINTER_BENDS = (1.2, -1.2, 1.6, -1.6)  # a pointer starts among its frame's cells, and may need to swing wide
 
 
 def _clear_bend(
@@ -832,7 +837,7 @@ def _clear_bend(
     placed, so an arrow bends round another arrow's label as it does round a
     box, and a pointer leaves its frame without crossing the cells below it.
     """
-    for bend in BENDS:
+    for bend in (BENDS + POINTER_BENDS) if from_cell else BENDS:
         trial = _connect(Arrow("", "", ""), a, a_round, b, b_round, bend, from_cell)
         if not _hits(trial.samples(24), boxes, skip):
             return bend
