@@ -184,3 +184,18 @@ def test_math_in_a_heading_shows_in_the_toc() -> None:
 
 def test_math_in_link_text() -> None:
     assert '<a href="https://example.com">the <math' in render("[the $x$ link](https://example.com)\n")
+
+
+# -- what MathML Core leaves out: rules in tables, TeX's font sizes ------------
+
+
+def test_hline_and_column_rules_are_borders() -> None:
+    root = mathml(r"\begin{array}{c|c} a & b \\ \hline c & d \end{array}")
+    table = next(root.iter("mtable"))
+    assert table.get("rowlines") is None and table.get("columnlines") is None
+    first = [cell.get("style", "") for cell in next(table.iter("mtr"))]
+    assert "border-bottom:0.06em solid" in first[0] and "border-right:0.06em solid" in first[0]
+
+
+def test_small_is_latex_size() -> None:
+    assert [el.get("mathsize") for el in mathml(r"{\small x} y").iter("mstyle")] == ["0.9em"]

@@ -286,9 +286,17 @@ def table_alignment(math: ET.Element) -> None:
         kind = _table_kind(table)
         if kind == "small":
             continue
-        for row in table.iter("mtr"):
+        rows = table.findall("mtr")
+        rowlines = table.attrib.pop("rowlines", "").split()  # \hline: not MathML Core, a border
+        columnlines = table.attrib.pop("columnlines", "").split()  # {c|c}
+        for r, row in enumerate(rows):
             cells = list(row)
             for col, cell in enumerate(cells):
+                borders = []
+                if r < len(rows) - 1 and r < len(rowlines) and rowlines[r] in ("solid", "dashed"):
+                    borders.append(f"border-bottom:0.06em {rowlines[r]}")
+                if col < len(cells) - 1 and col < len(columnlines) and columnlines[col] in ("solid", "dashed"):
+                    borders.append(f"border-right:0.06em {columnlines[col]}")
                 first, last = col == 0, col == len(cells) - 1
                 align = cell.get("columnalign")
                 # -webkit-: Chromium aligns math in a cell only by its prefixed keyword.
@@ -303,7 +311,7 @@ def table_alignment(math: ET.Element) -> None:
                 else:
                     gap = "5.9776pt"  # \arraycolsep, as Temml sets it
                     style.append(f"padding-left:{'0em' if first else gap};padding-right:{'0em' if last else gap}")
-                cell.set("style", ";".join(style))
+                cell.set("style", ";".join(style + borders))
 
 
 def _table_kind(table: ET.Element) -> str:

@@ -460,6 +460,14 @@ def _limits(el: ET.Element, display: bool) -> None:
         _limits(child, child_display)
 
 
+def font_sizes(math: ET.Element) -> None:
+    """``\\small`` is 0.9em in LaTeX's 10pt sizes (latex2mathml writes 0.85em,
+    its ``\\footnotesize``)."""
+    for el in math.iter("mstyle"):
+        if el.get("mathsize") == "0.85em":
+            el.set("mathsize", "0.9em")
+
+
 def negative_space(math: ET.Element) -> None:
     """``\\!`` is ``negativethinmathspace``, a name MathML Core dropped: Chromium
     ignores it. A negative margin does the same."""
@@ -523,5 +531,6 @@ FIXES = [
     dots_before_closings,
     between_texts,
     negative_space,
+    font_sizes,
     number_groups,
 ]
