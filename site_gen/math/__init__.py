@@ -9,10 +9,17 @@ pipeline around it that fixes what it gets wrong on real ML writing::
         ──latex2mathml──▶ element tree ──fixes──▶ MathML Core ──annotate──▶ <math>
 
 * ``macros``: site, post and in-formula (``\\newcommand``, ``\\def``) macros.
+* ``mathjax``: the MathJax conventions real posts use (``\\color{c}{x}``,
+  ``\\bbox``, ``\\enclose``, ``\\require``, ``%`` comments), as TeX the rest reads.
 * ``normalise``: TeX -> TeX steps (environments, ``\\tag``/``\\label``, limits,
   operator names), each named for the defect it avoids.
 * ``fixes``: MathML tree steps (bold letters, delimiters, function spacing,
-  ``\\sim``, stretchy braces, table alignment) and the final leak check.
+  ``\\sim``, stretchy braces, table layout, boxes in CSS, safe links) and the
+  final leak check.
+* ``operators``: TeX's atom classes (unary minus, punctuation, relations,
+  large operators) said in MathML Core, as Temml says them.
+
+``bench/math_vs_temml.py`` measures the result against Temml in Chromium.
 
 Errors are ``TexError`` with a message naming the construct; the Markdown layer
 adds the file and line. Every ``<math>`` keeps its TeX in ``alttext`` and in a
