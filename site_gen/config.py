@@ -18,6 +18,23 @@ from .errors import ContentError
 from .textfile import decode_utf8
 
 CONFIG_NAME = "site.toml"
+REMOTE_CELLS = ("cuda", "marked", "all")  # which posts run on [execute.remote]
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """``[execute.remote]``: a Jupyter Kernel (or Enterprise) Gateway that runs some posts' cells.
+
+    The token is never a setting: ``site.toml`` is committed, so it is read from
+    the environment variable ``token_env`` names when the build starts.
+    """
+
+    url: str  # the gateway, e.g. "http://127.0.0.1:8888" (an SSH tunnel to the GPU box)
+    token_env: str = "SITE_GEN_REMOTE_TOKEN"
+    kernel: str | None = None  # the gateway's kernel name; default: the post's `jupyter:`
+    cells: str = "cuda"  # "cuda": posts with `requires: cuda` cells or `execute: {remote: true}`; "marked"; "all"
+    host: str = "remote kernel"  # the label provenance shows (a hostname is not published unless you write it)
+    jobs: int = 4  # remote kernels at once, apart from the local ones
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class Config:
     csl: str = ""  # a .csl style file for citations (default: site_gen.citations.DEFAULT_STYLE)
     footnotes: str = "bottom"  # "margin": footnotes beside their reference on wide screens
     macros: dict[str, str] = field(default_factory=dict)
+    remote: RemoteConfig | None = None  # `[execute.remote]` in site.toml
 
     @property
     def base_path(self) -> str:
@@ -119,9 +137,12 @@ def load_config(root: Path) -> Config:
 
 def _config_from_dict(root: Path, path: Path, data: dict[str, Any]) -> Config:
     "search": bool,
-    known = {f.name for f in fields(Config)} - {"root"}
+    known = ({f.name for f in fields(Config)} - {"root", "remote"}) | {"execute"}
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "execute":
+            values["remote"] = _remote_config(path, value)
+            continue
         if key not in known:
             raise ContentError(
                 path,
@@ -140,6 +161,54 @@ def _config_from_dict(root: Path, path: Path, data: dict[str, Any]) -> Config:
     config = Config(root=root, **values)
     _validate(config, path)
     return config
+
+
+def _remote_config(path: Path, table: Any) -> RemoteConfig | None:
+    """``[execute]`` holds one table, ``remote``, checked as strictly as the top level."""
+
+    def fail(key: str, message: str, hint: str = "") -> None:
+        raise ContentError(path, _line_of_key(path, key), message, hint)
+
+    if not isinstance(table, dict):
+        fail("execute", f"setting 'execute' must be a table, not {_type_name(type(table))}", "write [execute.remote]")
+    for key in table:
+        if key != "remote":
+            fail(key, f"unknown setting 'execute.{key}'", "valid settings: execute.remote")
+    remote = table.get("remote")
+    if remote is None:
+        return None
+    if not isinstance(remote, dict):
+        fail("execute.remote", "setting 'execute.remote' must be a table", 'write [execute.remote] and url = "http://…"')
+    kinds = {f.name: f.type for f in fields(RemoteConfig)}
+    for key, value in remote.items():
+        if key not in kinds:
+            fail(key, f"unknown setting 'execute.remote.{key}'", f"valid settings: {', '.join(kinds)}")
+        expected = int if key == "jobs" else str
+        if not isinstance(value, expected) or isinstance(value, bool):
+            fail(key, f"setting 'execute.remote.{key}' must be {_type_name(expected)}, not {_type_name(type(value))}")
+    if "url" not in remote:
+        fail("execute.remote", "[execute.remote] needs a url", 'e.g. url = "http://127.0.0.1:8888"')
+    config = RemoteConfig(**remote)
+    problem = remote_problem(config)
+    if problem is not None:
+        fail(problem[0], problem[1], problem[2])
+    return config
+
+
+def remote_problem(remote: RemoteConfig) -> tuple[str, str, str] | None:
+    """(key, message, hint) for a setting of ``remote`` that cannot work; also checks ``--remote URL``."""
+    parts = urlsplit(remote.url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "url", f"remote url '{remote.url}' is not an http(s) URL", 'write it like "http://127.0.0.1:8888"'
+    if parts.query or parts.fragment:
+        return "url", "remote url must not have a query or fragment", "the token goes in $" + remote.token_env
+    if remote.cells not in REMOTE_CELLS:
+        return "cells", f"remote cells must be one of {', '.join(REMOTE_CELLS)}, not {remote.cells!r}", ""
+    if remote.jobs < 1:
+        return "jobs", "setting 'execute.remote.jobs' must be at least 1", ""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", remote.token_env):
+        return "token_env", f"token_env '{remote.token_env}' is not an environment variable name", ""
+    return None
 
 
 def _validate(config: Config, path: Path) -> None:

@@ -89,6 +89,7 @@ class Post:
     jupyter: str = "python3"
     inputs: tuple[str, ...] = ()
     execute: bool = True
+    remote: bool | None = None  # `execute: {remote: true}`: run on [execute.remote]'s gateway (None: site.toml decides)
     stored_outputs: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] | None = None  # (code, outputs)
     # Citations (site_gen.citations): the .bib files' text and the CSL style, so an edit to them re-renders.
     bibliography: tuple[BibFile, ...] = ()
@@ -231,7 +232,8 @@ def read_post(path: Path, config: Config) -> Post:
         warnings=tuple(warnings),
         jupyter=_string(meta, "jupyter", rel, text) if meta.get("jupyter") is not None else "python3",
         inputs=_inputs(meta.get("inputs"), rel, text),
-        execute=_bool(meta, "execute", rel, text) if "execute" in meta else True,
+        execute=_execute(meta, rel, text)[0],
+        remote=_execute(meta, rel, text)[1],
         stored_outputs=stored_outputs,
         bibliography=_bibliography(meta, path, config, rel, text),
         csl=_csl(meta, path, config, rel, text),
@@ -302,6 +304,23 @@ def _bool(meta: dict[str, Any], key: str, rel: Path, text: str) -> bool:
     if not isinstance(value, bool):
         raise ContentError(rel, _line_of(text, key), f"'{key}' must be true or false, not {value!r}")
     return value
+
+
+def _execute(meta: dict[str, Any], rel: Path, text: str) -> tuple[bool, bool | None]:
+    """``execute: false`` (show code only), or ``execute: {remote: true}`` (run on the site's gateway)."""
+    value = meta.get("execute", True)
+    if isinstance(value, dict):
+        unknown = sorted(str(key) for key in value if key not in ("remote", "eval"))
+        enabled, remote = value.get("eval", True), value.get("remote")
+        if not unknown and isinstance(enabled, bool) and (remote is None or isinstance(remote, bool)):
+            return enabled, remote
+        raise ContentError(
+            rel,
+            _line_of(text, "execute"),
+            "'execute' must be true/false or a mapping of `remote: true|false` (and `eval: true|false`)",
+            "write `execute: {remote: true}` to run this post's cells on [execute.remote]",
+        )
+    return _bool(meta, "execute", rel, text) if "execute" in meta else True, None
 
 
 def _datetime(value: Any, key: str, rel: Path, text: str, tz: Any) -> datetime:

@@ -23,12 +23,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from site_gen.config import Config, load_config
+from site_gen.config import Config, RemoteConfig, load_config
 from site_gen.content import Post
 from site_gen.errors import ContentError, ContentWarning
 from site_gen.markdown import block_tokens
 
 from . import freeze as freezing
+from . import route
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
 from .images import image_size, on_white
 from .limit import limit_outputs
@@ -82,6 +83,8 @@ class ExecuteSettings:
     today: date | None = None  # the date frozen outputs are stamped with
     output_limit: int | None = None  # characters of text per cell; None: site.toml's cell_output_limit
     unsafe_html: bool | None = None  # publish HTML outputs unsanitised; None: site.toml's unsafe_cell_html
+    remote: RemoteConfig | None = None  # the gateway for remote posts; None: site.toml's [execute.remote]
+    remote_url: str | None = None  # `--remote URL`: this gateway, for this build (other settings from site.toml)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class _Plan:
     keys: list[str]
     results: dict[int, tuple[CellResult, Files]] = field(default_factory=dict)
     to_run: list[Cell] = field(default_factory=list)
+    remote: RemoteConfig | None = None  # runs on this gateway (see ``route``), else here
 
 
 def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSettings) -> ExecuteReport:
@@ -111,10 +115,11 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
     report = ExecuteReport()
     cache = CellCache(site_root / CACHE_DIR)
     cuda = freezing.cuda_available()
+    remote = _remote_of(settings, site_root)
     plans: list[_Plan] = []
     for post in posts:
         try:
-            plan = _plan(post, cache, settings, cuda)
+            plan = _plan(post, cache, settings, cuda, remote)
         except ContentError as exc:
             report.errors.append(exc)
             continue
@@ -134,7 +139,11 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
                     settings.progress(Progress(plan.post.rel_source, number, len(plan.to_run), left[0]))
 
         try:
-            _run(plan, cache, settings, on_cell, stopper)
+            with slots[plan.remote is not None]:
+                if plan.remote is not None:
+                    _run_remote(plan, plan.remote, cache, settings, on_cell, stopper)
+                else:
+                    _run(plan, cache, settings, on_cell, stopper)
             return None
         except ContentError as exc:
             return None if stopper.stopped.is_set() else exc
@@ -150,7 +159,14 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
         from .kernel import Stopped, Stopper
 
         jobs = settings.jobs or max(1, min(len(waiting), os.cpu_count() or 1))
-        failures = _run_all(waiting, run, jobs, Stopper())
+        # Remote kernels do not use this machine's CPUs: they have slots of their own.
+        remote_jobs = remote.jobs if remote is not None and any(plan.remote for plan in waiting) else 0
+        slots = {False: threading.Semaphore(jobs), True: threading.Semaphore(max(1, remote_jobs))}
+        if remote_jobs:
+            from .remote import configure_gateway
+
+            configure_gateway(remote)  # type: ignore[arg-type]
+        failures = _run_all(waiting, run, jobs + remote_jobs, Stopper())
         report.kernels_started = len(waiting)
         report.cells_run = sum(len(plan.to_run) for plan in waiting)
         report.errors.extend(error for error in failures if error is not None)
@@ -159,7 +175,17 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
         if not any(error.path == plan.post.rel_source for error in report.errors):
             report.cells[plan.post.url_path] = _assemble(plan, settings, report.warnings)
             report.warnings.extend(_freeze_warnings(plan))
+        elif plan.remote is not None and plan.to_run:  # the gateway failed it: the last frozen outputs, marked stale
+            report.cells[plan.post.url_path] = _assemble(_stale(plan), settings, [])
     return report
+
+
+def _remote_of(settings: ExecuteSettings, site_root: Path) -> RemoteConfig | None:
+    """The gateway of this build: the settings', else site.toml's; ``--remote URL`` replaces its url."""
+    remote = settings.remote or load_config(site_root).remote
+    if settings.remote_url:
+        remote = replace(remote, url=settings.remote_url) if remote else RemoteConfig(url=settings.remote_url)
+    return remote
 
 
 def _run_all(
@@ -204,13 +230,20 @@ def _with_site_defaults(settings: ExecuteSettings, site_root: Path) -> ExecuteSe
     )
 
 
-def _plan(post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool) -> _Plan | None:
+def _plan(
+    post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool, remote: RemoteConfig | None = None
+) -> _Plan | None:
     cells = _cells_of(post)
     if not cells:
         return None
-    keys = cell_keys(cells, kernel=kernel_identity(post.jupyter), inputs=_input_hashes(post))
-    plan = _Plan(post, cells, keys)
-    frozen = freezing.load_frozen(post.source, post.rel_source) if any(c.options.frozen for c in cells) else {}
+    remote = remote if route.runs_remote(post, cells, remote) else None
+    if remote is not None:
+        cuda = True  # the remote kernel says whether it has a device; until then its cuda cells are to run
+    kernel = route.remote_identity(remote, post.jupyter) if remote else kernel_identity(post.jupyter)
+    keys = cell_keys(cells, kernel=kernel, inputs=_input_hashes(post))
+    plan = _Plan(post, cells, keys, remote=remote)
+    needs_frozen = remote is not None or any(c.options.frozen for c in cells)
+    frozen = freezing.load_frozen(post.source, post.rel_source) if needs_frozen else {}
     stored = _stored_outputs(post, cells)
     for cell in cells:
         if not post.execute and post.stored_outputs is not None:
@@ -228,9 +261,21 @@ def _plan(post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool) -
         for cell in plan.to_run:
             entry = cached[cell.index]
             assert entry is not None
-            plan.results[cell.index] = (CellResult(CACHED, tuple(entry[0])), entry[1])
+            plan.results[cell.index] = _cached(cell, entry, frozen.get(cell.name), remote)
         plan.to_run = []
     return plan
+
+
+def _cached(
+    cell: Cell, entry: tuple[list[Output], Files], frozen: freezing.Frozen | None, remote: RemoteConfig | None
+) -> tuple[CellResult, Files]:
+    """A cached result; a remote one says where it ran, as its frozen record tells."""
+    if remote is None:
+        return CellResult(CACHED, tuple(entry[0])), entry[1]
+    if route.is_not_run_marker(entry[0]):
+        return route.no_cuda_remote(cell, frozen, remote.host)
+    note = f"Ran remotely: {frozen.provenance}." if frozen is not None and freezing.matches(frozen, cell) else ""
+    return CellResult(CACHED, tuple(entry[0]), note), entry[1]
 
 
 # Cheaper than parsing: a body with no "{ python" anywhere has no executable fence.
@@ -317,6 +362,63 @@ def _run(
             frozen_changed = True
     if frozen_changed:
         freezing.save_frozen(post.source, frozen)
+
+
+def _run_remote(
+    plan: _Plan,
+    remote: RemoteConfig,
+    cache: CellCache,
+    settings: ExecuteSettings,
+    on_cell: Callable[[Cell], None],
+    stopper: Stopper,
+) -> None:
+    """As ``_run``, on the gateway: every cell that ran is frozen with the device it reported.
+
+    Nothing is stored (cache or ``_freeze.json``) unless the whole post ran.
+    """
+    from .kernel import CellFailure
+    from .remote import run_remote
+
+    post = plan.post
+    inputs = {name: (post.source.parent / name).read_bytes() for name in post.inputs}
+    try:
+        run = run_remote(
+            plan.to_run,
+            remote=remote,
+            kernel=post.jupyter,
+            inputs=inputs,
+            modules=sorted(imported_modules(c.code for c in plan.cells)),
+            default_timeout=settings.timeout or DEFAULT_TIMEOUT,
+            on_cell=on_cell,
+            stopper=stopper,
+        )
+    except CellFailure as failure:
+        raise _as_error(post, failure) from None
+    frozen = freezing.load_frozen(post.source, post.rel_source)
+    device, today = run.device, settings.today or date.today()
+    versions = {**run.device.versions, "python": run.device.python}
+    for cell in plan.to_run:
+        if cell.index in run.skipped:
+            cache.store(plan.keys[cell.index], route.not_run_marker(remote.host), {})
+            plan.results[cell.index] = route.no_cuda_remote(cell, frozen.get(cell.name), remote.host)
+            continue
+        outputs, files = externalize(run.outputs.get(cell.index, []))
+        cache.store(plan.keys[cell.index], outputs, files)
+        record = freezing.freeze_remote(cell, internalize(outputs, files), device.name, versions, remote.host, today)
+        frozen[cell.name] = record
+        plan.results[cell.index] = (CellResult(RAN, tuple(outputs), f"Ran remotely: {record.provenance}."), files)
+    freezing.save_frozen(post.source, frozen)
+
+
+def _stale(plan: _Plan) -> _Plan:
+    """The plan of a post whose remote run failed: every cell that was to run shows its last frozen output."""
+    assert plan.remote is not None
+    frozen = freezing.load_frozen(plan.post.source, plan.post.rel_source)
+    why = f"the gateway {plan.remote.url} failed in this build"
+    results = dict(plan.results)
+    for cell in plan.to_run:
+        results[cell.index] = route.stale(cell, frozen.get(cell.name), why)
+    return replace(plan, results=results, to_run=[])
 
 
 def _as_error(post: Post, failure: CellFailure) -> ContentError:

@@ -67,11 +67,13 @@ class Frozen:
     device: str
     date: str
     versions: dict[str, str]
+    host: str = ""  # the label of the remote kernel it ran on (``[execute.remote] host``); "" for this machine
 
     @property
     def provenance(self) -> str:
         versions = ", ".join(f"{name} {version}" for name, version in sorted(self.versions.items()))
-        return f"measured on {self.device}, {self.date}" + (f", {versions}" if versions else "")
+        where = f"{self.device} at {self.host}" if self.host else self.device
+        return f"measured on {where}, {self.date}" + (f", {versions}" if versions else "")
 
 
 def load_frozen(source: Path, rel: Path | None = None) -> dict[str, Frozen]:
@@ -98,6 +100,7 @@ def load_frozen(source: Path, rel: Path | None = None) -> dict[str, Frozen]:
             device=str(entry["device"]),
             date=str(entry["date"]),
             versions={str(k): str(v) for k, v in entry.get("versions", {}).items()},
+            host=str(entry.get("host", "")),
         )
         for name, entry in data["cells"].items()
     }
@@ -111,6 +114,8 @@ def _frozen_problem(data: Any) -> str | None:
             return f"cell '{name}': expected an object with an 'outputs' list"
         if not all(isinstance(entry.get(key), str) for key in ("code_sha256", "device", "date")):
             return f"cell '{name}': 'code_sha256', 'device' and 'date' must be strings"
+        if not isinstance(entry.get("host", ""), str):
+            return f"cell '{name}': 'host' must be a string"
         if not isinstance(entry.get("versions", {}), dict):
             return f"cell '{name}': 'versions' must be an object"
         for number, output in enumerate(entry["outputs"], start=1):
@@ -131,8 +136,18 @@ def freeze(cell: Cell, outputs: list[Output], modules: set[str], today: date) ->
     return Frozen(outputs, digest(cell.code), device_name(), today.isoformat(), versions)
 
 
+def freeze_remote(
+    cell: Cell, outputs: list[Output], device: str, versions: dict[str, str], host: str, today: date
+) -> Frozen:
+    """A frozen record of a cell that just ran on a remote kernel: its device and versions, as it reported them."""
+    return Frozen(outputs, digest(cell.code), device, today.isoformat(), dict(versions), host)
+
+
 def save_frozen(source: Path, entries: dict[str, Frozen]) -> None:
-    """Write ``_freeze.json`` sorted and indented, so a change reads well in a diff."""
+    """Write ``_freeze.json`` sorted and indented, so a change reads well in a diff.
+
+    Written beside and renamed over, so an interrupted build leaves the old file whole.
+    """
     cells: dict[str, Any] = {
         name: {
             "code_sha256": entry.code_sha256,
@@ -140,8 +155,12 @@ def save_frozen(source: Path, entries: dict[str, Frozen]) -> None:
             "date": entry.date,
             "versions": entry.versions,
             "outputs": entry.outputs,
+            **({"host": entry.host} if entry.host else {}),
         }
         for name, entry in sorted(entries.items())
     }
     text = json.dumps({"format": FORMAT, "cells": cells}, indent=2, sort_keys=True, ensure_ascii=False)
-    freeze_path(source).write_text(text + "\n", encoding="utf-8")
+    path = freeze_path(source)
+    scratch = path.with_name(f".{path.name}.tmp")
+    scratch.write_text(text + "\n", encoding="utf-8")
+    os.replace(scratch, path)

@@ -103,6 +103,10 @@ class Stopper:
         with self._lock:
             clients = list(self._clients)
         for client in clients:
+            remote = getattr(client.km, "stop_remote", None)  # a gateway's kernel (see ``remote``): stopped over REST
+            if remote is not None:
+                remote(kill=signum == signal.SIGKILL)
+                continue
             provisioner = getattr(getattr(client, "km", None), "provisioner", None)
             pgid, pid = getattr(provisioner, "pgid", None), getattr(provisioner, "pid", None)
             with contextlib.suppress(OSError):  # gone already, or not started yet
@@ -151,7 +155,7 @@ def run_cells(
             stopper.check()
             try:
                 with client.setup_kernel(stderr=log, env=_kernel_env()):
-                    return _run_in(client, cells, notebook.cells, log, default_timeout, on_cell, stopper)
+                    return run_in(client, cells, notebook.cells, log, default_timeout, on_cell, stopper)
             except NoSuchKernel:
                 raise CellFailure(
                     None,
@@ -167,7 +171,7 @@ def run_cells(
     raise AssertionError("unreachable")
 
 
-def _run_in(
+def run_in(
     client: NotebookClient,
     cells: Sequence[Cell],
     nb_cells: list[t.Any],

@@ -70,6 +70,8 @@ def _status(result: CellResult) -> str:
         return (
             f'<p class="cell-status cell-not-run"><span class="cell-badge">not run</span> {escape(result.note)}</p>\n'
         )
+    if result.note:  # ran on a remote kernel: where, on what, when
+        return f'<p class="cell-status cell-frozen"><span class="cell-badge">remote</span> {escape(result.note)}</p>\n'
     return ""
 
 
