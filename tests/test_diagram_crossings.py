@@ -3,8 +3,8 @@
 The check reads only the SVG: each arrow's path data is sampled into a
 polyline (cubic Béziers flattened), each ``<text>`` becomes a box from its
 ``x``/``y``, anchor and font size, with widths from ``text.py``'s metrics (the
-same ones layout trusts). An arrow passing through a text box, its own label
-included, is a crossing. Hachure strokes are held to the same rule: a fill
+same ones layout trusts), grown by 2 px. An arrow passing through a text box,
+its own label included, is a crossing. Hachure strokes are held to the same rule: a fill
 never runs under text.
 """
 
@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
 # DejaVu Sans: caps and accents reach ~0.78 em above the baseline, descenders ~0.22 em below.
 ASCENT, DESCENT = 0.78, 0.22
+CLEARANCE = 2.0  # px a stroke must keep from text: touching it is crossing it
 
 Point = tuple[float, float]
 
@@ -112,7 +113,7 @@ def text_box(element: ElementTree.Element) -> Box:
     anchor = element.get("text-anchor", "start")
     x0 = x - {"start": 0.0, "middle": width / 2, "end": width}[anchor]
     label = "".join(text for text, _ in runs)
-    return Box(x0, y + top, x0 + width, y + bottom, label)
+    return Box(x0 - CLEARANCE, y + top - CLEARANCE, x0 + width + CLEARANCE, y + bottom + CLEARANCE, label)
 
 
 def _segment_hits(p: Point, q: Point, box: Box) -> bool:

@@ -824,6 +824,7 @@ class Segments(Buckets):
 
 
 LABEL_CLEARANCE = 3.0  # px kept between a label and any stroke: a rough line wanders ~2 px
+LABEL_GAP = 8.0  # px from an arrow to the near edge of its own label's box
 BENDS = (0.0, 0.2, -0.2, 0.35, -0.35, 0.5, -0.5, 0.7, -0.7, 0.9, -0.9)
 POINTER_BENDS = (1.2, -1.2, 1.6, -1.6)  # a pointer starts among its frame's cells, and may need to swing wide
 
@@ -949,7 +950,7 @@ def _label_spots(shape: ArrowShape, t: float, w: float, h: float, extra: float =
         nx, ny = -nx, -ny
     elif away == (0.0, 0.0) and (ny > 0.01 or (abs(ny) <= 0.01 and nx < 0)):
         nx, ny = -nx, -ny  # straight arrows: label above, or to the right
-    reach = abs(nx) * w / 2 + abs(ny) * h / 2 + 6 + extra
+    reach = abs(nx) * w / 2 + abs(ny) * h / 2 + LABEL_GAP + extra
     spots = [(mid[0] + nx * reach, mid[1] + ny * reach), (mid[0] - nx * reach, mid[1] - ny * reach)]
     return [Rect(cx - w / 2, cy - h / 2, w, h) for cx, cy in spots]
 

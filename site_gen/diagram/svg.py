@@ -184,7 +184,7 @@ def _cell_block(shape: Shape, pen: Pen) -> str:
     return d
 
 
-TEXT_HOLE = 3.0  # px of clear space the hatching leaves round a line of text
+TEXT_HOLE = 4.0  # px of clear space the hatching leaves round a line of text (a fill line wanders ~1 px)
 
 
 def _hole(line: TextLine) -> Box:
