@@ -18,6 +18,8 @@ from .errors import ContentError
 from .textfile import decode_utf8
 
 CONFIG_NAME = "site.toml"
+GITHUB = "https://github.com/"
+COLAB = "https://colab.research.google.com/github/"
 REMOTE_CELLS = ("cuda", "marked", "all")  # which posts run on [execute.remote]
 
 
@@ -54,6 +56,10 @@ class Config:
     cell_timeout: int = 120  # seconds an executed cell may run unless it sets `#| timeout:`
     cell_output_limit: int = 1_000_000  # characters of text a cell's outputs may publish; the rest is cut
     unsafe_cell_html: bool = False  # publish cell and notebook HTML outputs unsanitised (scripts run)
+    search: bool = True  # a Pagefind index and a /search/ page
+    # Where the *built* site's files are on GitHub (e.g. a gh-pages branch), for "Open in Colab" links:
+    # "https://github.com/user/notebook/blob/gh-pages/". Empty: no Colab links.
+    published_repository: str = ""
     raw_html: bool = True  # HTML written in Markdown passes through; false leaves it out (Hugo's default)
     bibliography: str = ""  # a .bib file (from the site root) for posts that do not name their own
     csl: str = ""  # a .csl style file for citations (default: site_gen.citations.DEFAULT_STYLE)
@@ -72,7 +78,6 @@ class Config:
 
     @property
     def content_dir(self) -> Path:
-    search: bool = True  # a Pagefind index and a /search/ page
         return self.root / "content"
 
     @property
@@ -94,6 +99,12 @@ class Config:
     def url(self, path: str) -> str:
         """Site-relative path ("posts/x/") to a URL on this site ("/notebook/posts/x/")."""
         return self.base_path + path.lstrip("/")
+
+    def colab_url(self, path: str) -> str:
+        """Colab's address for a notebook of the built site, or "" without ``published_repository``."""
+        if not self.published_repository:
+            return ""
+        return COLAB + self.published_repository.removeprefix(GITHUB) + path.lstrip("/")
 
     def abs_url(self, path: str) -> str:
         """Site-relative path to an absolute URL, for feeds, sitemaps and OpenGraph."""
@@ -118,6 +129,8 @@ _EXPECTED: dict[str, type] = {
     "bibliography": str,
     "csl": str,
     "footnotes": str,
+    "search": bool,
+    "published_repository": str,
     "macros": dict,
 }
 
@@ -136,7 +149,6 @@ def load_config(root: Path) -> Config:
 
 
 def _config_from_dict(root: Path, path: Path, data: dict[str, Any]) -> Config:
-    "search": bool,
     known = ({f.name for f in fields(Config)} - {"root", "remote"}) | {"execute"}
     values: dict[str, Any] = {}
     for key, value in data.items():
@@ -226,6 +238,13 @@ def _validate(config: Config, path: Path) -> None:
         fail("base_url", "base_url must end with '/'", f'write "{config.base_url}/"')
     if parts.query or parts.fragment:
         fail("base_url", "base_url must not have a query or fragment")
+    repository = config.published_repository
+    if repository and not re.fullmatch(r"https://github\.com/[^/]+/[^/]+/blob/[^/]+/(?:[^?#]*/)?", repository):
+        fail(
+            "published_repository",
+            f"published_repository '{repository}' is not a GitHub folder URL ending in '/'",
+            'write it like "https://github.com/user/notebook/blob/gh-pages/"',
+        )
     for key in ("posts_per_page", "feed_size", "cell_timeout", "cell_output_limit"):
         if getattr(config, key) < 1:
             fail(key, f"setting '{key}' must be at least 1")
