@@ -22,7 +22,7 @@ import html5lib
 import jinja2
 from html5lib.serializer import HTMLSerializer
 
-from . import __version__, manifest, search
+from . import __version__, manifest, notebook_export, search
 from .cells.execute import ExecuteSettings, execute_posts
 from .cells.freeze import cuda_available
 from .cells.model import PostCells
@@ -33,7 +33,7 @@ from .feed import FeedEntry, atom_feed, sitemap
 from .fingerprints import IncrementalOutput
 from .highlight import stylesheet
 from .layout import NavItem, Pagination, PostView, Renderer, StoredBody, TagView, theme_dirs
-from .markdown import MarkdownRenderer, RenderedDoc
+from .markdown import MarkdownRenderer, RenderedDoc, block_tokens
 from .output import Output, OutputConflict, StagedOutput, check_output_folder
 from .render_cache import DiskRenderCache, RenderCache, RenderedPost
 from .textfile import check_inside_site
@@ -227,11 +227,15 @@ def render_all(
             if cache is not None:
                 outcome = cache.store(keys[index], outcome)
         view, feed_body, post_warnings = outcome
+        if post_cells is not None:
+            files.update((post.url_path + name, data) for name, data in post_cells.files.items())
+            if post_cells.codes:  # a post with executed cells downloads as a notebook
+                name = notebook_export.notebook_name(post)
+                files[post.url_path + name] = notebook_export.export(post, block_tokens(post.body), post_cells)
+                view = replace(view, notebook=name)
         views.append(view)
         feed_html[post.url_path] = feed_body
         warnings.extend(post_warnings)
-        if post_cells is not None:
-            files.update((post.url_path + name, data) for name, data in post_cells.files.items())
     posts = sorted((v for v in views if not v.post.is_page), key=lambda v: (v.date, v.url_path), reverse=True)
     pages = sorted((v for v in views if v.post.is_page), key=lambda v: v.url_path)
     return RenderedSite(posts, pages, feed_html, warnings, files, rendered)

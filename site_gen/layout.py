@@ -48,6 +48,7 @@ class PostView:
     toc: tuple[TocEntry, ...]
     word_count: int
     digest: str = ""  # a content key for the body, when it is not in memory (fingerprints use it)
+    notebook: str = ""  # the post as a runnable notebook beside its page (site_gen.notebook_export), if it has cells
 
     @classmethod
     def build(cls, post: Post, doc: RenderedDoc, summary_html: str, description: str) -> PostView:
