@@ -284,7 +284,15 @@ def test_fastpages_posts_notebooks_and_word_files(tmp_path):
 
 
 def test_hugo_shortcodes_front_matter_and_bundles(tmp_path):
-    site, report = imported("hugo", tmp_path)
+    macros = tmp_path / "macros.toml"
+    macros.write_text('Ent = "\\\\mathrm{H}"\n', encoding="utf-8")
+    first = import_blog("hugo", FIXTURES / "hugo", tmp_path / "site").report_text
+    bundle_src = FIXTURES / "hugo" / "content/posts/softmax/index.md"
+    assert f"{bundle_src}:19: warning: TeX macro \\Ent is used but defined nowhere in SRC" in first
+    with pytest.raises(BuildFailed, match="1 error"):
+        build_site(tmp_path / "site", jobs=1, use_cache=False)  # the build names it too
+    site, report = imported("hugo", tmp_path, macros=macros)  # the same folder: an import replaces its own files
+    assert "Ent" not in report
     post = (site / "content/posts/attention/index.md").read_text(encoding="utf-8")
     assert "date: '2022-02-14T08:00:00+01:00'\nupdated: '2022-03-01'" in post  # TOML front matter
     assert "- transformers\n- attention\n- deep-learning" in post

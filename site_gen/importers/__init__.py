@@ -22,6 +22,7 @@ from .macros import read_macros_file
 from .plan import plan_files
 from .posts import Converted, Source
 from .report import Report
+from .texcheck import undefined_macros
 from .writer import MANIFEST, ours_as_written, write
 
 GENERATORS = ("jekyll", "fastpages", "hugo", "pelican", "d2l")
@@ -62,13 +63,29 @@ def import_blog(
             first_line=source.header.body_line,
             meta=dict(source.header.meta),
         )
-        posts.append(module.convert(source, ctx))
+        post = module.convert(source, ctx)
+        _report_undefined_macros(post, site, ctx)
+        posts.append(post)
         report.posts.append(source.path.relative_to(root).as_posix())
     files = plan_files(posts, site, report, owns_config=_may_write_config(target))
     text = report.text(generator)
     files[REPORT_NAME] = text.encode("utf-8")
     written, unchanged = write(target, files, force=force)
     return ImportResult(report, text, posts, written, unchanged)
+
+
+def _report_undefined_macros(post: Converted, site: SiteInfo, ctx: PostContext) -> None:
+    if post.suffix != ".md":
+        return
+    for command, formula in undefined_macros(post.body, site.macros):
+        line = _line_of(post.source.header.body, formula, ctx.first_line)
+        ctx.warn(line, f"TeX macro {command} is used but defined nowhere in SRC: add it with --macros FILE")
+
+
+def _line_of(text: str, formula: str, first_line: int) -> int:
+    """Where a formula was in the source (its first 40 characters, as converting may change the rest)."""
+    where = text.find(formula[:40].strip())
+    return first_line + text.count("\n", 0, where) if where >= 0 else first_line
 
 
 def _module(generator: str) -> ModuleType:
