@@ -118,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds a cell may run unless it sets `#| timeout:` (default: cell_timeout in site.toml)",
     )
+    build.add_argument(
+        "--remote",
+        metavar="URL",
+        help="run GPU posts' cells (or those [execute.remote] names) on this Jupyter gateway, for this build; "
+        "its token from $SITE_GEN_REMOTE_TOKEN",
+    )
     build.set_defaults(run=_build)
 
     cache = commands.add_parser("cache", help="the cache of executed cells")
@@ -177,7 +183,9 @@ def _build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     progress = _CellProgress(sys.stderr)
-    settings = ExecuteSettings(rerun=args.rerun, freeze=args.freeze, timeout=args.timeout, progress=progress)
+    settings = ExecuteSettings(
+        rerun=args.rerun, freeze=args.freeze, timeout=args.timeout, progress=progress, remote_url=_remote_url(args)
+    )
     try:
         result = build_site(
             args.root,
@@ -205,6 +213,18 @@ def _build(args: argparse.Namespace) -> int:
         f"{len(result.rendered)} posts rendered) into {result.output} in {elapsed:.2f}s"
     )
     return 0
+
+
+def _remote_url(args: argparse.Namespace) -> str | None:
+    """``--remote URL``, checked as ``[execute.remote] url`` is."""
+    if args.remote is None:
+        return None
+    from .config import RemoteConfig, remote_problem
+
+    problem = remote_problem(RemoteConfig(url=args.remote))
+    if problem is not None:
+        raise ContentError(None, None, f"--remote: {problem[1]}", problem[2])
+    return str(args.remote)
 
 
 class _CellProgress:

@@ -32,6 +32,7 @@ import pytest
 from site_gen.build import build_site
 from site_gen.cells import freeze as freezing
 from site_gen.cells.execute import ExecuteSettings, execute_posts
+from site_gen.cli import main
 from site_gen.config import RemoteConfig, load_config
 from site_gen.content import discover
 from site_gen.errors import BuildFailed, ContentError
@@ -389,21 +390,27 @@ def test_ctrl_c_interrupts_and_deletes_the_remote_kernel(tmp_path, gateway):
     configure_gateway(remote)
     stopper = Stopper()
     outcome: list[BaseException] = []
+    running = threading.Event()
 
     def go() -> None:
         try:
             run_remote(
-                cells, remote=remote, kernel="python3", inputs={}, modules=[], default_timeout=60, stopper=stopper
+                cells,
+                remote=remote,
+                kernel="python3",
+                inputs={},
+                modules=[],
+                default_timeout=60,
+                stopper=stopper,
+                on_cell=lambda cell: running.set(),
             )
         except BaseException as exc:
             outcome.append(exc)
 
     worker = threading.Thread(target=go)
     worker.start()
-    deadline = time.monotonic() + 15
-    while not gateway.kernels() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)  # the cell is sleeping
+    assert running.wait(15)
+    time.sleep(0.5)  # the cell is sleeping
     stopper.stop()  # what the build does on Ctrl-C
     worker.join(timeout=15)
     assert not worker.is_alive() and isinstance(outcome[0], Stopped)
@@ -428,3 +435,26 @@ def test_remote_settings_are_checked_strictly(tmp_path):
     remote = load_config(tmp_path).remote
     assert remote == RemoteConfig(url="http://h:1", cells="all", jobs=2)
     assert remote.token_env == "SITE_GEN_REMOTE_TOKEN" and remote.host == "remote kernel"
+
+
+def test_build_remote_url_routes_the_gpu_post_for_one_build(tmp_path, gateway, capsys):
+    body = """
+```{python}
+print("on the gateway")
+```
+
+```{python}
+#| requires: cuda
+print("needs a GPU")
+```
+"""
+    root = tmp_path / "site"
+    write(root, "site.toml", 'title = "Remote"\nbase_url = "https://example.org/"\n')  # no [execute.remote]
+    write(root, "content/posts/gpu/index.md", post(body, ""))
+    assert main(["build", "--root", str(root), "--remote", gateway.url]) == 0
+    html = (root / "public/posts/gpu/index.html").read_text()
+    assert "Not run: no CUDA device on remote kernel." in html and "on the gateway" in html
+    assert json.loads((root / "content/posts/gpu/_freeze.json").read_text())["cells"]["cell-1"]["host"]
+    assert main(["build", "--root", str(root), "--remote", "ftp://box"]) == 1
+    assert "error: --remote: remote url 'ftp://box' is not an http(s) URL" in capsys.readouterr().err
+    assert gateway.wait_no_kernels() == []

@@ -242,8 +242,8 @@ def run_remote(
     first = cells[0] if cells else None
     with _faults(manager, remote, first, name), stopper.watching(client), client.setup_kernel():
         stopper.check()
-        device = _probe(client, modules)
-        _send_inputs(client, inputs)
+        device = _probe(client, modules, stopper)
+        _send_inputs(client, inputs, stopper)
         ran = [cell for cell in cells if device.cuda or cell.options.requires != "cuda"]
         notebook.cells = [nbformat.v4.new_code_cell(cell.code) for cell in ran]  # type: ignore[no-untyped-call]
         with tempfile.TemporaryFile() as log:  # a remote kernel's stderr stays remote: nothing to show
@@ -406,8 +406,9 @@ del _site_gen_write
 """
 
 
-def _probe(client: NotebookClient, modules: Sequence[str]) -> Device:
-    text = _hidden(client, _PROBE.replace("MODULES", json.dumps(sorted(modules))), "ask the remote kernel its device")
+def _probe(client: NotebookClient, modules: Sequence[str], stopper: Stopper) -> Device:
+    code = _PROBE.replace("MODULES", json.dumps(sorted(modules)))
+    text = _hidden(client, code, "ask the remote kernel its device", stopper)
     try:
         info = json.loads(text.strip().splitlines()[-1])
         return Device(bool(info["cuda"]), str(info["name"]), str(info["python"]), dict(info["versions"]))
@@ -415,9 +416,9 @@ def _probe(client: NotebookClient, modules: Sequence[str]) -> Device:
         raise CellFailure(None, f"the remote kernel did not describe its device: {text[-200:]!r}") from None
 
 
-def _send_inputs(client: NotebookClient, inputs: Mapping[str, bytes]) -> None:
+def _send_inputs(client: NotebookClient, inputs: Mapping[str, bytes], stopper: Stopper) -> None:
     """A fresh working folder on the remote machine, and the post's ``inputs:`` files in it."""
-    _hidden(client, _WORKDIR, "make a working folder on the remote machine")
+    _hidden(client, _WORKDIR, "make a working folder on the remote machine", stopper)
     for name, content in sorted(inputs.items()):
         parts = PurePosixPath(name).parts
         if PurePosixPath(name).is_absolute() or ".." in parts:
@@ -429,16 +430,17 @@ def _send_inputs(client: NotebookClient, inputs: Mapping[str, bytes]) -> None:
                 .replace("DATA", json.dumps(data))
                 .replace("MODE", json.dumps("wb" if start == 0 else "ab"))
             )
-            _hidden(client, code, f"send input file '{name}'")
+            _hidden(client, code, f"send input file '{name}'", stopper)
 
 
-def _hidden(client: NotebookClient, code: str, doing: str) -> str:
+def _hidden(client: NotebookClient, code: str, doing: str, stopper: Stopper) -> str:
     """Run set-up code outside the post's history; its stdout, or a ``CellFailure`` saying what failed."""
     cell = nbformat.v4.new_code_cell(code)  # type: ignore[no-untyped-call]
     client.nb.cells.append(cell)
     client.timeout = PROBE_TIMEOUT
     try:
         client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
+        stopper.check()  # interrupted by Ctrl-C: the KeyboardInterrupt is not a set-up failure
     finally:
         client.nb.cells.remove(cell)
     error = next((o for o in cell.outputs if o.get("output_type") == "error"), None)
