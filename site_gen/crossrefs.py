@@ -127,9 +127,7 @@ def number_figures(state: StateCore) -> None:
         elif token.type == "fence":
             label = _cell_label(token, doc)
             if label:
-                target = add(label, "fig", doc.line(token))
-                if target:
-                    token.meta = {**(token.meta or {}), "crossref": label}
+                add(label, "fig", doc.line(token))  # the fences rule parses the cell: finish_crossrefs numbers it
         i += 1
 
 
@@ -173,6 +171,7 @@ def _table(tokens: list[Token], at: int, doc: _DocState, add: Add) -> int:
     end = next(
         j for j in range(at, len(tokens)) if tokens[j].type == "table_close" and tokens[j].level == tokens[at].level
     )
+    end = _caption_row_out(tokens, at, end)
     after = end + 1 if _is_caption(tokens, end + 1) else None
     before = at - 3 if after is None and _is_caption(tokens, at - 3) else None
     start = after if after is not None else before
@@ -193,6 +192,24 @@ def _table(tokens: list[Token], at: int, doc: _DocState, add: Add) -> int:
         return end + 3
     del tokens[start : start + 3]
     tokens[start + 1 : start + 1] = caption
+    return end
+
+
+def _caption_row_out(tokens: list[Token], at: int, end: int) -> int:
+    """A caption line right under the table's last row is read as one more row: make it a paragraph again."""
+    row = max(i for i in range(at, end) if tokens[i].type == "tr_open")
+    cells = [t for t in tokens[row:end] if t.type == "inline"]
+    if not cells or not cells[0].content.startswith(_CAPTION_PREFIXES) or any(c.content for c in cells[1:]):
+        return end
+    close = next(i for i in range(row, end) if tokens[i].type == "tr_close")
+    opening = Token("paragraph_open", "p", 1, block=True, map=tokens[row].map)
+    paragraph = [opening, cells[0], Token("paragraph_close", "p", -1, block=True)]
+    del tokens[row : close + 1]
+    end -= close + 1 - row
+    if tokens[row - 1].type == "tbody_open" and tokens[row].type == "tbody_close":
+        del tokens[row - 1 : row + 1]
+        end -= 2
+    tokens[end + 1 : end + 1] = paragraph
     return end
 
 
@@ -244,14 +261,11 @@ def finish_crossrefs(state: StateCore) -> None:
     """Write numbers into captions, and resolve every ``@fig-x``/``@tbl-x`` (an unknown one is an error)."""
     doc = _doc(state.env)
     for token in state.tokens:
-        label = (token.meta or {}).get("crossref") if isinstance(token.meta, dict) else None
-        if label is None:
-            continue
-        target = doc.crossrefs[label]
-        if token.type == "figure_open":
-            _number_image_caption(state.tokens, token, target)
-        elif token.type == "fence" and isinstance(token.meta.get("cell_options"), CellOptions):
-            options: CellOptions = token.meta["cell_options"]
+        options = (token.meta or {}).get("cell_options") if token.type == "fence" else None
+        if token.type == "figure_open" and "crossref" in token.meta:
+            _number_image_caption(state.tokens, token, doc.crossrefs[token.meta["crossref"]])
+        elif isinstance(options, CellOptions) and options.label in doc.crossrefs:
+            target = doc.crossrefs[options.label]
             caption = f"{target.name}: {options.fig_cap}" if options.fig_cap else target.name
             token.meta["cell_options"] = replace(options, fig_cap=caption, fig_alt=options.fig_alt or options.fig_cap)
     for child, parent, offset in _inline_children(state.tokens):
@@ -287,11 +301,15 @@ def _unknown(doc: _DocState, label: str, line: int | None) -> ContentError:
     near = difflib.get_close_matches(label, list(doc.crossrefs), n=1, cutoff=0.7)
     known = ", ".join(sorted(doc.crossrefs)) or "none"
     kind = KINDS[label.split("-", 1)[0]].lower()
+    how = (
+        f"caption the table with ': Caption {{#{label}}}' on the line after it"
+        if kind == "table"
+        else f"label the figure: '![Caption](x.png){{#{label}}}', or '#| label: {label}' in a cell"
+    )
     return doc.error(
         line,
         f"reference to unknown {kind} '@{label}'" + (f"; did you mean '@{near[0]}'?" if near else ""),
-        f"label a figure '![Caption](x.png){{#{label}}}', a cell '#| label: {label}', or a table "
-        f"': Caption {{#{label}}}'; labels in this post: {known}",
+        f"{how}; labels in this post: {known}",
     )
 
 

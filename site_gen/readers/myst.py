@@ -15,6 +15,7 @@ into our syntax, line for line, so errors still name the author's lines:
 ``{note}``, ``{tip}``, …    callouts
 ``{figure} path``           an image whose caption is the directive's body
 ``{eq}``, ``{math}`` roles  ``\\eqref{…}``, ``$…$``
+``{cite}``, ``{cite:t}``    ``[@key]``, ``@key`` (Pandoc's citations)
 ``(label)=``, ``+++``, ``%``  targets, block breaks and comments: dropped
 ==========================  ===========================================
 
@@ -40,6 +41,8 @@ CODE_DIRECTIVES = ("code", "code-block", "sourcecode")
 INVISIBLE = ("index", "toctree", "tableofcontents", "glossary", "bibliography", "only", "raw")
 # Numbered statements (sphinx-proof's prf:theorem…, exercise, solution) become note callouts titled by their kind.
 STATEMENT_PREFIXES = ("prf:", "exercise", "solution")
+# sphinxcontrib-bibtex's and mystmd's citation roles (parenthetical, and textual with :t).
+CITE_ROLES = ("cite", "cite:p", "cite:ps", "cite:t", "cite:ts", "cite:alp", "cite:empty")
 MYST_KEYS = ("kernelspec", "jupytext", "myst", "authors", "author", "subtitle", "exports", "numbering", "github")
 _OPEN = re.compile(r"^(\s*)(`{3,}|:{3,})\{([A-Za-z][\w:.-]*)\}\s*(.*?)\s*$")
 _OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$")
@@ -231,6 +234,11 @@ class _Rewriter:
             return f"\\eqref{{{content}}}"
         if name == "math":
             return f"${content}$"
+        if name in CITE_ROLES:  # {cite:p}`a,b` is Pandoc's [@a; @b]; {cite:t}`a` is @a in the text
+            keys = [key.strip() for key in content.split(",") if key.strip()]
+            if name in ("cite:t", "cite:ts"):
+                return ", ".join(f"@{key}" for key in keys)
+            return "[" + "; ".join(f"@{key}" for key in keys) + "]"
         if name in ("sub", "sup", "kbd", "abbr"):
             tag = {"abbr": "abbr"}.get(name, name)
             return f"<{tag}>{content}</{tag}>"

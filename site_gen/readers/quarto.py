@@ -50,6 +50,10 @@ def translate_front_matter(meta: dict[str, Any], rel: Path, text: str) -> tuple[
         if key == "execute":
             ours.update(_execute(value, rel, text))
             continue
+        if key in ("reference-location", "citation-location"):  # Quarto's footnotes (or citations) in the margin
+            if key == "reference-location":
+                ours["footnotes"] = "margin" if value == "margin" else "bottom"
+            continue
         if key == "draft" and value == "unlinked":
             value = True
         target = RENAMED.get(key, key)
