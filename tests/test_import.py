@@ -150,6 +150,8 @@ def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     assert '<meta http-equiv="refresh" content="0; url=/ml/posts/gradient-descent/">' in redirect
     assert '<link rel="canonical" href="https://notes.example.org/ml/posts/gradient-descent/">' in redirect
     assert (site / "redirects/backprop-by-hand/index.html").is_file()
+    assert (site / "redirects/2021/04/01/backprop.html").is_file()  # redirect_from
+    assert "gradient-descent/).\n<!--more-->\n" in backprop  # excerpt_separator
     assert (site / "redirects/notes/probability/index.html").is_file()
     config = (site / "site.toml").read_text(encoding="utf-8")
     assert 'base_url = "https://notes.example.org/ml/"' in config
@@ -288,7 +290,7 @@ def test_hugo_shortcodes_front_matter_and_bundles(tmp_path):
     macros.write_text('Ent = "\\\\mathrm{H}"\n', encoding="utf-8")
     first = import_blog("hugo", FIXTURES / "hugo", tmp_path / "site").report_text
     bundle_src = FIXTURES / "hugo" / "content/posts/softmax/index.md"
-    assert f"{bundle_src}:19: warning: TeX macro \\Ent is used but defined nowhere in SRC" in first
+    assert f"{bundle_src}:20: warning: TeX macro \\Ent is used but defined nowhere in SRC" in first
     with pytest.raises(BuildFailed, match="1 error"):
         build_site(tmp_path / "site", jobs=1, use_cache=False)  # the build names it too
     site, report = imported("hugo", tmp_path, macros=macros)  # the same folder: an import replaces its own files
@@ -306,6 +308,7 @@ def test_hugo_shortcodes_front_matter_and_bundles(tmp_path):
     assert "![Temperature](temperature.png)" in bundle and "::: tip\nLower $T$" in bundle
     assert (site / "content/posts/softmax-temperature/temperature.png").is_file()
     assert (site / "redirects/2022/02/attention/index.html").is_file()  # [permalinks] posts = /:year/:month/:slug/
+    assert (site / "redirects/notes/softmax/index.html").is_file()  # aliases
     assert not list((site / "content").rglob("_index*"))
     src = FIXTURES / "hugo" / "content/posts/attention.md"
     assert f"{src}:34: warning: shortcode not converted: 'mermaid' (its content kept)" in report

@@ -135,6 +135,14 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     return Converted(source, *convert_markdown(source, ctx), assets=ctx.assets)
 
 
+def more_marker(text: str, ctx: PostContext) -> str:
+    """Jekyll's ``excerpt_separator`` (the post's or the site's) is our ``<!--more-->``."""
+    separator = ctx.meta.get("excerpt_separator") or ctx.site.settings.get("excerpt_separator")
+    if isinstance(separator, str) and separator.strip() and separator.strip() != "<!--more-->":
+        return text.replace(separator.strip(), "<!--more-->", 1)
+    return text
+
+
 def convert_markdown(source: Source, ctx: PostContext) -> tuple[dict[str, Any], str]:
     """Front matter and body in our syntax."""
     return our_meta(source, ctx, convert_body(source.header.body, ctx))
@@ -143,7 +151,7 @@ def convert_markdown(source: Source, ctx: PostContext) -> tuple[dict[str, Any], 
 def convert_body(text: str, ctx: PostContext) -> str:
     """Liquid, then kramdown, then Distill elements and links, as Jekyll would have run them."""
     shield = Shield()
-    text = liquid.protect_raw(text, shield)
+    text = liquid.protect_raw(more_marker(text, ctx), shield)
     text = liquid.highlight_blocks(text, ctx)
     text = shield.code(text)
     text = _with_footnotes(liquid.convert(text, ctx, shield), ctx)  # side notes' math is kramdown's too

@@ -57,14 +57,15 @@ def _post_files(post: Converted, report: Report) -> dict[str, bytes]:
 
 
 def _redirect(post: Converted, site: SiteInfo, report: Report, files: dict[str, bytes]) -> None:
+    """A redirect page at the post's old URL and at each of its aliases, unless one is the new URL."""
     new = f"posts/{post.source.slug}/"
-    old = post.source.old_url
-    where = page_path(old)
-    if not where or old.strip("/") == new.strip("/"):
-        return
     canonical = (site.base_url or site.base_path) + new
-    files[f"redirects/{where}"] = page(site.base_path + new, canonical, str(post.meta.get("title", ""))).encode()
-    report.redirects += 1
+    for old in dict.fromkeys([post.source.old_url, *post.source.aliases]):
+        where = page_path(old)
+        if not where or old.strip("/") == new.strip("/") or f"redirects/{where}" in files:
+            continue
+        files[f"redirects/{where}"] = page(site.base_path + new, canonical, str(post.meta.get("title", ""))).encode()
+        report.redirects += 1
 
 
 def site_toml(site: SiteInfo) -> str:

@@ -31,6 +31,13 @@ class Source:
     date: date | datetime | None = None  # from the file name, when the front matter has none
     notebook: bool = False
 
+    @property
+    def aliases(self) -> list[str]:
+        """Other old addresses: Hugo's ``aliases``, jekyll-redirect-from's ``redirect_from``."""
+        meta = {str(k).lower(): v for k, v in self.header.meta.items()}
+        found = [*words(meta.get("aliases")), *words(meta.get("redirect_from"))]
+        return ["/" + alias.lstrip("/") for alias in found if isinstance(alias, str)]
+
 
 @dataclass
 class Converted:
