@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -789,17 +789,23 @@ class Buckets:
             found.update(self.squares.get(key, ()))
         return found
 
-    def segment_keys(self, p: Point, q: Point) -> list[tuple[int, int]]:
-        """The squares segment pq passes through."""
+    def segment_keys(self, p: Point, q: Point) -> Iterator[tuple[int, int]]:
+        """The squares segment pq passes through, from p's end: a caller may stop at the first that matters."""
         s = self.SIZE
         (x0, y0), (x1, y1) = sorted((p, q))
+        gx0, gx1 = math.floor((x0 - 1) / s), math.floor((x1 + 1) / s)
+        if gx0 == gx1:  # most segments (a curve's samples) stay in one column of squares
+            low, high = (y0, y1) if y0 < y1 else (y1, y0)
+            for gy in range(math.floor((low - 1) / s), math.floor((high + 1) / s) + 1):
+                yield gx0, gy
+            return
         slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
-        keys = []
-        for gx in range(math.floor((x0 - 1) / s), math.floor((x1 + 1) / s) + 1):
+        columns = range(math.floor((x0 - 1) / s), math.floor((x1 + 1) / s) + 1)
+        for gx in columns if (x0, y0) == p else reversed(columns):
             lo, hi = min(max(x0, gx * s), x1), max(min(x1, (gx + 1) * s), x0)
             ya, yb = (y0 + slope * (lo - x0), y0 + slope * (hi - x0)) if x1 > x0 else (y0, y1)
-            keys += [(gx, gy) for gy in range(math.floor((min(ya, yb) - 1) / s), math.floor((max(ya, yb) + 1) / s) + 1)]
-        return keys
+            for gy in range(math.floor((min(ya, yb) - 1) / s), math.floor((max(ya, yb) + 1) / s) + 1):
+                yield gx, gy
 
     def overlapped(self, rect: Rect) -> bool:
         return any(rect.overlaps(self.rects[k]) for k in self.near_rect(rect))
@@ -807,6 +813,8 @@ class Buckets:
 
 class Segments(Buckets):
     """The arrows drawn so far, as segments filed under the squares they pass through."""
+
+    SIZE = 400.0  # an arrow is long and thin: coarser squares file it in fewer of them
 
     def __init__(self) -> None:
         super().__init__()
@@ -846,10 +854,16 @@ def _clear_bend(
 
 
 def _hits(points: list[Point], boxes: Buckets, skip: set[int]) -> bool:
+    """Does the polyline pass through any box but those in ``skip``?
+
+    Square by square along each segment, so a long arrow blocked near its
+    start is given up on there, not after filing its whole length.
+    """
     for p, q in itertools.pairwise(points):
-        for k in boxes.near_segment(p, q) - skip:
-            if _segment_hits(p, q, boxes.rects[k]):
-                return True
+        for key in boxes.segment_keys(p, q):
+            for k in boxes.squares.get(key, ()):
+                if k not in skip and _segment_hits(p, q, boxes.rects[k]):
+                    return True
     return False
 
 
