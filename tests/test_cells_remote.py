@@ -378,6 +378,29 @@ time.sleep(30)
     assert gateway.wait_no_kernels() == [], "the kernel was deleted once the network was back"
 
 
+def test_gateway_killed_mid_cell_is_reported(tmp_path):
+    doomed = _start_gateway(tmp_path / "doomed")  # its own: this test ends it
+    body = """
+```{python}
+import time
+time.sleep(30)
+```
+"""
+    root = site(tmp_path / "site", doomed.url, {"content/posts/gone.md": post(body)})
+    threading.Timer(4.0, doomed.process.kill).start()
+    started = time.monotonic()
+    try:
+        errors, _ = run(root)
+    finally:
+        doomed.process.kill()
+        doomed.process.wait(timeout=10)
+    assert time.monotonic() - started < 20
+    [error] = errors
+    assert "content/posts/gone.md:7: error: cell 1 failed: lost the connection to the gateway" in str(error)
+    assert doomed.url in str(error) and "Traceback" not in str(error)
+    assert not (root / "content/posts/_gone.freeze.json").exists()
+
+
 def test_ctrl_c_interrupts_and_deletes_the_remote_kernel(tmp_path, gateway):
     from site_gen.cells.kernel import Stopped, Stopper
     from site_gen.cells.model import extract_cells
