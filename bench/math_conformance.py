@@ -154,7 +154,10 @@ def defects(e: Expression, mathml: str) -> list[str]:
         and LIMIT_TEX.search(e.tex)
         and "\\nolimits" not in e.tex
         and any(
-            el.tag in ("msub", "msup", "msubsup") and len(el) and (el[0].text or "").strip() in LIMIT_NAMES
+            el.tag in ("msub", "msup", "msubsup")
+            and len(el)
+            and (el[0].text or "").strip() in LIMIT_NAMES
+            and not _in_fraction(el, elements)  # a fraction is in text style: beside, as in TeX
             for el in elements
         )
     ):
@@ -171,6 +174,15 @@ def defects(e: Expression, mathml: str) -> list[str]:
     ):
         found.append("sim-not-relation")
     return found
+
+
+def _in_fraction(el: ET.Element, elements: list[ET.Element]) -> bool:
+    parent_of = {child: parent for parent in elements for child in parent}
+    while el in parent_of:
+        el = parent_of[el]
+        if el.tag == "mfrac":
+            return True
+    return False
 
 
 def _function_application_missing(elements: list[ET.Element]) -> bool:

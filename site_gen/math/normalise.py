@@ -385,6 +385,32 @@ def row_spacing(tokens: list[str]) -> list[str]:
     return out
 
 
+def primes(tokens: list[str]) -> list[str]:
+    """``w'^\\top`` is ``w^{\\prime\\top}`` in TeX: a prime is part of the
+    superscript that follows it (latex2mathml stacks a second one)."""
+    if "'" not in tokens:
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] != "'":
+            out.append(tokens[i])
+            i += 1
+            continue
+        j = i
+        while j < len(tokens) and tokens[j] == "'":
+            j += 1
+        k = skip_spaces(tokens, j)
+        script = read_argument(tokens, k + 1) if k < len(tokens) and tokens[k] == "^" else None
+        if script is None:
+            out.extend(tokens[i:j])
+            i = j
+            continue
+        out.extend(["^", "{", *(["\\prime"] * (j - i)), *script[0], "}"])
+        i = script[1]
+    return out
+
+
 def digit_groups(tokens: list[str]) -> list[str]:
     """``30,000``: a comma between digits, with no space, groups digits (Temml
     sets it as one number). ``\\text{,}`` tells ``operators.number_groups``."""
@@ -458,6 +484,7 @@ def normalise(tokens: list[str], *, display: bool) -> Normalised:
         bold_symbols,
         upright_letters,
         drop_middle,
+        primes,
         digit_groups,
     ]
     if display:

@@ -438,10 +438,11 @@ def large_operators(math: ET.Element) -> None:
     off, as Temml writes it. In display style, ``\\sum_i`` inside a group (an
     ``\\underbrace``, say) takes its limits under too, not beside."""
     display = math.get("display") == "block"
-    _limits(math, display)
+    _limits(math, display, display)
 
 
-def _limits(el: ET.Element, display: bool) -> None:
+def _limits(el: ET.Element, display: bool, block: bool) -> None:
+    """``display``: the style here is display style; ``block``: the formula is display math."""
     for index, child in enumerate(list(el)):
         child_display = display
         if (el.tag in SCRIPTS and index > 0) or el.tag == "mfrac":
@@ -455,9 +456,14 @@ def _limits(el: ET.Element, display: bool) -> None:
                 child.tag = {"msub": "munder", "msup": "mover", "msubsup": "munderover"}.get(child.tag, child.tag)
             # Limits written under (\limits, or display style) stay under; in a fraction
             # of display math, latex2mathml's limits under must move beside, as TeX's do.
-            if child_display or not display:
+            if child_display or not block:
                 child[0].set("movablelimits", "false")
-        _limits(child, child_display)
+        elif block and not child_display and child.tag in ("munder", "mover", "munderover") and len(child):
+            base = child[0]
+            if base.tag == "mi" and len(_text(base)) > 1 and _text(base).replace("\u2009", "").isalpha():
+                # normalise.display_limits put \max's limits under; in a fraction they go beside
+                child.tag = {"munder": "msub", "mover": "msup", "munderover": "msubsup"}[child.tag]
+        _limits(child, child_display, block)
 
 
 def font_sizes(math: ET.Element) -> None:
