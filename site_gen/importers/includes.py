@@ -38,14 +38,17 @@ def callout(kind: str, text: str) -> str:
     return f"\n::: {kind}\n{text.strip()}\n:::\n"
 
 
-def image(src: str, caption: str = "", alt: str = "") -> str:
-    """An image alone in its paragraph (our figures take the title as the caption)."""
+def image(src: str, caption: str = "", alt: str = "", *, from_root: bool = False) -> str:
+    """An image alone in its paragraph (our figures take the title as the caption).
+
+    ``from_root``: the theme's includes take paths from the site root (``assets/img/x.png``).
+    """
     if not src:
         return ""
     caption = " ".join(caption.split())
     title = ' "' + caption.replace('"', "&quot;") + '"' if caption else ""
     alt_text = (alt or caption or "").replace("[", "(").replace("]", ")")
-    return f"\n\n![{alt_text}]({_url(src)}{title})\n\n"
+    return f"\n\n![{alt_text}]({_url(src, from_root)}{title})\n\n"
 
 
 def youtube(url: str) -> str:
@@ -67,29 +70,29 @@ def footnote(ctx: PostContext, key: str, text: str) -> str:
     return f"[^{label}]"
 
 
-def _url(src: str) -> str:
-    src = src.strip()
-    if re.match(r"^[a-z][a-z0-9+.-]*:|^/|^\.", src, re.I):
-        return src.replace(" ", "%20")
-    return "/" + src.replace(" ", "%20")  # theme includes take site-root paths ("assets/img/x.png")
+def _url(src: str, from_root: bool = False) -> str:
+    src = src.strip().replace(" ", "%20")
+    if not from_root or re.match(r"^[a-z][a-z0-9+.-]*:|^/|^\.", src, re.I):
+        return src
+    return "/" + src
 
 
 def _figure(values: dict[str, str], ctx: PostContext, line: int) -> str:
     src = values.get("path") or values.get("url") or values.get("src") or values.get("file", "")
     if src.endswith((".mp4", ".webm", ".mov")):
         return _video(values, ctx, line)
-    return image(src, values.get("caption") or values.get("title", ""), values.get("alt", ""))
+    return image(src, values.get("caption") or values.get("title", ""), values.get("alt", ""), from_root=True)
 
 
 def _image(values: dict[str, str], ctx: PostContext, line: int) -> str:
     src = values.get("url") or values.get("file") or values.get("src") or values.get("path", "")
     caption = values.get("caption") or values.get("description") or values.get("title", "")
-    return image(src, caption, values.get("alt", ""))
+    return image(src, caption, values.get("alt", ""), from_root=True)
 
 
 def _video(values: dict[str, str], ctx: PostContext, line: int) -> str:
     src = values.get("path") or values.get("url") or values.get("src", "")
-    return f'\n\n<video controls src="{html.escape(_url(src))}"></video>\n\n'
+    return f'\n\n<video controls src="{html.escape(_url(src, from_root=True))}"></video>\n\n'
 
 
 def _youtube(values: dict[str, str], ctx: PostContext, line: int) -> str:

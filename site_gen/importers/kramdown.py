@@ -39,7 +39,7 @@ _HIDDEN_MATH = re.compile(r"<div[^>]*display:\s*none[^>]*>\s*\n((?:\s*\$\$.*?\$\
 
 
 def convert(text: str, ctx: PostContext, shield: Shield) -> str:
-    """All of kramdown's own syntax in ``text`` (code already shielded)."""
+    """kramdown's math, extensions and attribute lists in ``text`` (code already shielded)."""
     text = _HIDDEN_MATH.sub(lambda m: "\n" + m.group(1).strip() + "\n", text)
     text = raw_html_math(text, shield)
     text = dollars(text, ctx, shield)
@@ -47,8 +47,7 @@ def convert(text: str, ctx: PostContext, shield: Shield) -> str:
     text = bare_environments(text, shield)
     text = single_dollars(text, shield)
     text = extensions(text, ctx)
-    text = attribute_lists(text, ctx)
-    return markdown_blocks(text)
+    return attribute_lists(text, ctx)  # markdown_blocks comes last, once math is back in the text
 
 
 def raw_html_math(text: str, shield: Shield) -> str:
