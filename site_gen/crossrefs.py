@@ -22,6 +22,7 @@ checks every reference).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -116,18 +117,20 @@ def number_figures(state: StateCore) -> None:
     while i < len(tokens):
         token = tokens[i]
         if token.type == "paragraph_open" and i + 2 < len(tokens) and _image_figure(tokens[i], tokens[i + 1], doc, add):
-            # A diagram is drawn as a whole figure by the next rule: the id goes on a wrapper.
-            anchor = Token("crossref_anchor_open", "div", 1, block=True)
-            anchor.attrs = {"id": str(token.attrGet("id")), "class": "crossref-target"}
-            tokens[i:i] = [anchor]
-            tokens[i + 4 : i + 4] = [Token("crossref_anchor_close", "div", -1, block=True)]
+            # A diagram is drawn as a whole figure by a later rule: the id goes on a wrapper.
+            tokens[i : i + 3] = _anchored(str(token.attrGet("id")), *tokens[i : i + 3])
             i += 4
         elif token.type == "table_open":
             i = _table(tokens, i, doc, add)
+        elif token.type == "fence" and (label := _diagram_label(token)):
+            if add(label, "fig", doc.line(token)):  # the fences rule draws it, with diagram_caption's caption
+                token.info, token.meta = "diagram", {**(token.meta or {}), "crossref": label}
+                tokens[i : i + 1] = _anchored(label, token)
+                i += 2
         elif token.type == "fence":
-            label = _cell_label(token, doc)
-            if label:
-                add(label, "fig", doc.line(token))  # the fences rule parses the cell: finish_crossrefs numbers it
+            cell_label = _cell_label(token, doc)
+            if cell_label:
+                add(cell_label, "fig", doc.line(token))  # the fences rule parses the cell: finish_crossrefs numbers it
         i += 1
 
 
@@ -160,6 +163,35 @@ def _image_figure(opening: Token, inline: Token, doc: _DocState, add: Add) -> bo
     caption = str(image.attrGet("title") or "") or _alt_text(image.children or [])
     image.attrSet("title", f"{target.name}: {caption}" if caption else target.name)
     return True
+
+
+def _anchored(label: str, *inner: Token) -> list[Token]:
+    """``inner`` in a ``<div id=label>``: a diagram's figure is drawn whole, so its id goes around it."""
+    anchor = Token("crossref_anchor_open", "div", 1, block=True)
+    anchor.attrs = {"id": label, "class": "crossref-target"}
+    return [anchor, *inner, Token("crossref_anchor_close", "div", -1, block=True)]
+
+
+def _diagram_label(token: Token) -> str:
+    """The ``#fig-x`` of a Pandoc-style ```` ```{.diagram #fig-x} ```` fence, or ""."""
+    info = token.info.strip()
+    attributes = parse_attributes(info) if info.startswith("{") else None
+    if attributes is None or attributes.classes[:1] != ("diagram",):
+        return ""
+    return attributes.id
+
+
+def diagram_caption(doc: _DocState, token: Token) -> str | None:
+    """A numbered diagram fence's caption, "Figure 2: " before the JSON's own (None: not numbered)."""
+    label = (token.meta or {}).get("crossref")
+    if label is None:
+        return None
+    try:
+        caption = json.loads(token.content).get("caption")
+    except (ValueError, AttributeError):  # the diagram rule reports bad JSON, with its line
+        caption = None
+    name = doc.crossrefs[label].name
+    return f"{name}: {caption}" if isinstance(caption, str) and caption else name
 
 
 def _alt_text(children: Sequence[Token]) -> str:

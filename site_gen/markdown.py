@@ -520,7 +520,10 @@ def fences(state: StateCore) -> None:
         except FenceError as err:
             raise doc.error(line, err.message, err.hint) from None
         if fence.lang == "diagram":  # the body is diagram JSON, starting the line after the fence
-            token.meta = {"html": render_figure(token.content, path=doc.path, first_line=(line or 0) + 1)}
+            caption = crossrefs.diagram_caption(doc, token)  # "Figure 2: …" for a {.diagram #fig-x} fence
+            token.meta = {
+                "html": render_figure(token.content, path=doc.path, first_line=(line or 0) + 1, caption=caption)
+            }
             continue
         cell = _cell(doc, token, line) if fence.cell and fence.lang in EXECUTABLE_LANGS else {}
         result = highlight(str(cell.get("code", token.content)), fence)

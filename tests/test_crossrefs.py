@@ -123,3 +123,17 @@ def test_emails_and_other_braces_are_left_alone() -> None:
     doc = tree("Write to me@fig-x.org.\n\nAn ![inline](a.png){#fig-y} image in text.\n")
     assert not doc.xpath("//a[@class='crossref']") and not doc.xpath("//figure")
     assert "{#fig-y}" in doc.text_content()
+
+
+def test_diagram_fence_with_an_id_is_numbered() -> None:
+    source = (
+        "![First](a.png){#fig-a}\n\n"
+        '```{.diagram #fig-loop}\n{"caption": "The loop", "layout": "row", "nodes": [{"id": "a"}, {"id": "b"}]}\n```\n\n'
+        "See @fig-loop.\n"
+    )
+    doc = RENDERER.render(source, path=Path("content/posts/p.md"))
+    page = lxml.html.fragment_fromstring(doc.html, create_parent="div")
+    (wrapper,) = page.xpath("//div[@id='fig-loop']")
+    assert wrapper.xpath("string(figure[@class='diagram']/figcaption)") == "Figure 2: The loop"
+    assert page.xpath("//a[@class='crossref']/text()") == ["Figure 2"]
+    assert not doc.warnings  # the id is read, not "ignored"
