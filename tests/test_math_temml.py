@@ -72,6 +72,8 @@ INLINE = [
     r"\big( x \big)_i",
     r"\lvert x \rvert \leq 1",
     r"\langle x, y \rangle",
+    r"w_0'^\top v_0",
+    r"x_1, \ldots, x_n \cdots, z",
 ]
 DISPLAY = [
     r"\sigma(-z) = \frac{1}{1 + e^{z}}",
@@ -104,6 +106,10 @@ DISPLAY = [
     r"\overset{!}{=}",
     r"\sum_{\substack{i \\ j}} x_{ij}",
     r"\begin{aligned} \color{cyan}{a} &= b \end{aligned}",
+    r"\frac{\exp(x - \max_j x_j)}{\sum_l \exp(x_l)}",
+    r"\begin{array}{c|c} a & b \\ \hline c & d \end{array}",
+    r"{\small \frac{a}{b}} + \underbrace{m}_{=\hat{m}}",
+    r"\begin{align*} a &= b \\ & + c \end{align*}",
 ]
 
 
