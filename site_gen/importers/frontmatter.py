@@ -169,13 +169,18 @@ def unique(items: list[str]) -> list[str]:
 
 
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
+_ANY_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
 
 
 def title_from_heading(body: str) -> tuple[str | None, str]:
-    """The first ``# Title`` as the title: removed from the top of the body, kept where it is further down."""
+    """The first ``# Title`` as the title: removed from the top of the body, kept where it is further down.
+
+    Headings inside code are not headings; the caller passes text whose fences are gone or shielded.
+    """
     match = _HEADING.search(body)
-    if not match:
-        return None, body
+    if not match:  # no "# Title": the first heading of any level names the post, and stays
+        any_level = _ANY_HEADING.search(body)
+        return (any_level.group(1).strip(), body) if any_level else (None, body)
     title = re.sub(r"\s*\{#[^}]*\}$", "", match.group(1)).strip()
     if body[: match.start()].strip():
         return title, body

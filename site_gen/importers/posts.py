@@ -17,7 +17,7 @@ from typing import Any
 from ..content import slugify
 from .context import PostContext
 from .frontmatter import Header, file_date, format_date, parse_date, title_from_heading, unique, unused_keys, words
-from .markup import tidy
+from .markup import Shield, tidy
 
 
 @dataclass
@@ -65,7 +65,9 @@ def our_meta(source: Source, ctx: PostContext, body: str, *, comma_tags: bool = 
     meta = {str(k).lower(): v for k, v in source.header.meta.items()}
     title = _first(meta, _TITLE_KEYS)
     if not title:
-        title, body = title_from_heading(body)
+        shield = Shield()  # "# comment" lines in code are not headings
+        title, shielded = title_from_heading(shield.fences(body))
+        body = shield.restore(shielded)
     if not title:
         title = source.slug.replace("-", " ").capitalize()
         ctx.warn(1, f"no title: used '{title}', from the file name")
