@@ -411,3 +411,37 @@ def test_a_full_wide_grid_is_transposed_a_ragged_or_tall_one_has_no_twin_and_one
     assert narrow_twin(validate({"layout": "grid", "columns": 2, "nodes": nodes, "arrows": arrows})) is None
     boxes = narrow_twin(validate({"layout": "grid", "columns": 3, "nodes": nodes}))  # no arrows: a list
     assert boxes is not None and boxes.layout == "column" and [n.id for n in boxes.nodes] == [n["id"] for n in nodes]
+
+
+def test_a_graph_flowing_right_has_a_twin_flowing_down():
+    data = {
+        "layout": "graph",
+        "direction": "right",
+        "nodes": [{"id": "a"}, {"id": "b"}],
+        "arrows": [{"from": "a", "to": "b"}],
+    }
+    twin = narrow_twin(validate(data))
+    assert twin is not None and twin.direction == "down"
+    assert narrow_twin(validate({**data, "direction": "down"})) is None
+
+
+def test_labels_between_rows_of_a_grid_leave_its_columns_close():
+    nodes = [{"id": f"n{i}"} for i in range(4)]
+    down = scene_of(
+        {
+            "layout": "grid",
+            "columns": 2,
+            "nodes": nodes,
+            "arrows": [{"from": "n0", "to": "n2", "label": "a long label"}],
+        }
+    )
+    across = scene_of(
+        {
+            "layout": "grid",
+            "columns": 2,
+            "nodes": nodes,
+            "arrows": [{"from": "n0", "to": "n1", "label": "a long label"}],
+        }
+    )
+    gap = [s.shapes[1].rect.x - s.shapes[0].rect.right for s in (down, across)]
+    assert gap[0] < gap[1]

@@ -384,7 +384,7 @@ _TRANSPOSED_ROUTE: dict[str, Route] = {
 def narrow_twin(diagram: Diagram) -> Diagram | None:
     """The diagram mirrored across its diagonal, for screens too narrow for it; None if it has no such twin.
 
-    A ``row`` becomes a ``column``; a full ``grid`` of R rows and C columns
+    A ``row`` becomes a ``column``, a ``graph`` flowing right flows down; a full ``grid`` of R rows and C columns
     (C > R) becomes one of C rows and R columns, each node moving from
     (r, c) to (c, r), so what sat side by side now sits one above the other
     and a node's neighbours stay its neighbours. A grid without arrows is
@@ -402,6 +402,8 @@ def narrow_twin(diagram: Diagram) -> Diagram | None:
     )
     if diagram.layout == "row":
         return replace(diagram, layout="column", arrows=arrows)
+    if diagram.layout == "graph" and diagram.direction in ("right", "left"):
+        return replace(diagram, direction="down" if diagram.direction == "right" else "up", arrows=arrows)
     if diagram.layout == "grid" and not arrows:  # nothing joins them: one column, in reading order
         return replace(diagram, layout="column")
     if diagram.layout == "grid":
@@ -420,8 +422,9 @@ def _place(diagram: Diagram, auto: list[int], sizes: dict[int, tuple[float, floa
         return {}
     gap = diagram.gap
     kind = diagram.layout
-    # Side by side, leave room between neighbours for the widest label on a straight arrow.
-    labels = [a.label for a in diagram.arrows if a.label and a.route in ("auto", "straight")]
+    columns = len(auto) if kind == "row" else diagram.columns or math.ceil(math.sqrt(len(auto)))
+    # Side by side, leave room between neighbours for the widest label on a straight arrow between them.
+    labels = _labels_across(diagram, auto, columns)
     widest = max((measure(t, LABEL_SIZE) for label in labels for t in wrap(label, LABEL_SIZE, 160)), default=0)
     wide_gap = max(gap, widest + 24)
     if kind == "cycle" and len(auto) >= 3:
@@ -434,9 +437,25 @@ def _place(diagram: Diagram, auto: list[int], sizes: dict[int, tuple[float, floa
     if kind == "column":
         return _grid(auto, sizes, 1, gap, gap)
     if kind == "grid":
-        columns = diagram.columns or math.ceil(math.sqrt(len(auto)))
         return _grid(auto, sizes, columns, wide_gap, gap)
     return _grid(auto, sizes, len(auto), wide_gap, gap)  # row, and cycles too small to be round
+
+
+def _labels_across(diagram: Diagram, auto: list[int], columns: int) -> list[str]:
+    """Labels of the straight arrows that will run sideways: between two nodes of one row of the grid.
+
+    An arrow between rows runs up or down, and its label sits beside it, in
+    the row gap; it needs no room between the columns.
+    """
+    owner = _owners(diagram)
+    row = {i: k // columns for k, i in enumerate(auto)}
+    return [
+        arrow.label
+        for arrow in diagram.arrows
+        if arrow.label
+        and arrow.route in ("auto", "straight")
+        and row.get(owner[arrow.source], -1) == row.get(owner[arrow.target], -2)
+    ]
 
 
 def _grid(
@@ -916,7 +935,7 @@ def _with_label(shape: ArrowShape, taken: Buckets, paths: Segments) -> ArrowShap
     """
     if not shape.arrow.label:
         return shape
-    lines = wrap(shape.arrow.label, LABEL_SIZE, 160)
+    lines = wrap(shape.arrow.label, LABEL_SIZE, 100 if _upright(shape) else 160)
     size = LABEL_SIZE
     w = max(measure(t, size) for t in lines)
     rooms = [_line_room(t, size) for t in lines]  # a line with scripts is taller than one without
@@ -939,6 +958,17 @@ def _with_label(shape: ArrowShape, taken: Buckets, paths: Segments) -> ArrowShap
         texts.append(TextLine(box.cx, y + above, t, size))
         y += above + below
     return ArrowShape(shape.arrow, shape.kind, shape.points, tuple(texts), box, shape.from_cell)
+
+
+def _upright(shape: ArrowShape) -> bool:
+    """Does the arrow run mostly up or down where its label goes? Then the label beside it wraps narrower."""
+    points = shape.points
+    if shape.kind == "elbow":
+        legs = list(itertools.pairwise(points))
+        (x0, y0), (x1, y1) = legs[len(legs) // 2]
+    else:
+        (x0, y0), (x1, y1) = points[0], points[-1]
+    return abs(y1 - y0) > 2 * abs(x1 - x0)
 
 
 def _label_spots(shape: ArrowShape, t: float, w: float, h: float, extra: float = 0.0) -> list[Rect]:
