@@ -152,6 +152,7 @@ def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     assert (site / "redirects/backprop-by-hand/index.html").is_file()
     assert (site / "redirects/2021/04/01/backprop.html").is_file()  # redirect_from
     assert "gradient-descent/).\n<!--more-->\n" in backprop  # excerpt_separator
+    assert "*[SGD]" not in backprop
     assert (site / "redirects/notes/probability/index.html").is_file()
     config = (site / "site.toml").read_text(encoding="utf-8")
     assert 'base_url = "https://notes.example.org/ml/"' in config
@@ -340,6 +341,8 @@ def test_pelican_headers_static_links_and_liquid_tags(tmp_path):
     assert (site / "redirects/2019/k-means-from-scratch.html").is_file()  # ARTICLE_URL
     assert "content/gmm.rst:1: warning: reStructuredText post not imported" in report
     assert "content/kmeans.md:22: warning: liquid_tags tag not converted: '{% graphviz %}'" in report
+    assert "content/kmeans.md:26: warning: '[TOC]' removed" in report and "[TOC]" not in post
+    assert "content/kmeans.md:28: warning: abbreviation removed: 'PCA'" in report and "*[PCA]" not in post
     for slug in ("k-means-from-scratch", "pca"):
         assert leftovers(article(site, slug)) == []
 

@@ -21,7 +21,7 @@ import yaml
 from ..content import slugify
 from . import assets, kramdown, shortcodes
 from .context import PostContext, SiteInfo
-from .frontmatter import parse_date, split
+from .frontmatter import date_from_name, parse_date, split
 from .macros import find_mathjax_macros
 from .markup import Shield, read_source
 from .posts import Converted, Source, new_slug, our_meta
@@ -102,7 +102,8 @@ def _source(path: Path, rel: Path, header: Any, site: SiteInfo) -> Source:
     url = str(meta.get("url") or "")
     slug = new_slug(slug_written or (url if url.strip("/") else "") or name)
     old = url or _permalink(site.settings.get("permalinks", {}).get(section), meta, rel, slug_written or name)
-    return Source(path=path, header=header, slug=slug, old_url=old)
+    day, _ = date_from_name(name)  # some Hugo sites keep Jekyll's dated names: a date when the front matter has none
+    return Source(path=path, header=header, slug=slug, old_url=old, date=day)
 
 
 def _permalink(pattern: Any, meta: dict[str, Any], rel: Path, slug: str) -> str:

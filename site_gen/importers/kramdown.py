@@ -33,6 +33,7 @@ _TOC = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:\s*\.?toc\s*\}[ \t]
 _TOC_ALONE = re.compile(r"^[ \t]*\{:\s*\.?toc\s*\}[ \t]*$", re.M | re.I)
 _BLOCK_IAL = re.compile(r"^[ \t>]*\{:(?!/)[^}\n]*\}[ \t]*\n?", re.M)
 _SPAN_IAL = re.compile(r"\{:\s*(?:[.#][^}\n]*|[\w-]+=[^}\n]*)\}")
+_ABBREVIATION = re.compile(r"^\*\[([^\]\n]+)\]:.*\n?", re.M)
 _EXTENSION = re.compile(r"\{::(\w+)[^}]*?/\}|\{::(\w+)[^}]*\}(.*?)\{:/(?:\2)?\}", re.S)
 # Macros defined in a hidden div (MathJax reads them anywhere); inside HTML we would never see them.
 _HIDDEN_MATH = re.compile(r"<div[^>]*display:\s*none[^>]*>\s*\n((?:\s*\$\$.*?\$\$\s*?\n)+)\s*</div>", re.S | re.I)
@@ -220,7 +221,17 @@ def attribute_lists(text: str, ctx: PostContext) -> str:
         ctx.warn(line_at(text, match.start(), ctx.first_line), f"kramdown attribute list removed: '{written}'")
         return ""
 
-    return _SPAN_IAL.sub(ial, _BLOCK_IAL.sub(ial, text))
+    return abbreviations(_SPAN_IAL.sub(ial, _BLOCK_IAL.sub(ial, text)), ctx)
+
+
+def abbreviations(text: str, ctx: PostContext) -> str:
+    """``*[HTML]: Hyper Text Markup Language`` (kramdown, Python-Markdown): no such thing here."""
+
+    def one(match: re.Match[str]) -> str:
+        ctx.warn(line_at(text, match.start(), ctx.first_line), f"abbreviation removed: '{match.group(1)}'")
+        return ""
+
+    return _ABBREVIATION.sub(one, text)
 
 
 def markdown_blocks(text: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content import slugify
-from . import assets, includes, notebooks
+from . import assets, includes, kramdown, notebooks
 from .context import PostContext, SiteInfo
 from .frontmatter import parse_date, split_pelican
 from .macros import find_mathjax_macros
@@ -30,7 +30,8 @@ NAME = "pelican"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
 _SETTING = re.compile(r"^([A-Z_]+)\s*=\s*(.+?)\s*$", re.M)
 _TAG = re.compile(r"\{%\s*(\w+)\s+(.*?)\s*%\}", re.S)
-_LINK_PREFIX = re.compile(r"(\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)")
+_LINK_PREFIX = re.compile(r"(\{(?:static|attach|filename)\}|\|(?:static|attach|filename)\|)/?")
+_TOC_MARKER = re.compile(r"^\[TOC\][ \t]*$", re.M)
 _CELLS = re.compile(r"cells\[\s*(-?\d*)\s*:\s*(-?\d*)\s*\]")
 _EXT_LANG = {".py": "python", ".sh": "bash", ".js": "javascript", ".c": "c", ".cpp": "cpp", ".r": "r", ".jl": "julia"}
 
@@ -110,11 +111,17 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     shield = Shield()
     # {static}/x.png and {filename}/x.md name files from the content folder, which is a folder of SRC here.
     content = "/" + content_dir(ctx.src, ctx.site).relative_to(ctx.src).as_posix()
-    text = shield.code(_LINK_PREFIX.sub(content, source.header.body))
+    text = shield.code(_LINK_PREFIX.sub(content + "/", source.header.body))
+    text = kramdown.abbreviations(_TOC_MARKER.sub(lambda m: _toc(m, text, ctx), text), ctx)
     text = _TAG.sub(lambda m: _tag(m, text, ctx, shield), text)
     text = assets.rewrite(text, ctx)
     meta, body = our_meta(source, ctx, shield.restore(text), comma_tags=True)
     return Converted(source, meta, body, assets=ctx.assets)
+
+
+def _toc(match: re.Match[str], text: str, ctx: PostContext) -> str:
+    ctx.warn(line_at(text, match.start(), ctx.first_line), "'[TOC]' removed: every page here shows its own")
+    return ""
 
 
 def _tag(match: re.Match[str], text: str, ctx: PostContext, shield: Shield) -> str:
