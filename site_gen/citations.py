@@ -343,7 +343,7 @@ class Cite:
 def citation_inline(state: StateInline, silent: bool) -> bool:
     """``[@a; see @b, p. 3]``: a bracketed group where every part cites a key."""
     src, pos = state.src, state.pos
-    if src[pos] != "[" or "@" not in src[pos : pos + 200]:
+    if src[pos] != "[" or "@" not in src[pos : pos + 200] or state.linkLevel:
         return False
     end = state.md.helpers.parseLinkLabel(state, pos, False)
     if end < 0 or src[end + 1 : end + 2] in ("(", "["):
@@ -390,7 +390,9 @@ def narrative_inline(state: StateInline, silent: bool) -> bool:
     """
     src, pos = state.src, state.pos
     library = _doc(state.env).library
-    if library is None or src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "@.-_")):
+    if library is None or src[pos] != "@" or state.linkLevel:  # a link's text cannot hold another link
+        return False
+    if pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "@.-_"):
         return False
     found = _BARE_RE.match(src, pos, state.posMax)
     if found is None or found.group(1).startswith(CROSSREF_PREFIXES):

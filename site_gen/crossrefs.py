@@ -80,7 +80,7 @@ Add = Callable[[str, str, "int | None"], "Target | None"]  # number a label of a
 def crossref_inline(state: StateInline, silent: bool) -> bool:
     """``@fig-x`` and ``@tbl-x``; not after a word character, so e-mails stay text."""
     pos = state.pos
-    if state.src[pos] != "@" or (pos > 0 and state.src[pos - 1].isalnum()):
+    if state.src[pos] != "@" or (pos > 0 and state.src[pos - 1].isalnum()) or state.linkLevel:
         return False
     found = _REF_RE.match(state.src, pos, state.posMax)
     if found is None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import html5lib
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from site_gen.build import render_post
 from site_gen.citations import BibFile, CslStyle
@@ -106,7 +109,7 @@ def test_narrative_citations_in_the_text() -> None:
 
 
 def test_emails_handles_and_links_stay_text() -> None:
-    source = "Mail a@b.com or ask @someone; [a link](https://x.org) and [the @ sign](https://y.org).\n"
+    source = "Mail a@b.com or ask @someone; [a link](https://x.org) and [@vaswani2017](https://y.org).\n"
     doc = tree(render(source).html)
     assert not doc.xpath("//span[@class='citation']")
     assert "a@b.com" in doc.text_content() and "@someone" in doc.text_content()
@@ -309,3 +312,23 @@ def test_readme_documents_citations() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for phrase in ("bibliography: refs.bib", "[@key, p. 3]", "csl:", "footnotes: margin", "{#fig-", "{#tbl-"):
         assert phrase in readme, phrase
+
+
+PIECES = st.sampled_from(
+    ["[@", "@", "]", "[", "(", ")", ";", ",", " p. 3", "vaswani2017", "hochreiter1997", "kingma2015", "x", " ",
+     "\n", "\n\n", "-", "{#fig-a}", "{#tbl-t}", "![c](a.png)", "@fig-a", "@tbl-t", "| a |\n|---|\n| 1 |\n",
+     ": cap ", "[^1]", "[^1]: note\n", "*", "`", "$x$", "a@b.c"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, max_size=25).map("".join), st.sampled_from(["bottom", "margin"]))
+def test_any_mix_of_citation_syntax_is_an_error_or_valid_html(source: str, footnotes: str) -> None:
+    """Whatever the mix, the renderer either reports a ContentError or writes HTML that parses cleanly."""
+    try:
+        doc = render(source, footnotes=footnotes)
+    except ContentError:
+        return
+    for html in (doc.html, doc.feed_html):
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(html)
+        assert tree(html).xpath("count(//a//a)") == 0  # never a link inside a link
