@@ -255,6 +255,15 @@ def test_wrong_token_is_a_clear_error(tmp_path, gateway, monkeypatch):
     assert "no token ($SITE_GEN_REMOTE_TOKEN is not set)" in str(errors[0])
 
 
+def test_unknown_remote_kernel_names_the_ones_the_gateway_has(tmp_path, gateway):
+    root = site(tmp_path / "site", gateway.url, {"content/posts/a.md": post(ONE_CELL)}, extra='kernel = "cuda-13"\n')
+    [error], _ = run(root)
+    assert str(error).startswith(
+        f"content/posts/a.md:7: error: cell 1 failed: the gateway {gateway.url} has no kernel named 'cuda-13' (it has: "
+    )
+    assert "python3" in str(error) and gateway.wait_no_kernels() == []
+
+
 def test_gateway_down_is_a_clear_error_and_keeps_the_last_frozen_output(tmp_path, gateway):
     root = site(tmp_path / "site", gateway.url, {"content/posts/a/index.md": post(ONE_CELL)})
     errors, _ = run(root)
@@ -268,7 +277,7 @@ def test_gateway_down_is_a_clear_error_and_keeps_the_last_frozen_output(tmp_path
     )
     assert "Traceback" not in str(error)
     [result] = cells["posts/a/"].results.values()
-    assert result.status == "frozen" and result.note.startswith(f"Stale: not re-run (the gateway {down} failed")
+    assert result.status == "frozen" and result.note.startswith(f"Stale: not re-run (its run on {down} failed")
     assert result.outputs[0]["text"] == "hello from afar\n"
     assert (root / "content/posts/a/_freeze.json").read_bytes() == before, "nothing partial written"
 

@@ -414,7 +414,7 @@ def _stale(plan: _Plan) -> _Plan:
     """The plan of a post whose remote run failed: every cell that was to run shows its last frozen output."""
     assert plan.remote is not None
     frozen = freezing.load_frozen(plan.post.source, plan.post.rel_source)
-    why = f"the gateway {plan.remote.url} failed in this build"
+    why = f"its run on {plan.remote.url} failed in this build"
     results = dict(plan.results)
     for cell in plan.to_run:
         results[cell.index] = route.stale(cell, frozen.get(cell.name), why)

@@ -40,7 +40,7 @@ import nbformat
 import websocket
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_core.utils import ensure_async
-from jupyter_server.gateway.gateway_client import GatewayClient
+from jupyter_server.gateway.gateway_client import GatewayClient, gateway_request
 from jupyter_server.gateway.managers import ChannelQueue, GatewayKernelClient, GatewayKernelManager
 from jupyter_server.utils import url_path_join
 from nbclient import NotebookClient
@@ -309,9 +309,12 @@ def _http_failure(error: web.HTTPError, remote: RemoteConfig, first: Cell | None
             f"the gateway {where} refused the connection: it was sent {given}",
             hint=f"set ${remote.token_env} to the gateway's token (never write it into site.toml)",
         )
-    if status == 404 and "kernel" in str(error.log_message or "").lower():
+    names = _kernel_names() if status in (404, 500) else None
+    if names is not None and kernel not in names:  # Kernel Gateway answers an unknown name with a bare 500
         return CellFailure(
-            first, f"the gateway {where} has no kernel named {kernel!r}", hint="set `kernel` under [execute.remote]"
+            first,
+            f"the gateway {where} has no kernel named {kernel!r} (it has: {', '.join(sorted(names)) or 'none'})",
+            hint="set `kernel` under [execute.remote], or the post's `jupyter:`",
         )
     if status in (404, 503, 599):
         return CellFailure(
@@ -322,6 +325,18 @@ def _http_failure(error: web.HTTPError, remote: RemoteConfig, first: Cell | None
         )
     reason = (error.log_message or "") % tuple(error.args) if error.args else (error.log_message or "")
     return CellFailure(first, f"the gateway {where} answered {status}: {reason}".rstrip(": "))
+
+
+def _kernel_names() -> set[str] | None:
+    """The gateway's kernel names (``GET /api/kernelspecs``), or None if it will not say."""
+    gateway = GatewayClient.instance()
+    try:
+        response = run_sync(gateway_request)(
+            url_path_join(gateway.url or "", gateway.kernelspecs_endpoint), method="GET"
+        )
+        return set(json.loads(response.body)["kernelspecs"])
+    except (web.HTTPError, OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _status_of(error: BaseException) -> int:
