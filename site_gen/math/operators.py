@@ -394,7 +394,7 @@ def lone_operators(math: ET.Element) -> None:
             continue
         for end in (el[0], el[-1]):
             fence = _text(end) in OPENING | CLOSING | LARGE or "true" in (end.get("fence"), end.get("stretchy"))
-            if end.tag == "mo" and not end.get("lspace") and not fence:
+            if end.tag == "mo" and (not end.get("lspace") or _text(end) == ":") and not fence:
                 end.attrib.update({"lspace": ZERO, "rspace": ZERO})
     for parent in math.iter():  # (\cdot): alone between parentheses
         children = list(parent)
