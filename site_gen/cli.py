@@ -195,6 +195,8 @@ def _build(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             use_cache=not args.no_cache,
             force=args.force,
+            # The manifest knows site.toml, not this flag: "up to date" would skip the gateway.
+            record=args.remote is None,
         )
     finally:
         progress.done()

@@ -483,7 +483,9 @@ print("needs a GPU")
     root = tmp_path / "site"
     write(root, "site.toml", 'title = "Remote"\nbase_url = "https://example.org/"\n')  # no [execute.remote]
     write(root, "content/posts/gpu/index.md", post(body, ""))
-    assert main(["build", "--root", str(root), "--remote", gateway.url]) == 0
+    assert main(["build", "--root", str(root)]) == 0  # here: the cuda cell did not run, the other did
+    assert "Not run: no CUDA device in this build" in (root / "public/posts/gpu/index.html").read_text()
+    assert main(["build", "--root", str(root), "--remote", gateway.url]) == 0  # not "up to date": it goes remote
     html = (root / "public/posts/gpu/index.html").read_text()
     assert "Not run: no CUDA device on remote kernel." in html and "on the gateway" in html
     assert json.loads((root / "content/posts/gpu/_freeze.json").read_text())["cells"]["cell-1"]["host"]
