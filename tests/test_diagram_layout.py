@@ -395,7 +395,7 @@ def test_a_row_has_a_column_twin_mirrored_across_the_diagonal():
     assert twin is not None and twin.layout == "column"
     assert [(a.route, a.curve) for a in twin.arrows] == [("auto", -0.3), ("left", None), ("below", None)]
     check_scene(layout(twin))
-    assert narrow_twin(validate({**data, "layout": "cycle"})) is None
+    assert narrow_twin(validate({**data, "layout": "stack"})) is None
     placed = {"layout": "row", "nodes": [{"id": "a"}, {"id": "b", "at": [0, 0]}]}
     assert narrow_twin(validate(placed)) is None
 
@@ -445,3 +445,15 @@ def test_labels_between_rows_of_a_grid_leave_its_columns_close():
     )
     gap = [s.shapes[1].rect.x - s.shapes[0].rect.right for s in (down, across)]
     assert gap[0] < gap[1]
+
+
+def test_a_cycle_unrolls_into_a_column_that_closes_round_its_side():
+    twin = narrow_twin(validate({"layout": "cycle", "nodes": [{"id": n} for n in "abcd"]}))
+    assert twin is not None and twin.layout == "column"
+    assert [(a.id, a.route) for a in twin.arrows] == [
+        ("a->b", "auto"),
+        ("b->c", "auto"),
+        ("c->d", "auto"),
+        ("d->a", "right"),
+    ]
+    check_scene(layout(twin))

@@ -382,14 +382,16 @@ _TRANSPOSED_ROUTE: dict[str, Route] = {
 
 
 def narrow_twin(diagram: Diagram) -> Diagram | None:
-    """The diagram mirrored across its diagonal, for screens too narrow for it; None if it has no such twin.
+    """The diagram laid out for a narrow screen, or None if it has no such twin.
 
-    A ``row`` becomes a ``column``, a ``graph`` flowing right flows down; a full ``grid`` of R rows and C columns
-    (C > R) becomes one of C rows and R columns, each node moving from
-    (r, c) to (c, r), so what sat side by side now sits one above the other
-    and a node's neighbours stay its neighbours. A grid without arrows is
-    only a set of boxes, and becomes one column, in reading order. An arrow routed ``above``
-    goes round the ``left``, and a ``curve`` bows to the mirrored side. Nodes
+    Mostly the diagram mirrored across its diagonal: a ``row`` becomes a
+    ``column`` and a ``graph`` flowing right flows down; a full ``grid`` of
+    R rows and C columns (C > R) becomes one of C rows and R columns, each
+    node moving from (r, c) to (c, r), so a node's neighbours stay its
+    neighbours. Mirrored, an arrow routed ``above`` goes round the ``left``,
+    and a ``curve`` bows to the mirrored side. A grid without arrows is only
+    a set of boxes, and becomes one column in reading order; a ``cycle``
+    unrolls into a column whose last arrow goes back up its side. Nodes
     placed by hand (``at``) keep their places, so a diagram with any has no
     twin.
     """
@@ -402,6 +404,15 @@ def narrow_twin(diagram: Diagram) -> Diagram | None:
     )
     if diagram.layout == "row":
         return replace(diagram, layout="column", arrows=arrows)
+    if diagram.layout == "cycle":  # unrolled: a column, and the arrow that closes the loop goes round its side
+        closing = (nodes[-1].id, nodes[0].id)
+
+        def unrolled(arrow: Arrow) -> Arrow:
+            if arrow.path == ("connect",) and (arrow.source, arrow.target) == closing:
+                return replace(arrow, route="right")
+            return arrow
+
+        return replace(diagram, layout="column", arrows=tuple(unrolled(a) for a in diagram.arrows))
     if diagram.layout == "graph" and diagram.direction in ("right", "left"):
         return replace(diagram, direction="down" if diagram.direction == "right" else "up", arrows=arrows)
     if diagram.layout == "grid" and not arrows:  # nothing joins them: one column, in reading order
