@@ -18,6 +18,11 @@
       resetStyles: false,
       autofocus: true,
     });
+    // Pagefind names its box by a title alone (axe: label-title-only); give it the plain form's label.
+    var box = host.querySelector(".pagefind-ui__search-input");
+    if (box) {
+      box.setAttribute("aria-label", host.querySelector(".search-form label").textContent);
+    }
     if (query) {
       ui.triggerSearch(query);
     }
