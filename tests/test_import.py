@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -374,6 +375,34 @@ def test_d2l_roles_labels_and_one_framework(tmp_path):
     for slug in ("softmax", "mlp", "chapter_basics"):
         assert leftovers(article(site, slug)) == []
     assert 'id="eq_softmax"' in (site / "public/posts/softmax/index.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# Goldens: every file an import writes, so a change in any converter shows as a diff
+
+GOLDEN = Path(__file__).parent / "golden" / "import"
+
+
+@pytest.mark.parametrize("generator", ["jekyll", "fastpages", "hugo", "pelican", "d2l"])
+def test_golden_import(generator, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(FIXTURES / generator, src)
+    for path in src.rglob("*"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))  # d2l's posts are dated by their files: a fixed time
+    site = tmp_path / "site"
+    import_blog(generator, src, site)
+    parts = []
+    for path in sorted(p for p in site.rglob("*") if p.is_file() and p.name != MANIFEST):
+        data = path.read_bytes()
+        text = data.decode("utf-8") if path.suffix in (".md", ".ipynb", ".html", ".toml", ".txt") else None
+        shown = f"<{len(data)} bytes>\n" if text is None else text.replace(str(src), "SRC")
+        parts.append(f"=== {path.relative_to(site).as_posix()}\n{shown}")
+    output = "".join(parts)
+    golden = GOLDEN / f"{generator}.txt"
+    if os.environ.get("UPDATE_GOLDEN") or not golden.exists():
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(output, encoding="utf-8")
+    assert output == golden.read_text(encoding="utf-8"), f"UPDATE_GOLDEN=1 if {generator}.txt should change"
 
 
 # --------------------------------------------------------------------------

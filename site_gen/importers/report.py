@@ -64,4 +64,5 @@ class Report:
 
 def _kind(message: str) -> str:
     """The first words of a message, before any quoted detail: groups findings in the header."""
-    return re.split(r"[:('\"]", message, maxsplit=1)[0].strip() or message
+    general = re.sub(r"'[^']*'|\\\w+", "…", message)  # names and macros vary; the kind of finding does not
+    return re.split(r"[:(]", general, maxsplit=1)[0].strip() or message
