@@ -37,6 +37,11 @@ SCHEMA_HINT = "see diagrams/schema.json, or the 'Diagrams' reference post, for w
 MAX_CHARS = 256_000  # of JSON text: far more than 500 labelled nodes need
 MAX_DEPTH = 32  # of nested lists and objects; a valid diagram uses at most 6
 
+# The page column on the narrowest screen a diagram must suit: 360 px less the
+# page's side padding (2 × 1.25rem in static/css/site.css).
+NARROWEST_COLUMN = 320
+MAX_TWIN_NODES = 40  # a narrow twin is for a figure a phone can show; a bigger one just scrolls
+
 
 def parse_diagram(text: str, *, path: Path | None = None, first_line: int = 1) -> Diagram:
     """Parse and check diagram JSON; ``first_line`` is the file line of the JSON's first line."""
@@ -130,8 +135,10 @@ def render_figure(
     The SVG sits in a ``diagram-scroll`` box that tells the stylesheet how
     narrow it may get (``--diagram-min-width``) before its smallest text
     would fall under ``MIN_TEXT_PX``; past that the box scrolls sideways. A
-    diagram that can be wider than the narrowest column is also a labelled
-    region in the tab order, so a keyboard can scroll it.
+    diagram too wide for a phone may bring a second SVG, its narrow twin
+    (``layout.narrow_twin``), which the stylesheet shows instead below that
+    width. A figure that can still be wider than the narrowest column is a
+    labelled region in the tab order, so a keyboard can scroll it.
     """
     compiled = _compile(text, path, first_line, caption, alt)
     twin = _compile_twin(text, caption, alt)
@@ -149,12 +156,6 @@ def render_figure(
         name = escape(xml_safe(compiled.label), quote=True)
         scroll += f' tabindex="0" role="region" aria-label="{name} (scrolls sideways)"'
     return f'<figure class="diagram">\n<div {scroll}>\n{svgs}\n</div>\n{figcaption}</figure>\n'
-
-
-# The page column on the narrowest screen a diagram must suit: 360 px less the
-# page's side padding (2 × 1.25rem in static/css/site.css).
-NARROWEST_COLUMN = 320
-MAX_TWIN_NODES = 40  # a narrow twin is for a figure a phone can show; a bigger one just scrolls
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ def _compile_twin(text: str, caption: str | None, alt: str | None) -> Drawing | 
     if twin is None or wide.min_width <= NARROWEST_COLUMN or len(twin.nodes) > MAX_TWIN_NODES:
         return None
     scene = layout(twin)
-    if text_crossings(scene) > text_crossings(layout(wide.diagram)):
+    if text_crossings(scene) > text_crossings(layout(wide.diagram)):  # a small diagram: laying out again is cheap
         return None
     drawing = Drawing(render(twin, scene, twin=True), round(scene.bounds.w, 2), min_width(scene))
     return drawing if drawing.min_width < wide.min_width else None
