@@ -7,12 +7,17 @@ Three steps, all pure functions of the Diagram:
 2. **Place** the nodes without ``at``: in a row, a column, a grid, around a
    cycle, as a stack of layers, or as a layered graph (longest-path layers,
    then a few barycentre sweeps to untangle edges, as in Sugiyama's method).
-3. **Route** arrows: straight from border to border; bent just enough to miss
-   the boxes in between when a straight line would cross one; or, with
-   ``route: "right"`` etc., around the outside in three straight legs (a
-   residual connection, a feedback loop).
+3. **Route** arrows: straight from border to border, never from a corner
+   (a curve leaves and lands at a side's middle); bent just enough to miss
+   what is in the way when a straight line would cross it: boxes, text,
+   memory cells and the labels already placed; or, with ``route: "right"``
+   etc., around the outside in three straight legs (a residual connection,
+   a feedback loop). Each label then goes beside its arrow where it covers
+   no node, no other label and no arrow.
 
-The result is a ``Scene`` that ``svg.py`` only has to draw.
+The result is a ``Scene`` that ``svg.py`` only has to draw. ``narrow_twin``
+gives the same diagram laid out for a phone (a row as a column…), which the
+page may show instead.
 """
 
 from __future__ import annotations
