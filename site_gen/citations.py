@@ -53,7 +53,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from site_gen.errors import ContentError
 from site_gen.markdown_math import ENV_KEY, _inline_children
 from site_gen.math import TexError, to_mathml
-from site_gen.textfile import check_inside_site, decode_utf8
+from site_gen.textfile import check_inside_site, read_text
 
 if TYPE_CHECKING:
     from site_gen.markdown import _DocState
@@ -108,10 +108,8 @@ def read_bibliography(value: Any, base: Path, root: Path, rel: Path, line: int) 
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
         raise ContentError(rel, line, "'bibliography' must name a .bib file", "write `bibliography: refs.bib`")
-    return tuple(
-        BibFile(_relative(path, root), decode_utf8(path.read_bytes(), path))
-        for path in _files(names, base, root, rel, line)
-    )
+    paths = _files(names, base, root, rel, line)
+    return tuple(BibFile(_relative(path, root), _read(path, root)) for path in paths)
 
 
 def read_style(value: Any, base: Path, root: Path, rel: Path, line: int) -> CslStyle:
@@ -121,7 +119,12 @@ def read_style(value: Any, base: Path, root: Path, rel: Path, line: int) -> CslS
     if not value.strip().endswith(".csl"):
         return CslStyle(value.strip())
     (path,) = _files([value], base, root, rel, line)
-    return CslStyle(_relative(path, root).as_posix(), decode_utf8(path.read_bytes(), path))
+    return CslStyle(_relative(path, root).as_posix(), _read(path, root))
+
+
+def _read(path: Path, root: Path) -> str:
+    """UTF-8 text without the characters XML cannot hold (a control character in a title would break the feed)."""
+    return read_text(path, _relative(path, root)).text
 
 
 def _files(names: Iterable[str], base: Path, root: Path, rel: Path, line: int) -> list[Path]:
