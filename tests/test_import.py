@@ -332,6 +332,8 @@ def test_pelican_headers_static_links_and_liquid_tags(tmp_path):
     assert "![Clusters](clusters.png)" in post  # {static}
     assert "Assign each point to its nearest centre" in post and "```text\n(3, 2)\n```" in post  # cells[1:3]
     assert "Repeat until nothing moves." not in post  # outside the slice
+    assert "![Output of the cell above](kmeans-output-1.png)" in post
+    assert (site / "content/posts/k-means-from-scratch/kmeans-output-1.png").read_bytes().startswith(b"\x89PNG")
     assert '```python {filename="The whole loop"}\ndef kmeans' in post  # include_code
     assert '<video controls src="/videos/kmeans.mp4" poster="clusters.png"></video>' in post
     assert '![Three clusters](clusters.png "Three clusters")' in post  # {% img %}

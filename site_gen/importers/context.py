@@ -40,6 +40,7 @@ class PostContext:
     new_urls: dict[str, str]  # old URL path, file stem or source path -> new URL of that post
     first_line: int = 1  # source line of the body's first line
     assets: dict[str, Path] = field(default_factory=dict)  # file name in the bundle -> source file
+    generated: dict[str, bytes] = field(default_factory=dict)  # files made here (notebook images) -> bytes
     footnotes: list[str] = field(default_factory=list)  # definitions to append (Distill, sidenotes)
     meta: dict[str, Any] = field(default_factory=dict)  # the source front matter, for {{ page.x }}
     cell: int = 0  # the notebook cell being converted, counted from 1 (0: not a notebook)

@@ -12,6 +12,7 @@ and ``{% include_code %}`` become the HTML or fence they stand for.
 from __future__ import annotations
 
 import ast
+import base64
 import html
 import re
 from pathlib import Path
@@ -116,7 +117,7 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     text = _TAG.sub(lambda m: _tag(m, text, ctx, shield), text)
     text = assets.rewrite(text, ctx)
     meta, body = our_meta(source, ctx, shield.restore(text), comma_tags=True)
-    return Converted(source, meta, body, assets=ctx.assets)
+    return Converted(source, meta, body, assets=ctx.assets, generated=ctx.generated)
 
 
 def _toc(match: re.Match[str], text: str, ctx: PostContext) -> str:
@@ -202,21 +203,31 @@ def _inline_notebook(args: str, ctx: PostContext, line: int) -> str:
             parts.append(text)
         elif cell.get("cell_type") == "code" and text:
             parts.append(f"```python\n{text}\n```")
-            parts += _outputs(cell, ctx, line)
+            parts += _outputs(cell, ctx, args.split()[0])
     return "\n\n".join(parts)
 
 
-def _outputs(cell: dict[str, Any], ctx: PostContext, line: int) -> list[str]:
+def _outputs(cell: dict[str, Any], ctx: PostContext, notebook: str) -> list[str]:
+    """A code cell's stored outputs: text as plain blocks, images as files in the post's bundle."""
     shown = []
     for output in cell.get("outputs", []):
         data = output.get("data", {})
+        image = next((kind for kind in ("image/png", "image/svg+xml") if kind in data), None)
         text = output.get("text") or data.get("text/plain")
-        if "image/png" in data or "image/svg+xml" in data:
-            ctx.warn(line, "a notebook image output was left out (inline the notebook as an .ipynb post to keep it)")
+        if image is not None:
+            shown.append(_image_output(data[image], image, ctx, notebook))
         elif text:
             body = "".join(text) if isinstance(text, list) else str(text)
             shown.append("```text\n" + body.rstrip("\n") + "\n```")
     return shown
+
+
+def _image_output(value: Any, kind: str, ctx: PostContext, notebook: str) -> str:
+    raw = "".join(value) if isinstance(value, list) else str(value)
+    data = raw.encode("utf-8") if kind == "image/svg+xml" else base64.b64decode(raw, validate=False)
+    name = f"{Path(notebook).stem}-output-{len(ctx.generated) + 1}.{'svg' if kind == 'image/svg+xml' else 'png'}"
+    ctx.generated[name] = data
+    return f"![Output of the cell above]({ctx.asset_prefix}{name})"
 
 
 def _include_code(args: str, ctx: PostContext, line: int) -> str:
