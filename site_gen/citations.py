@@ -78,6 +78,7 @@ LOCATOR_LABELS = {
 _LOCATOR_RE = re.compile(r"^\s*,?\s*(?:([A-Za-z§]+)\.?\s*)?(\d[\w\-–.:]*(?:,\s?\d[\w\-–.:]*)*)\s*(.*)$", re.DOTALL)
 # Placeholders for the HTML CSL cannot carry: plane-15 private use characters, one per fragment.
 _PLACEHOLDER_BASE = 0xF0000
+_PLACEHOLDER_COUNT = 0xFFFFD - _PLACEHOLDER_BASE
 _PLACEHOLDER_RE = re.compile("[\U000f0000-\U000ffffd]")
 _MATH_RE = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:", "DOI: ", "doi: ")
@@ -169,10 +170,15 @@ class Fragments:
     """HTML pieces CSL cannot hold, each standing in the text as one private-use character."""
 
     html: list[str] = field(default_factory=list)
+    known: dict[str, str] = field(default_factory=dict)  # the same HTML twice is one placeholder
 
     def add(self, html: str) -> str:
-        self.html.append(html)
-        return chr(_PLACEHOLDER_BASE + len(self.html) - 1)
+        if html not in self.known:
+            if len(self.html) >= _PLACEHOLDER_COUNT:
+                raise ContentError(None, None, "the bibliography is too large", "split it into several .bib files")
+            self.known[html] = chr(_PLACEHOLDER_BASE + len(self.html))
+            self.html.append(html)
+        return self.known[html]
 
     def expand(self, text: str) -> str:
         """citeproc's HTML with each placeholder replaced by its fragment."""
@@ -243,7 +249,7 @@ def _parse(bib: BibFile, fragments: Fragments) -> list[Entry]:
 
 def _to_csl(entry: Any, fragments: Fragments, path: Path) -> dict[str, Any]:
     """One BibTeX entry as CSL JSON: fields renamed, LaTeX decoded, math and links as placeholders."""
-    fields = {name.lower(): f.value for f in entry.fields for name in [f.key]}
+    fields = {f.key.lower(): f.value for f in entry.fields}
     line = (entry.start_line or 0) + 1
     csl: dict[str, Any] = {"id": entry.key.lower(), "type": BIBTEX_TYPES.get(entry.entry_type.lower(), "article")}
     for name in ("author", "editor"):
@@ -290,6 +296,9 @@ def _links(fields: dict[str, Any], csl: dict[str, Any], fragments: Fragments) ->
 
 
 def _link(url: str) -> str:
+    """A link for web addresses only: a ``javascript:`` URL in a .bib stays text."""
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        return escape(url)
     return f'<a href="{escape(url)}">{escape(url)}</a>'
 
 

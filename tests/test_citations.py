@@ -376,3 +376,9 @@ def _page(renderer: MarkdownRenderer, body: str, line: int, post: Path) -> str:
     except ContentError as err:  # some corpus posts use macros their site never defined: the same error
         return str(err)
     return doc.html + doc.feed_html + doc.summary_html
+
+
+def test_only_web_addresses_become_links() -> None:
+    bib = "@misc{x, title = {T}, year = {2000}, url = {javascript:alert(1)}}\n"
+    doc = tree(render("[@x]\n", bib=(BibFile(Path("refs.bib"), bib),)).html)
+    assert not doc.xpath("//li[@id='ref-x']//a") and "javascript:alert(1)" in doc.text_content()
