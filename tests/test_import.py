@@ -131,7 +131,7 @@ def test_jekyll_report_names_each_construct_with_its_line(tmp_path):
     assert f"{post}:42: warning: include 'citation.html' has Liquid logic" in report
     assert f"{post}:55: warning: Liquid control tag not converted: '{{% if %}}'" in report
     assert (site / REPORT_NAME).read_text(encoding="utf-8") == report
-    assert report.startswith(f"site-gen import jekyll {src}\n3 post(s) imported, 3 asset(s) copied")
+    assert report.startswith(f"site-gen import jekyll {src}\n4 post(s) imported, 3 asset(s) copied")
 
 
 def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
@@ -161,6 +161,7 @@ def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     page = (site / "content/posts/probability.md").read_text(encoding="utf-8")
     assert "title: Probability refresher" in page and "# Probability refresher" not in page
     assert not (site / "content/posts/README.md").exists()  # no front matter: not a Jekyll page
+    assert "draft: true" in (site / "content/posts/adam.md").read_text(encoding="utf-8")  # _drafts/
 
 
 # --------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_cli_import_prints_a_summary_and_writes_the_report(tmp_path, capsys):
     site = tmp_path / "site"
     assert main(["import", "jekyll", str(FIXTURES / "jekyll"), "--into", str(site)]) == 0
     out, err = capsys.readouterr()
-    assert "3 post(s) imported" in out and REPORT_NAME in out
+    assert "4 post(s) imported" in out and REPORT_NAME in out
     assert "warning: kramdown '{:toc}' removed" in err
     assert main(["import", "jekyll", str(tmp_path / "nope"), "--into", str(site)]) == 1
     assert "error: no such folder" in capsys.readouterr().err

@@ -150,7 +150,9 @@ def words(value: Any, *, comma: bool = False) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, list | tuple):
-        return [str(item).strip() for item in value if str(item).strip()]
+        return [str(item).strip() for item in value if isinstance(item, str | int | float) and str(item).strip()]
+    if not isinstance(value, str | int | float):
+        return []  # a mapping is no list of tags
     text = str(value)
     if comma or "," in text:
         return [part.strip() for part in text.split(",") if part.strip()]

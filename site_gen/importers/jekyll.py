@@ -101,7 +101,7 @@ def source_of(path: Path, rel: Path, header: Header, site: SiteInfo, is_post: bo
     else:
         old = permalink or "/" + rel.with_suffix(".html").as_posix()
         old = re.sub(r"(^|/)index\.html$", r"\1", old)
-    return Source(path=path, header=header, slug=slug, old_url=old, date=day)
+    return Source(path=path, header=header, slug=slug, old_url=old, date=day, draft="_drafts" in rel.parts)
 
 
 def _expand(pattern: str, meta: dict[str, Any], rel: Path, day: Any, title: str) -> str:

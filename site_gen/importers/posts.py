@@ -30,6 +30,7 @@ class Source:
     old_url: str = ""  # its address on the old site, from the site root ("/2020/01/14/x.html")
     date: date | datetime | None = None  # from the file name, when the front matter has none
     notebook: bool = False
+    draft: bool = False  # a Jekyll _drafts/ file
 
     @property
     def aliases(self) -> list[str]:
@@ -83,7 +84,7 @@ def our_meta(source: Source, ctx: PostContext, body: str, *, comma_tags: bool = 
     summary = _first(meta, _SUMMARY_KEYS)
     if summary and isinstance(summary, str):
         ours["summary"] = " ".join(_plain(summary).split())
-    if _is_draft(meta):
+    if source.draft or _is_draft(meta):
         ours["draft"] = True
     ours["slug"] = source.slug
     body = tidy(body)
