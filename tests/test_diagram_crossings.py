@@ -46,13 +46,15 @@ class Box:
 
 
 def demo_diagrams() -> list[tuple[str, str]]:
-    """(name, JSON text) for every diagrams/*.json and every ```diagram fence of the demo posts."""
+    """(name, JSON text) for every diagrams/*.json and every ```diagram (or ```{.diagram}) fence of the demo."""
     found = [
         (f"diagrams/{p.name}", p.read_text(encoding="utf-8"))
         for p in sorted((REPO / "diagrams").glob("*.json"))
         if p.name != "schema.json"
     ]
-    fence = re.compile(r"^```diagram[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+    fence = re.compile(
+        r"^```(?:diagram(?![\w-])|\{\.diagram(?![\w-])[^}]*\})[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE
+    )
     for post in sorted((REPO / "content").rglob("*.md")):
         for k, match in enumerate(fence.finditer(post.read_text(encoding="utf-8")), 1):
             found.append((f"{post.relative_to(REPO / 'content').as_posix()}#{k}", match.group(1)))
