@@ -58,6 +58,8 @@ def _post_files(post: Converted, report: Report) -> dict[str, bytes]:
 
 def _redirect(post: Converted, site: SiteInfo, report: Report, files: dict[str, bytes]) -> None:
     """A redirect page at the post's old URL and at each of its aliases, unless one is the new URL."""
+    if post.meta.get("draft"):
+        return  # never published: no one has its old address
     new = f"posts/{post.source.slug}/"
     canonical = (site.base_url or site.base_path) + new
     for old in dict.fromkeys([post.source.old_url, *post.source.aliases]):
