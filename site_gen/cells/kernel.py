@@ -47,7 +47,13 @@ class CellFailure(Exception):
     """A cell stopped the post: an exception, a timeout, or a dead kernel."""
 
     def __init__(
-        self, cell: Cell | None, message: str, details: str = "", line: int | None = None, hint: str = ""
+        self,
+        cell: Cell | None,
+        message: str,
+        details: str = "",
+        line: int | None = None,
+        hint: str = "",
+        kind: str = "",
     ) -> None:
         super().__init__(message)
         self.cell = cell
@@ -55,6 +61,10 @@ class CellFailure(Exception):
         self.details = details  # the traceback's last frames, or the kernel's last words
         self.line = line  # file line of the failing statement, when the traceback says
         self.hint = hint
+        self.kind = kind  # TIMED_OUT, DIED, or "" (the cell's exception, a kernel that would not start)
+
+
+TIMED_OUT, DIED = "timed out", "died"  # CellFailure.kind
 
 
 class Stopped(Exception):
@@ -197,6 +207,7 @@ def run_in(
                 cell,
                 f"timed out after {client.timeout} s; the kernel was interrupted and shut down",
                 hint=f"make the cell faster, or give it more time with `#| timeout: {client.timeout * 2}`",
+                kind=TIMED_OUT,
             ) from None
         except DeadKernelError:
             stopper.check()  # killed because the build was interrupted
@@ -205,6 +216,7 @@ def run_in(
                 "the kernel died while running this cell (a crash, os._exit or out of memory)",
                 _tail(log),
                 hint="run the code outside site_gen to see why the process exits",
+                kind=DIED,
             ) from None
         if nb_cell.get("execution_count"):
             by_count[int(nb_cell["execution_count"])] = cell

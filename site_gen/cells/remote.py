@@ -24,6 +24,7 @@ What this module adds around jupyter_server's client:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -39,7 +40,7 @@ from typing import Any
 import nbformat
 import websocket
 from jupyter_client.asynchronous.client import AsyncKernelClient
-from jupyter_core.utils import ensure_async
+from jupyter_core.utils import ensure_async, ensure_event_loop
 from jupyter_server.gateway.gateway_client import GatewayClient, gateway_request
 from jupyter_server.gateway.managers import ChannelQueue, GatewayKernelClient, GatewayKernelManager
 from jupyter_server.utils import url_path_join
@@ -51,7 +52,7 @@ from tornado.escape import url_escape
 
 from site_gen.config import RemoteConfig
 
-from .kernel import STARTUP_TIMEOUT, CellFailure, KernelRun, Stopper, run_in
+from .kernel import DIED, STARTUP_TIMEOUT, TIMED_OUT, CellFailure, KernelRun, Stopper, run_in
 from .model import Cell
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach the gateway; an unreachable host fails fast
@@ -240,6 +241,7 @@ def run_remote(
         log=_LOG,
     )
     first = cells[0] if cells else None
+    ensure_event_loop().set_exception_handler(_quiet_channel_end)
     with _faults(manager, remote, first, name), stopper.watching(client), client.setup_kernel():
         stopper.check()
         device = _probe(client, modules, stopper)
@@ -250,6 +252,15 @@ def run_remote(
             run: KernelRun = run_in(client, ran, notebook.cells, log, default_timeout, on_cell, stopper)
     skipped = tuple(cell.index for cell in cells if cell not in ran)
     return RemoteRun(run.outputs, device, skipped)
+
+
+def _quiet_channel_end(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """nbclient leaves a cell's output reader waiting when the cell fails; closing the websocket
+    ends it with "Response router had finished", which nobody awaits any more. Not worth a traceback."""
+    error = context.get("exception")
+    if isinstance(error, RuntimeError) and "Response router had finished" in str(error):
+        return
+    loop.default_exception_handler(context)
 
 
 @contextlib.contextmanager
@@ -283,13 +294,13 @@ def _remote_failure(manager: _Manager, failure: CellFailure, where: str) -> Cell
         return CellFailure(
             failure.cell, f"lost the connection to the gateway {where} while this cell ran", hint=_NETWORK_HINT
         )
-    if "died" in failure.message:
+    if failure.kind == DIED:
         return CellFailure(
             failure.cell,
             f"the remote kernel died while running this cell (on {where}: a crash, os._exit or out of memory)",
             hint="run the code on the remote machine outside site_gen to see why the process exits",
         )
-    if "timed out" in failure.message:
+    if failure.kind == TIMED_OUT:
         return CellFailure(failure.cell, f"{failure.message} (on {where})", hint=failure.hint)
     return failure  # the cell's own exception: its traceback says it all
 
