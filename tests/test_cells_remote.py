@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -492,3 +493,50 @@ print("needs a GPU")
     assert main(["build", "--root", str(root), "--remote", "ftp://box"]) == 1
     assert "error: --remote: remote url 'ftp://box' is not an http(s) URL" in capsys.readouterr().err
     assert gateway.wait_no_kernels() == []
+
+
+def test_remote_posts_run_at_once_in_their_own_slots(tmp_path, gateway):
+    """Three posts, each cell waiting for the other two to arrive: it ends only if all run together."""
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    body = f"""
+```{{python}}
+import os, time
+from pathlib import Path
+here = Path({str(meeting)!r})
+(here / str(os.getpid())).touch()
+deadline = time.time() + 15
+while len(list(here.iterdir())) < 3 and time.time() < deadline:
+    time.sleep(0.05)
+print("together" if len(list(here.iterdir())) >= 3 else "alone")
+```
+"""
+    posts = {f"content/posts/p{k}.md": post(body) for k in range(3)}
+    root = site(tmp_path / "site", gateway.url, posts, extra="jobs = 3\n")
+    errors, cells = run(root, jobs=1)  # one local slot: the remote ones are apart from it
+    assert not errors, errors
+    assert [next(iter(c.results.values())).outputs[0]["text"] for c in cells.values()] == ["together\n"] * 3
+    assert gateway.wait_no_kernels() == []
+
+
+def test_ctrl_c_during_a_remote_cell_ends_the_build_and_the_kernel(tmp_path, gateway):
+    body = """
+```{python}
+import time
+time.sleep(60)
+```
+"""
+    root = site(tmp_path / "site", gateway.url, {"content/posts/wait.md": post(body)})
+    command = [sys.executable, "-m", "site_gen", "build", "--root", str(root)]
+    build = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    assert build.stderr is not None
+    seen = ""
+    while "cell 1/1" not in seen:  # the progress line: the remote cell is running
+        line = build.stderr.readline()
+        assert line, f"the build ended first: {seen}"
+        seen += line
+    time.sleep(1.0)
+    build.send_signal(signal.SIGINT)
+    assert build.wait(timeout=15) == 130
+    assert gateway.wait_no_kernels() == [], "the remote kernel was interrupted and deleted"
+    assert not (root / "public").exists()
