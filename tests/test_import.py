@@ -131,12 +131,12 @@ def test_jekyll_report_names_each_construct_with_its_line(tmp_path):
     assert f"{post}:42: warning: include 'citation.html' has Liquid logic" in report
     assert f"{post}:55: warning: Liquid control tag not converted: '{{% if %}}'" in report
     assert (site / REPORT_NAME).read_text(encoding="utf-8") == report
-    assert report.startswith(f"site-gen import jekyll {src}\n4 post(s) imported, 3 asset(s) copied")
+    assert report.startswith(f"site-gen import jekyll {src}\n4 post(s) imported, 4 asset(s) copied")
 
 
 def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     site, _ = imported("jekyll", tmp_path)
-    backprop = (site / "content/posts/backprop-by-hand.md").read_text(encoding="utf-8")
+    backprop = (site / "content/posts/backprop-by-hand/index.md").read_text(encoding="utf-8")
     assert "slug: backprop-by-hand" in backprop  # the permalink's last segment
     assert "date: '2021-04-01T09:30:00+02:00'" in backprop
     assert "| norm | $\\Vert{}w\\Vert{}$ |" in backprop  # "|" in a table cell's math would split the cell
@@ -154,6 +154,7 @@ def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     assert (site / "redirects/2021/04/01/backprop.html").is_file()  # redirect_from
     assert "gradient-descent/).\n<!--more-->\n" in backprop  # excerpt_separator
     assert "*[SGD]" not in backprop
+    assert "[step-size plot](step-size.png)" in backprop and "[first post](/posts/gradient-descent/)" in backprop
     assert (site / "redirects/notes/probability/index.html").is_file()
     config = (site / "site.toml").read_text(encoding="utf-8")
     assert 'base_url = "https://notes.example.org/ml/"' in config
@@ -194,7 +195,7 @@ def test_import_refuses_content_it_did_not_write(tmp_path):
 def test_an_edited_post_is_not_overwritten_without_force(tmp_path):
     site = tmp_path / "site"
     import_blog("jekyll", FIXTURES / "jekyll", site)
-    post = site / "content/posts/backprop-by-hand.md"
+    post = site / "content/posts/backprop-by-hand/index.md"
     post.write_text(post.read_text(encoding="utf-8") + "\nMy own note.\n", encoding="utf-8")
     with pytest.raises(ContentError, match="edited since the last import"):
         import_blog("jekyll", FIXTURES / "jekyll", site)

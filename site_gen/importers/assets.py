@@ -55,6 +55,10 @@ def is_local(url: str) -> bool:
 
 
 def _new_link(url: str, ctx: PostContext, line: int, *, image: bool = False) -> str:
+    own = ctx.site.base_url
+    if own and url.startswith(own):  # a full link to the old site itself: as good as a local one
+        rewritten = _new_link(ctx.site.base_path + url[len(own) :], ctx, line, image=image)
+        return rewritten if rewritten != ctx.site.base_path + url[len(own) :] else url
     if not is_local(url):
         return url
     cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
