@@ -485,8 +485,8 @@ def resolve_citations(state: StateCore) -> None:
         for child, parent, offset in _inline_children(state.tokens)
         if child.type == "citation"
     ]
-    if not found and doc.library is None:
-        return
+    if not found:
+        return  # nothing cited (a bibliography alone adds no references section)
     if doc.library is None:
         token, line = found[0]
         raise doc.error(
@@ -517,7 +517,7 @@ def _check_key(doc: _DocState, library: Library, key: str, line: int | None) -> 
 
 def _format(doc: _DocState, library: Library, tokens: Sequence[Token]) -> list[Reference]:
     """citeproc-py formats the citations (in order, so numeric styles number right) and the list."""
-    source = _source(library)
+    source = _source(library, {cite.key.lower() for token in tokens for cite in token.meta["cites"]})
     style = _style(doc)
     main = CitationStylesBibliography(style, source, formatter.html)
     narrative = CitationStylesBibliography(_narrative_style(), source, formatter.html)
@@ -561,8 +561,9 @@ def _doi_link(html: str) -> str:
     return html
 
 
-def _source(library: Library) -> CiteProcJSON:
-    return CiteProcJSON([entry.csl for entry in library.entries.values()])
+def _source(library: Library, keys: set[str]) -> CiteProcJSON:
+    """Only the cited entries: a site-wide .bib of thousands would otherwise be loaded for every post."""
+    return CiteProcJSON([library.entries[key].csl for key in sorted(keys)])
 
 
 def _style(doc: _DocState) -> CitationStylesStyle:
