@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser tests (test_a11y, test_screenshots) share one demo build and one Chromium a session.
+from .site_browser import chromium, demo_public  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SHARED_MISSING = "../shared/corpus is only in the development workspace, not in a user's clone"

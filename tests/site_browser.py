@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import mimetypes
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from site_gen.build import build_site
 
-from .serve_support import REPO
+from .serve_support import CHROMIUM, CHROMIUM_ARGS, REPO
 
 ORIGIN = "http://site.test"
 
@@ -56,3 +59,32 @@ def serve(context: Any, public: Path) -> None:
         route.fulfill(status=200, body=path.read_bytes(), content_type=kind)
 
     context.route("**/*", answer)
+
+
+# Fixtures (tests/conftest.py imports them): one demo build and one Chromium per session.
+
+
+@pytest.fixture(scope="session")
+def demo_public(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site, built once (its cells run) for every browser test of the session."""
+    return build_demo(tmp_path_factory.mktemp("browser") / "demo")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser: Any, public: Path, *, width: int, height: int, scheme: str) -> tuple[Any, Any]:
+    """A new context (viewport, colour scheme) serving ``public``, and a page in it."""
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    serve(context, public)
+    page = context.new_page()
+    page.set_default_timeout(30_000)  # generous: CI is a loaded 2-core machine
+    return context, page

@@ -7,14 +7,13 @@ Chromium is Debian's. Without either, the test skips and says why.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .serve_support import CHROMIUM, CHROMIUM_ARGS, REPO
-from .site_browser import ORIGIN, build_demo, pages, serve
+from .serve_support import CHROMIUM, REPO
+from .site_browser import ORIGIN, open_page, pages
 
 AXE = REPO / "tests/.node/node_modules/axe-core/axe.min.js"
 
@@ -24,7 +23,6 @@ pytestmark = [
         not AXE.exists(), reason="needs axe-core: npm install --prefix tests/.node axe-core@4 (scripts/test.sh does)"
     ),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (pip install -e '.[test]')")
 
 SCHEMES = ("light", "dark")
 WIDTHS = (1280, 390)
@@ -32,25 +30,9 @@ WIDTHS = (1280, 390)
 ENFORCED = {"serious", "critical"}
 
 
-@pytest.fixture(scope="module")
-def public(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("a11y") / "demo")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def audit(browser: Any, public: Path, scheme: str, width: int) -> list[tuple[str, dict[str, Any]]]:
     """axe's violations on every page, as (page, violation) pairs."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
-    serve(context, public)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+    context, page = open_page(browser, public, width=width, height=900, scheme=scheme)
     found = []
     try:
         for path in pages(public):
@@ -65,8 +47,9 @@ def audit(browser: Any, public: Path, scheme: str, width: int) -> list[tuple[str
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_no_serious_axe_violations(browser: Any, public: Path, scheme: str, width: int) -> None:
-    violations = audit(browser, public, scheme, width)
+def test_no_serious_axe_violations(chromium: Any, demo_public: Path, scheme: str, width: int) -> None:
+    public = demo_public
+    violations = audit(chromium, public, scheme, width)
     counts = Counter((v["impact"], v["id"]) for _, v in violations for _node in v["nodes"])
     print(f"\naxe-core, {scheme}, {width} px, {len(pages(public))} pages:", dict(counts) or "no violations")
     serious = Counter(
