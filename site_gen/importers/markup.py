@@ -134,10 +134,14 @@ def read_source(path: Path, src: Path, report: Report) -> str | None:
     if not path.resolve().is_relative_to(src.resolve()):
         report.warn(rel, 1, "a link to a file outside SRC: not imported")
         return None
-    if path.stat().st_size > MAX_SOURCE_BYTES:
-        report.warn(rel, 1, f"larger than {MAX_SOURCE_BYTES // 2**20} MiB: not imported")
+    try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            report.warn(rel, 1, f"larger than {MAX_SOURCE_BYTES // 2**20} MiB: not imported")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        report.warn(rel, 1, f"cannot be read ({exc.strerror}): not imported")
         return None
-    data = path.read_bytes()
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

@@ -29,8 +29,11 @@ def write(into: Path, files: dict[str, bytes], *, force: bool) -> tuple[int, int
         if target.is_file() and target.read_bytes() == data:
             unchanged += 1  # same bytes: keep the mtime, so a rebuild sees nothing new
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise ContentError(target, None, f"cannot write: {exc.strerror}", "check the permissions") from None
         written += 1
     for rel, digest in sorted(previous.items()):
         old = into / rel
