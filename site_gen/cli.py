@@ -223,7 +223,7 @@ def _remote_url(args: argparse.Namespace) -> str | None:
         return None
     from .config import RemoteConfig, remote_problem
 
-    problem = remote_problem(RemoteConfig(url=args.remote))
+    problem = remote_problem(RemoteConfig(url=args.remote)) if args.remote else ("", "no URL", "")
     if problem is not None:
         raise ContentError(None, None, f"--remote: {problem[1]}", problem[2])
     return str(args.remote)

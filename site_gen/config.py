@@ -31,7 +31,7 @@ class RemoteConfig:
     the environment variable ``token_env`` names when the build starts.
     """
 
-    url: str  # the gateway, e.g. "http://127.0.0.1:8888" (an SSH tunnel to the GPU box)
+    url: str = ""  # the gateway, e.g. "http://127.0.0.1:8888"; "": only `--remote URL` turns it on
     token_env: str = "SITE_GEN_REMOTE_TOKEN"
     kernel: str | None = None  # the gateway's kernel name; default: the post's `jupyter:`
     cells: str = "cuda"  # "cuda": posts with `requires: cuda` cells or `execute: {remote: true}`; "marked"; "all"
@@ -190,7 +190,9 @@ def _remote_config(path: Path, table: Any) -> RemoteConfig | None:
     if remote is None:
         return None
     if not isinstance(remote, dict):
-        fail("execute.remote", "setting 'execute.remote' must be a table", 'write [execute.remote] and url = "http://…"')
+        fail(
+            "execute.remote", "setting 'execute.remote' must be a table", 'write [execute.remote] and url = "http://…"'
+        )
     kinds = {f.name: f.type for f in fields(RemoteConfig)}
     for key, value in remote.items():
         if key not in kinds:
@@ -198,8 +200,6 @@ def _remote_config(path: Path, table: Any) -> RemoteConfig | None:
         expected = int if key == "jobs" else str
         if not isinstance(value, expected) or isinstance(value, bool):
             fail(key, f"setting 'execute.remote.{key}' must be {_type_name(expected)}, not {_type_name(type(value))}")
-    if "url" not in remote:
-        fail("execute.remote", "[execute.remote] needs a url", 'e.g. url = "http://127.0.0.1:8888"')
     config = RemoteConfig(**remote)
     problem = remote_problem(config)
     if problem is not None:
@@ -210,7 +210,7 @@ def _remote_config(path: Path, table: Any) -> RemoteConfig | None:
 def remote_problem(remote: RemoteConfig) -> tuple[str, str, str] | None:
     """(key, message, hint) for a setting of ``remote`` that cannot work; also checks ``--remote URL``."""
     parts = urlsplit(remote.url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if remote.url and (parts.scheme not in ("http", "https") or not parts.netloc):
         return "url", f"remote url '{remote.url}' is not an http(s) URL", 'write it like "http://127.0.0.1:8888"'
     if parts.query or parts.fragment:
         return "url", "remote url must not have a query or fragment", "the token goes in $" + remote.token_env

@@ -458,7 +458,6 @@ def test_remote_settings_are_checked_strictly(tmp_path):
         return str(raised.value)
 
     assert "unknown setting 'execute.remote.token'" in fails('[execute.remote]\nurl = "http://h:1"\ntoken = "x"\n')
-    assert "needs a url" in fails("[execute.remote]\nhost = 'box'\n")
     assert "not an http(s) URL" in fails('[execute.remote]\nurl = "ssh://box"\n')
     assert "remote cells must be one of cuda, marked, all" in fails(
         '[execute.remote]\nurl = "http://h:1"\ncells = "x"\n'
@@ -468,6 +467,8 @@ def test_remote_settings_are_checked_strictly(tmp_path):
     remote = load_config(tmp_path).remote
     assert remote == RemoteConfig(url="http://h:1", cells="all", jobs=2)
     assert remote.token_env == "SITE_GEN_REMOTE_TOKEN" and remote.host == "remote kernel"
+    write(tmp_path, "site.toml", '[execute.remote]\nhost = "lab-h100"\n')  # no url: only --remote URL turns it on
+    assert load_config(tmp_path).remote == RemoteConfig(host="lab-h100")
 
 
 def test_build_remote_url_routes_the_gpu_post_for_one_build(tmp_path, gateway, capsys):
@@ -482,13 +483,14 @@ print("needs a GPU")
 ```
 """
     root = tmp_path / "site"
-    write(root, "site.toml", 'title = "Remote"\nbase_url = "https://example.org/"\n')  # no [execute.remote]
+    toml = 'title = "Remote"\nbase_url = "https://example.org/"\n[execute.remote]\nhost = "lab-box"\n'  # no url
+    write(root, "site.toml", toml)
     write(root, "content/posts/gpu/index.md", post(body, ""))
     assert main(["build", "--root", str(root)]) == 0  # here: the cuda cell did not run, the other did
     assert "Not run: no CUDA device in this build" in (root / "public/posts/gpu/index.html").read_text()
     assert main(["build", "--root", str(root), "--remote", gateway.url]) == 0  # not "up to date": it goes remote
     html = (root / "public/posts/gpu/index.html").read_text()
-    assert "Not run: no CUDA device on remote kernel." in html and "on the gateway" in html
+    assert "Not run: no CUDA device on lab-box." in html and "on the gateway" in html
     assert json.loads((root / "content/posts/gpu/_freeze.json").read_text())["cells"]["cell-1"]["host"]
     assert main(["build", "--root", str(root), "--remote", "ftp://box"]) == 1
     assert "error: --remote: remote url 'ftp://box' is not an http(s) URL" in capsys.readouterr().err

@@ -185,7 +185,7 @@ def _remote_of(settings: ExecuteSettings, site_root: Path) -> RemoteConfig | Non
     remote = settings.remote or load_config(site_root).remote
     if settings.remote_url:
         remote = replace(remote, url=settings.remote_url) if remote else RemoteConfig(url=settings.remote_url)
-    return remote
+    return remote if remote is not None and remote.url else None  # no url: settings for a later --remote
 
 
 def _run_all(
