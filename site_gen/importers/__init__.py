@@ -31,6 +31,8 @@ REPORT_NAME = "import-report.txt"
 
 @dataclass
 class ImportResult:
+    """What an import did: the report (also written to DIR), the posts, how many files changed."""
+
     report: Report
     report_text: str
     posts: list[Converted]
@@ -51,27 +53,32 @@ def import_blog(
     found: list[Source] = module.sources(root, site, report)
     _unique_slugs(found, root, report)
     new_urls = _new_urls(found, root)
-    posts = []
-    for source in found:
-        ctx = PostContext(
-            src=root,
-            path=source.path,
-            report=report,
-            site=site,
-            roots=_roots(module, root, source),
-            new_urls=new_urls,
-            first_line=source.header.body_line,
-            meta=dict(source.header.meta),
-        )
-        post = module.convert(source, ctx)
-        _report_undefined_macros(post, site, ctx)
-        posts.append(post)
-        report.posts.append(source.path.relative_to(root).as_posix())
+    posts = [_convert(module, source, root, site, report, new_urls) for source in found]
     files = plan_files(posts, site, report, owns_config=_may_write_config(target))
     text = report.text(generator)
     files[REPORT_NAME] = text.encode("utf-8")
     written, unchanged = write(target, files, force=force)
     return ImportResult(report, text, posts, written, unchanged)
+
+
+def _convert(
+    module: ModuleType, source: Source, root: Path, site: SiteInfo, report: Report, new_urls: dict[str, str]
+) -> Converted:
+    """One post through its generator's converter, then checked for macros nothing defines."""
+    ctx = PostContext(
+        src=root,
+        path=source.path,
+        report=report,
+        site=site,
+        roots=_roots(module, root, source),
+        new_urls=new_urls,
+        first_line=source.header.body_line,
+        meta=dict(source.header.meta),
+    )
+    post: Converted = module.convert(source, ctx)
+    _report_undefined_macros(post, site, ctx)
+    report.posts.append(source.path.relative_to(root).as_posix())
+    return post
 
 
 def _report_undefined_macros(post: Converted, site: SiteInfo, ctx: PostContext) -> None:
