@@ -8,6 +8,8 @@ their outputs land on the page. The modules, in the order a cell meets them:
 - ``options``: the ``#|`` option lines at the top of a cell;
 - ``cache``: results keyed by content, so nothing that did not change runs again;
 - ``kernel``: running cells with nbclient, with time limits and a clear error when one fails;
+- ``route`` and ``remote``: which posts run on a Jupyter gateway (``[execute.remote]``), and running
+  them there with jupyter_server's gateway client, provenance and faults included;
 - ``freeze``: ``_freeze.json``, the committed outputs of cells that need a GPU;
 - ``execute``: the stage itself, for every post of a site;
 - ``limit``: the cap on how much text one cell publishes;
