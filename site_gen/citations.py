@@ -8,6 +8,7 @@ or inherits the site's (``site.toml``); it cites with Pandoc's syntax:
 ``[@key, p. 3]``       with a locator (``p.``, ``chap.``, ``sec.``, ``fig.``…)
 ``[see @a; @b]``       several works, with a prefix or suffix text each
 ``@key``               a narrative citation, "Vaswani et al. (2017)"
+``[-@key]``            the year alone, "(2017)", after the names in the text
 =====================  =================================================
 
 Formatting is not ours: BibTeX is read by ``bibtexparser``, its LaTeX
@@ -32,7 +33,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -65,7 +66,7 @@ CROSSREF_PREFIXES = ("fig-", "tbl-", "eq-", "sec-", "lst-", "thm-")
 _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
 _KEY_END = r"(?=[.,;:!?]?(?:[\s\]\[)]|$))"
 _BARE_RE = re.compile(rf"@({_KEY}){_KEY_END}")
-_ITEM_RE = re.compile(rf"^(?P<prefix>.*?)(?<![\w@])-?@(?P<key>{_KEY}){_KEY_END}(?P<suffix>.*)$", re.DOTALL)
+_ITEM_RE = re.compile(rf"^(?P<prefix>.*?)(?<![\w@])(?P<dash>-?)@(?P<key>{_KEY}){_KEY_END}(?P<suffix>.*)$", re.DOTALL)
 # Pandoc's locator labels, in CSL's terms.
 LOCATOR_LABELS = {
     "p": "page", "pp": "page", "page": "page", "pages": "page",
@@ -350,6 +351,7 @@ class Cite:
     prefix: str = ""
     suffix: str = ""
     locator: tuple[str, str] | None = None  # (CSL label, value)
+    suppress_author: bool = False  # ``-@key``
 
 
 def citation_inline(state: StateInline, silent: bool) -> bool:
@@ -365,7 +367,7 @@ def citation_inline(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         token = state.push("citation", "", 0)
-        token.meta = {"cites": cites, "narrative": False}
+        token.meta = {"cites": cites, "form": "year" if all(c.suppress_author for c in cites) else "paren"}
         token.content = src[pos : end + 1]
     state.pos = end + 1
     return True
@@ -378,7 +380,8 @@ def parse_group(text: str) -> list[Cite] | None:
         found = _ITEM_RE.match(part.strip())
         if found is None or found.group("key").startswith(CROSSREF_PREFIXES):
             return None
-        cites.append(_cite(found.group("key"), found.group("prefix").strip(), found.group("suffix")))
+        cite = _cite(found.group("key"), found.group("prefix").strip(), found.group("suffix"))
+        cites.append(replace(cite, suppress_author=bool(found.group("dash"))))
     return cites
 
 
@@ -419,7 +422,7 @@ def narrative_inline(state: StateInline, silent: bool) -> bool:
         end += locator.end()
     if not silent:
         token = state.push("citation", "", 0)
-        token.meta = {"cites": [cite], "narrative": True}
+        token.meta = {"cites": [cite], "form": "narrative"}
         token.content = src[pos:end]
     state.pos = end
     return True
@@ -439,30 +442,36 @@ def _doc(env: EnvType) -> _DocState:
 # Formatting, once per parse (core rule)
 
 
-# Narrative citations ("Vaswani et al. (2017)") need what CSL calls author-in-text,
-# which citeproc-py lacks: this small style of ours renders them, names as the
-# Harvard style shortens them.
-NARRATIVE_CSL = """<?xml version="1.0" encoding="utf-8"?>
+# Narrative citations ("Vaswani et al. (2017)") and the year alone ("[-@key]",
+# "(2017)") need what CSL calls author-in-text and suppress-author, which
+# citeproc-py lacks: two small styles of ours render them, shortening names as
+# the Harvard style does.
+_COMPANION_CSL = """<?xml version="1.0" encoding="utf-8"?>
 <style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
-  <info><title>site_gen narrative citations</title><id>site-gen-narrative</id>
+  <info><title>site_gen {form} citations</title><id>site-gen-{form}</id>
     <updated>2026-12-01T00:00:00+00:00</updated></info>
   <citation et-al-min="4" et-al-use-first="1">
-    <layout delimiter="; ">
-      <group delimiter=" ">
-        <names variable="author">
-          <name form="short" and="text" delimiter=", " delimiter-precedes-last="never"/>
-          <substitute><names variable="editor"/><text variable="title" form="short"/></substitute>
-        </names>
-        <group prefix="(" suffix=")" delimiter=", ">
-          <date variable="issued"><date-part name="year"/></date>
-          <group delimiter=" "><label variable="locator" form="short"/><text variable="locator"/></group>
-        </group>
-      </group>
-    </layout>
+    <layout delimiter="; "{layout}>{body}</layout>
   </citation>
   <bibliography><layout><text variable="title"/></layout></bibliography>
 </style>
 """
+_YEAR_AND_LOCATOR = """<group delimiter=", ">
+  <date variable="issued"><date-part name="year"/></date>
+  <group delimiter=" "><label variable="locator" form="short"/><text variable="locator"/></group>
+</group>"""
+_NAMES = """<names variable="author">
+  <name form="short" and="text" delimiter=", " delimiter-precedes-last="never"/>
+  <substitute><names variable="editor"/><text variable="title" form="short"/></substitute>
+</names>"""
+COMPANION_STYLES = {
+    "narrative": _COMPANION_CSL.format(
+        form="narrative",
+        layout="",
+        body=f'<group delimiter=" ">{_NAMES}<group prefix="(" suffix=")">{_YEAR_AND_LOCATOR}</group></group>',
+    ),
+    "year": _COMPANION_CSL.format(form="year", layout=' prefix="(" suffix=")"', body=_YEAR_AND_LOCATOR),
+}
 
 
 @dataclass(frozen=True)
@@ -520,14 +529,18 @@ def _format(doc: _DocState, library: Library, tokens: Sequence[Token]) -> list[R
     source = _source(library, {cite.key.lower() for token in tokens for cite in token.meta["cites"]})
     style = _style(doc)
     main = CitationStylesBibliography(style, source, formatter.html)
-    narrative = CitationStylesBibliography(_narrative_style(), source, formatter.html)
+    companions = {
+        form: CitationStylesBibliography(_companion(form), source, formatter.html) for form in COMPANION_STYLES
+    }
     citations = []
     for token in tokens:
         citation = Citation([_item(cite) for cite in token.meta["cites"]])
-        # A narrative citation is in the list too: register it with the main style as well.
-        main.register(citation if not token.meta["narrative"] else Citation([_item(c) for c in token.meta["cites"]]))
-        if token.meta["narrative"]:
-            narrative.register(citation)
+        form = token.meta["form"]
+        if form == "paren":
+            main.register(citation)
+        else:  # in the list too, but written by its own style
+            main.register(Citation([_item(c) for c in token.meta["cites"]]))
+            companions[form].register(citation)
         citations.append(citation)
     main.sort()
     with warnings.catch_warnings():
@@ -536,7 +549,7 @@ def _format(doc: _DocState, library: Library, tokens: Sequence[Token]) -> list[R
         references = [Reference(key, "ref-" + _id(key), html) for key, html in zip(main.keys, entries, strict=True)]
         by_key = {ref.key: ref for ref in references}
         for token, citation in zip(tokens, citations, strict=True):
-            styled = narrative if token.meta["narrative"] else main
+            styled = companions.get(token.meta["form"], main)
             text = library.fragments.expand(str(styled.cite(citation, lambda item: None)))
             token.meta["html"] = text
             token.meta["references"] = [by_key[c.key.lower()] for c in token.meta["cites"]]
@@ -595,9 +608,8 @@ def _load_style(style: CslStyle) -> CitationStylesStyle:
         return CitationStylesStyle(source, validate=False)
 
 
-@lru_cache(maxsize=1)
-def _narrative_style() -> CitationStylesStyle:
-    return _load_style(CslStyle("narrative", NARRATIVE_CSL))
+def _companion(form: str) -> CitationStylesStyle:
+    return _load_style(CslStyle(form, COMPANION_STYLES[form]))
 
 
 def _id(key: str) -> str:

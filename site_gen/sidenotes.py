@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from site_gen.markdown import _DocState
 
 FOOTNOTE_MODES = ("bottom", "margin")
+_WRITING = "site_gen_sidenotes_writing"  # env key: the footnotes whose sidenote is being rendered
 
 
 def _doc(env: EnvType) -> _DocState:
@@ -62,12 +63,13 @@ def render_ref(self: RendererHTML, tokens: Sequence[Token], idx: int, options: O
     meta = tokens[idx].meta
     number = str(meta["id"] + 1)
     ref = f'<sup class="footnote-ref sidenote-ref">{number}</sup>'
-    if meta.get("subId", 0) > 0:
+    writing: set[int] = env.setdefault(_WRITING, set())  # the notes being written: a note may cite another
+    if meta.get("subId", 0) > 0 or meta["id"] in writing:
         return ref  # a second reference to the same note: the note is already beside the first
-    parts = [
-        self.renderInline(inline.children or [], options, env) for inline in _doc(env).sidenotes.get(meta["id"], [])
-    ]
-    body = " ".join(part for part in parts if part)
+    writing.add(meta["id"])
+    inlines = _doc(env).sidenotes.get(meta["id"], [])
+    body = " ".join(part for part in (self.renderInline(i.children or [], options, env) for i in inlines) if part)
+    writing.discard(meta["id"])
     return f'{ref}<span class="sidenote" role="note"><span class="sidenote-number">{number}</span> {body}</span>'
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import html5lib
 import lxml.html
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from site_gen.build import render_post
@@ -323,6 +323,7 @@ PIECES = st.sampled_from(
 
 
 @settings(max_examples=150, deadline=None)
+@example("[^1]: note\nvaswani2017,[^1]: note\n", "margin")  # a footnote that cites itself
 @given(st.lists(PIECES, max_size=25).map("".join), st.sampled_from(["bottom", "margin"]))
 def test_any_mix_of_citation_syntax_is_an_error_or_valid_html(source: str, footnotes: str) -> None:
     """Whatever the mix, the renderer either reports a ContentError or writes HTML that parses cleanly."""
@@ -382,3 +383,13 @@ def test_only_web_addresses_become_links() -> None:
     bib = "@misc{x, title = {T}, year = {2000}, url = {javascript:alert(1)}}\n"
     doc = tree(render("[@x]\n", bib=(BibFile(Path("refs.bib"), bib),)).html)
     assert not doc.xpath("//li[@id='ref-x']//a") and "javascript:alert(1)" in doc.text_content()
+
+
+def test_a_dash_leaves_the_names_to_the_text() -> None:
+    html = render("Hochreiter and Schmidhuber [-@hochreiter1997, p. 2] and [see -@kingma2015; -@vaswani2017].\n").html
+    assert citations(html) == ["(1997, p. 2)", "(see 2015; 2017)"]
+    assert tree(html).xpath("//section[@id='refs']//li/@id") == [
+        "ref-hochreiter1997",
+        "ref-kingma2015",
+        "ref-vaswani2017",
+    ]
