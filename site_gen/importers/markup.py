@@ -18,6 +18,7 @@ from .report import Report
 # Private-use characters: never in real posts, so a placeholder cannot collide with text.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(f"{_OPEN}(\\d+)\\s*{_CLOSE}")
+_PRE = re.compile(r"<pre\b.*?</pre>", re.S | re.I)
 _FENCE = re.compile(r"^([ \t>]*)(`{3,}|~{3,})(.*)$")
 
 
@@ -86,7 +87,8 @@ class Shield:
 def tidy(text: str) -> str:
     """At most one blank line between blocks, outside code: what removed constructs leave behind."""
     shield = Shield()
-    return shield.restore(re.sub(r"\n[ \t]*(?:\n[ \t]*){2,}", "\n\n", shield.fences(text)))
+    shielded = _PRE.sub(lambda m: shield.hide(m.group()), shield.fences(text))  # <pre> keeps its blank lines
+    return shield.restore(re.sub(r"\n[ \t]*(?:\n[ \t]*){2,}", "\n\n", shielded))
 
 
 def _closes(line: str, marker: str) -> bool:
