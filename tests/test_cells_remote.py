@@ -13,6 +13,7 @@ cut by a proxy in the middle of a cell.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -205,6 +206,27 @@ def test_remote_post_matches_the_local_run_with_inputs_figure_and_provenance(tmp
     assert built.kernels_started == 0 and built.cells_cached == 3
     html = (remote / "public/posts/fig/index.html").read_text()
     assert html.count('cell-badge">remote') == 3 and f"at {HOST}" in html
+
+
+def test_large_and_nested_inputs_arrive_whole(tmp_path, gateway):
+    blob = os.urandom(5 * 1024 * 1024 + 123)  # more than one chunk of the kernel-side upload
+    body = """
+```{python}
+import hashlib, os
+print(hashlib.sha256(open("weights/w.bin", "rb").read()).hexdigest(), os.path.basename(os.getcwd())[:9])
+```
+"""
+    root = site(tmp_path / "site", gateway.url, {"content/posts/w/index.md": post(body, INPUTS_W)})
+    (root / "content/posts/w/weights").mkdir()
+    (root / "content/posts/w/weights/w.bin").write_bytes(blob)
+    errors, cells = run(root)
+    assert not errors, errors
+    digest, folder = cells["posts/w/"].results[0].outputs[0]["text"].split()
+    assert digest == hashlib.sha256(blob).hexdigest() and folder == "site-gen-", "in a fresh working folder"
+    assert gateway.wait_no_kernels() == []
+
+
+INPUTS_W = "execute: {remote: true}\ninputs: [weights/w.bin]\n"
 
 
 def test_cuda_cell_sent_to_a_gateway_without_a_device_is_not_run(tmp_path, gateway):
