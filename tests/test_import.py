@@ -165,6 +165,19 @@ def test_jekyll_permalinks_redirects_macros_and_config(tmp_path):
     assert "draft: true" in (site / "content/posts/adam.md").read_text(encoding="utf-8")  # _drafts/
 
 
+def test_jekyll_on_commonmark_keeps_dollar_dollar_as_display(tmp_path):
+    """Without kramdown, MathJax read every ``$$…$$`` as display math, and ``{: x}`` was only text."""
+    src = tmp_path / "blog"
+    (src / "_posts").mkdir(parents=True)
+    (src / "_config.yml").write_text("markdown: CommonMarkGhPages\n", encoding="utf-8")
+    (src / "_posts/2020-02-02-cm.md").write_text(
+        "---\ntitle: CM\n---\nThe sum $$\\sum_i x_i$$ and \\\\( y \\\\), literally {: .x}.\n", encoding="utf-8"
+    )
+    import_blog("jekyll", src, tmp_path / "site")
+    post = (tmp_path / "site/content/posts/cm.md").read_text(encoding="utf-8")
+    assert "The sum $$\\sum_i x_i$$ and \\( y \\), literally {: .x}." in post
+
+
 # --------------------------------------------------------------------------
 # Idempotence and safety
 

@@ -131,6 +131,11 @@ def _expand(pattern: str, meta: dict[str, Any], rel: Path, day: Any, title: str)
     return re.sub(r"/+", "/", "/" + url)
 
 
+def uses_kramdown(site: SiteInfo) -> bool:
+    """Jekyll's default converter; ``markdown: CommonMark`` (or GhPages) sites have none of its syntax."""
+    return str(site.settings.get("markdown") or "kramdown").lower() == "kramdown"
+
+
 def convert(source: Source, ctx: PostContext) -> Converted:
     return Converted(source, *convert_markdown(source, ctx), assets=ctx.assets)
 
@@ -155,7 +160,7 @@ def convert_body(text: str, ctx: PostContext) -> str:
     text = liquid.highlight_blocks(text, ctx)
     text = shield.code(text)
     text = _with_footnotes(liquid.convert(text, ctx, shield), ctx)  # side notes' math is kramdown's too
-    text = kramdown.convert(text, ctx, shield)
+    text = kramdown.convert(text, ctx, shield, kramdown=uses_kramdown(ctx.site))
     text = _with_footnotes(distill.convert(text, ctx, shield), ctx)
     text = assets.rewrite(text, ctx)
     return kramdown.markdown_blocks(shield.restore(text))

@@ -27,6 +27,7 @@ _RAW_MATH = re.compile(
 )
 _SINGLE_DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\]|\\.)+?)(?<!\\)\$(?!\$)", re.S)
 _TEX_LIKE = re.compile(r"[\\^_=]|^\s*[A-Za-z]\s*$")  # "$5 and $10" is money: no TeX in between
+_DISPLAY_ANYWHERE = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$", re.S)
 _DOLLARS = re.compile(r"(?<!\\)\$\$")
 _ESCAPED_MATH = re.compile(r"\\\\([(\[])(.+?)\\\\([)\]])", re.S)
 _TOC = re.compile(r"^[ \t]*(?:[*+-]|\d+\.)[ \t]+.*\n[ \t]*\{:\s*\.?toc\s*\}[ \t]*$", re.M | re.I)
@@ -39,14 +40,21 @@ _EXTENSION = re.compile(r"\{::(\w+)[^}]*?/\}|\{::(\w+)[^}]*\}(.*?)\{:/(?:\2)?\}"
 _HIDDEN_MATH = re.compile(r"<div[^>]*display:\s*none[^>]*>\s*\n((?:\s*\$\$.*?\$\$\s*?\n)+)\s*</div>", re.S | re.I)
 
 
-def convert(text: str, ctx: PostContext, shield: Shield) -> str:
-    """kramdown's math, extensions and attribute lists in ``text`` (code already shielded)."""
+def convert(text: str, ctx: PostContext, shield: Shield, *, kramdown: bool = True) -> str:
+    """kramdown's math, extensions and attribute lists in ``text`` (code already shielded).
+
+    A Jekyll site on a CommonMark converter (``markdown: CommonMarkGhPages``) has
+    none of kramdown's syntax: there ``$$`` is MathJax's display math wherever it
+    stands, and only the escapes and MathJax's reading of HTML blocks apply.
+    """
     text = _HIDDEN_MATH.sub(lambda m: "\n" + m.group(1).strip() + "\n", text)
     text = raw_html_math(text, shield)
-    text = dollars(text, ctx, shield)
+    text = dollars(text, ctx, shield) if kramdown else _DISPLAY_ANYWHERE.sub(lambda m: shield.hide(m.group()), text)
     text = escaped_math(text, ctx, shield)
     text = bare_environments(text, shield)
     text = single_dollars(text, shield)
+    if not kramdown:
+        return text
     text = extensions(text, ctx)
     return attribute_lists(text, ctx)  # markdown_blocks comes last, once math is back in the text
 
