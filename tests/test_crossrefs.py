@@ -128,7 +128,8 @@ def test_emails_and_other_braces_are_left_alone() -> None:
 def test_diagram_fence_with_an_id_is_numbered() -> None:
     source = (
         "![First](a.png){#fig-a}\n\n"
-        '```{.diagram #fig-loop}\n{"caption": "The loop", "layout": "row", "nodes": [{"id": "a"}, {"id": "b"}]}\n```\n\n'
+        '```{.diagram #fig-loop}\n{"caption": "The loop", "layout": "row",\n'
+        ' "nodes": [{"id": "a"}, {"id": "b"}]}\n```\n\n'
         "See @fig-loop.\n"
     )
     doc = RENDERER.render(source, path=Path("content/posts/p.md"))
