@@ -26,7 +26,7 @@ from .output import MARKER
 from .render_cache import renderer_fingerprint
 
 MANIFEST = "build-manifest.json"
-WATCHED = ("content", "templates", "static", "diagrams")
+WATCHED = ("content", "templates", "static", "diagrams", "redirects")
 
 
 @dataclass(frozen=True)

@@ -229,3 +229,17 @@ def test_demo_site_builds(demo_site):
     assert not list(public.glob("posts/*draft*"))
     for page in sorted(public.rglob("*.html")):
         html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page.read_bytes())
+
+
+def test_redirect_pages_are_published_at_the_site_root(make_site):
+    """``site-gen import`` leaves a page at each old URL in redirects/; the build publishes them."""
+    from site_gen.errors import BuildFailed
+
+    root = make_site()
+    write(root, "redirects/2020/01/14/old-post.html", '<meta http-equiv="refresh" content="0; url=/posts/first/">')
+    build_site(root)
+    assert "url=/posts/first/" in (root / "public/2020/01/14/old-post.html").read_text()
+    write(root, "redirects/posts/first/index.html", "collides with the post")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    assert "posts/first/index.html" in failed.value.errors[0].message
