@@ -508,7 +508,7 @@ def resolve_citations(state: StateCore) -> None:
         for cite in token.meta["cites"]:
             _check_key(doc, library, cite.key, line)
     references = _format(doc, library, [token for token, _ in found])
-    if references:
+    if references and doc.references:
         _insert_references(state, references)
 
 

@@ -145,6 +145,7 @@ class _DocState:
     cell_count: int = 0
     site_root: Path | None = None  # where diagrams/<name>.json files are found
     library: citations.Library | None = None  # the post's .bib entries, if it has a bibliography
+    references: bool = True  # end with the references section (not for a summary written in front matter)
     csl: citations.CslStyle | None = None  # its citation style (None: the default)
     for_feed: bool = False  # rendering the feed entry (no CSS there: no hover cards, no sidenotes)
     citation_count: int = 0  # hover cards so far in this render, for their ids
@@ -192,11 +193,12 @@ class MarkdownRenderer:
         bibliography: Sequence[citations.BibFile] = (),
         csl: citations.CslStyle | None = None,
         footnotes: str = "bottom",
+        references: bool = True,
     ) -> RenderedDoc:
         """Parse once, check everything, render for the site and for the feed."""
         doc = _DocState(path, first_line, {**self.macros, **(macros or {})}, cells=cells, site_root=site_root)
         doc.library = citations.load_library(tuple(bibliography)) if bibliography else None
-        doc.csl, doc.margin_footnotes = csl, footnotes == "margin"
+        doc.csl, doc.margin_footnotes, doc.references = csl, footnotes == "margin", references
         env: EnvType = {_ENV_KEY: doc}
         tokens = self.md.parse(source, env)
         page_dir = _page_dir(page_url)

@@ -251,6 +251,7 @@ def test_front_matter_bibliography_beside_the_post(tmp_path: Path) -> None:
         title: Cited
         date: 2026-12-01
         bibliography: refs.bib
+        summary: "Optimised by Adam [@kingma2015]."
         ---
         Gates [@hochreiter1997].
         """,
@@ -261,6 +262,8 @@ def test_front_matter_bibliography_beside_the_post(tmp_path: Path) -> None:
     view, feed, _ = render_post(config, MarkdownRenderer(), post)
     assert citations(str(view.html)) == ["(Hochreiter and Schmidhuber, 1997)"]
     assert "Neural Computation" in feed
+    assert citations(str(view.summary_html)) == ["(Kingma and Ba, 2015)"]
+    assert 'id="refs"' not in str(view.summary_html)  # a listing's card cites, but lists no references
 
 
 def test_site_wide_bibliography_and_a_missing_file(tmp_path: Path) -> None:
