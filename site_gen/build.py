@@ -40,6 +40,7 @@ from .textfile import check_inside_site
 
 DESCRIPTION_LENGTH = 200
 CODE_CSS = "static/css/code.css"
+REDIRECTS_DIR = "redirects"  # pages at old URLs, published at the site root (see site_gen.importers)
 
 
 @dataclass
@@ -177,7 +178,14 @@ def checked_output(config: Config, requested: Path, *, force: bool = False) -> P
     return check_output_folder(
         requested,
         root=config.root,
-        sources=[config.content_dir, config.templates_dir, config.static_dir, config.diagrams_dir, config.cache_dir],
+        sources=[
+            config.content_dir,
+            config.templates_dir,
+            config.static_dir,
+            config.diagrams_dir,
+            config.cache_dir,
+            config.root / REDIRECTS_DIR,
+        ],
         force=force,
         previous_output=manifest.wrote(manifest.load(config), requested.resolve()),
     )
@@ -406,6 +414,7 @@ def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jin
     if out.needs(CODE_CSS, {}):
         out.write(CODE_CSS, stylesheet().encode("utf-8"))
     _copy_static(config, out)
+    _copy_redirects(config, out)
     for rel, data in sorted(site.files.items()):
         out.write(rel, data)
     for view in site.posts + site.pages:
@@ -508,6 +517,19 @@ def _copy_static(config: Config, out: Output) -> None:
     chosen.pop(CODE_CSS, None)  # generated from Pygments, always current
     for rel, path in sorted(chosen.items()):
         out.copy(rel, path)
+
+
+def _copy_redirects(config: Config, out: Output) -> None:
+    """``redirects/`` (written by ``site-gen import``) is published at the site root: a page at each
+    old URL that sends readers on. One that collides with a page of the site is an OutputConflict."""
+    folder = config.root / REDIRECTS_DIR
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            rel = path.relative_to(config.root)
+            check_inside_site(path, config.root, rel)
+            out.copy(path.relative_to(folder).as_posix(), path)
 
 
 class _TextExtractor(HTMLParser):
