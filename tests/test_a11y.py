@@ -7,6 +7,7 @@ check of the demo runs everywhere.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,78 @@ def _first_line(summary: str) -> str:
 def test_demo_site_passes_check_strict(demo_public: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The demo shows what the README says, with no warning: a figure without alt text would be one."""
     assert main(["check", "--strict", "--root", str(demo_public.parent)]) == 0, capsys.readouterr().err
+
+
+# ---- WCAG AA contrast of the theme's colours, read from the stylesheets (no browser) ----------
+
+_VAR_RE = re.compile(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\b")
+_COLOUR_RE = re.compile(r"(?<![-\w])color:\s*#([0-9a-fA-F]{6})\b")
+
+
+def luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def theme_colours() -> dict[str, dict[str, str]]:
+    """The custom properties of site.css, light (``:root``) and dark (its ``prefers-color-scheme`` block)."""
+    css = (REPO / "static/css/site.css").read_text(encoding="utf-8")
+    light = css[css.index(":root {") : css.index("}", css.index(":root {"))]
+    dark_start = css.index(":root {", css.index("@media (prefers-color-scheme: dark)"))
+    dark = css[dark_start : css.index("}", dark_start)]
+    light_vars = dict(_VAR_RE.findall(light))
+    return {"light": light_vars, "dark": {**light_vars, **dict(_VAR_RE.findall(dark))}}
+
+
+def ansi_colours(scheme: str) -> set[str]:
+    css = (REPO / "static/css/site.css").read_text(encoding="utf-8")
+    start = css.index("/* ANSI colours")
+    dark_at = css.index("@media (prefers-color-scheme: dark)", start)
+    part = css[start:dark_at] if scheme == "light" else css[dark_at : css.index("}\n}", dark_at)]
+    return {"#" + c for c in _COLOUR_RE.findall(part)}
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_theme_colours_meet_wcag_aa(scheme: str) -> None:
+    from pygments.formatters import HtmlFormatter
+
+    from site_gen.highlight import DARK_STYLE, LIGHT_STYLE
+
+    v = theme_colours()[scheme]
+    pairs = {
+        "text": (v["fg"], v["bg"]),
+        "muted text (meta, footnotes, captions)": (v["muted"], v["bg"]),
+        "muted on cards and the TOC": (v["muted"], v["surface"]),
+        "links": (v["link"], v["bg"]),
+        "visited links": (v["link-visited"], v["bg"]),
+        "note callout title": (v["note"], v["note-bg"]),
+        "tip callout title": (v["tip"], v["tip-bg"]),
+        "warning callout title": (v["warning"], v["warning-bg"]),
+        "stderr of a cell": (v["warning"], v["bg"]),
+        "text of a highlighted line": (v["fg"], v["hll"]),
+        "line number on a highlighted line": (v["muted"], v["hll"]),
+    }
+    style = HtmlFormatter(style=LIGHT_STYLE if scheme == "light" else DARK_STYLE)
+    background = "\n".join(style.get_background_style_defs(".h"))
+    code_bg = "#" + re.findall(r"\.h \{ background: #([0-9a-fA-F]{6})", background)[0]
+    pairs["line numbers"] = (v["muted"], code_bg)
+    tokens = {
+        line.split("{")[0].strip(): "#" + colour
+        for line in style.get_token_style_defs(".h")
+        for colour in _COLOUR_RE.findall(line)
+    }
+    for token, colour in tokens.items():
+        if token not in (".h .w", ".h .err"):  # whitespace shows nothing; error tokens are rare
+            pairs[f"code {token} on the block"] = (colour, code_bg)
+            pairs[f"code {token} on a highlighted line"] = (colour, v["hll"])
+    for colour in ansi_colours(scheme):
+        pairs[f"output colour {colour}"] = (colour, v["bg"])
+        pairs[f"output colour {colour} in an error"] = (colour, v["warning-bg"])
+    low = {name: round(contrast(*pair), 2) for name, pair in pairs.items() if contrast(*pair) < 4.5}
+    assert not low, f"below 4.5:1 in {scheme}: {low}"
