@@ -11,7 +11,9 @@ from site_gen.config import load_config
 from site_gen.content import read_post
 from site_gen.errors import ContentError
 from site_gen.markdown import MarkdownRenderer, RenderedDoc
+from site_gen.readers.myst import adapt
 from site_gen.readers.quarto import translate_front_matter
+from site_gen.readers.source import Source
 
 from .conftest import REPO, write
 
@@ -82,3 +84,15 @@ def test_margin_notes_reach_the_feed_as_asides() -> None:
     doc = render("Text.\n\n::: {.column-margin}\nAn aside.\n:::\n", footnotes="margin")
     (aside,) = tree(doc.feed_html).xpath("//aside")
     assert "margin-note" in aside.get("class") and aside.text_content().strip() == "An aside."
+
+
+def test_myst_margin_and_aside_directives_are_margin_notes() -> None:
+    body = "Text.\n\n```{margin} A title\nBeside it.\n```\n\n:::{aside}\nAn aside.\n:::\n\nAfter.\n"
+    adapted = adapt(Source({"title": "x", "myst": {}}, body, 1), Path("p.md"))
+    assert adapted.body.split("\n") == [
+        "Text.", "", "::: {.column-margin}", "**A title** Beside it.", ":::", "",
+        "::: {.column-margin}", "An aside.", ":::", "", "After.", "",
+    ]  # fmt: skip
+    asides = tree(render(adapted.body).html).xpath("//aside[contains(@class, 'margin-note')]")
+    assert [a.text_content().strip() for a in asides] == ["A title Beside it.", "An aside."]
+    assert not adapted.warnings

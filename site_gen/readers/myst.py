@@ -16,6 +16,7 @@ into our syntax, line for line, so errors still name the author's lines:
 ``{figure} path``           an image whose caption is the directive's body
 ``{eq}``, ``{math}`` roles  ``\\eqref{…}``, ``$…$``
 ``{cite}``, ``{cite:t}``    ``[@key]``, ``@key`` (Pandoc's citations)
+``{margin}``, ``{aside}``   a ``::: {.column-margin}`` margin note
 ``(label)=``, ``+++``, ``%``  targets, block breaks and comments: dropped
 ==========================  ===========================================
 
@@ -41,6 +42,8 @@ CODE_DIRECTIVES = ("code", "code-block", "sourcecode")
 INVISIBLE = ("index", "toctree", "tableofcontents", "glossary", "bibliography", "only", "raw")
 # Numbered statements (sphinx-proof's prf:theorem…, exercise, solution) become note callouts titled by their kind.
 STATEMENT_PREFIXES = ("prf:", "exercise", "solution")
+# Content beside the text (Jupyter Book's margin and sidebar, mystmd's aside): a margin note.
+MARGIN_DIRECTIVES = ("margin", "aside", "sidebar")
 # sphinxcontrib-bibtex's and mystmd's citation roles (parenthetical, and textual with :t).
 CITE_ROLES = ("cite", "cite:p", "cite:ps", "cite:t", "cite:ts", "cite:alp", "cite:empty")
 MYST_KEYS = ("kernelspec", "jupytext", "myst", "authors", "author", "subtitle", "exports", "numbering", "github")
@@ -182,6 +185,13 @@ class _Rewriter:
             kind = "note" if name == "admonition" else name
             lines[index] = f"{indent}:::{{{kind}}}" + (f" {title}" if title else "")
             lines[index + 1 : end] = blank_options
+            stack.append(_Block(indent, fence, f"{indent}:::"))
+            return end
+        if name in MARGIN_DIRECTIVES:  # a Pandoc margin div: beside the text on wide screens
+            lines[index] = f"{indent}::: {{.column-margin}}"
+            lines[index + 1 : end] = blank_options
+            if argument and end < len(lines) and lines[end].strip() != fence:  # its title leads its first line
+                lines[end] = f"{indent}**{argument}** {lines[end].strip()}".rstrip()
             stack.append(_Block(indent, fence, f"{indent}:::"))
             return end
         if name == "figure":
