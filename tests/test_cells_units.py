@@ -177,3 +177,20 @@ def test_figure_alt_size_and_plate_come_from_options_and_metadata():
     assert 'alt="Loss by step" width="320" height="240"' in image(fig_cap="Loss by step")
     assert 'alt="A falling curve"' in image(fig_cap="Loss by step", fig_alt="A falling curve")
     assert 'class="cell-image cell-plot"' in image() and "loading" not in image()
+
+
+def test_kernel_file_names_in_outputs_become_cell_references():
+    from ipykernel.compiler import get_tmp_hash_seed, murmur2_x86
+
+    from site_gen.cells.execute import _KernelFiles
+    from site_gen.cells.model import Cell
+
+    cells = [Cell(0, 5, "def f():\n    warn()\n", CellOptions()), Cell(1, 9, "f()\n", CellOptions())]
+    name = f"/tmp/ipykernel_4242/{murmur2_x86(cells[0].code, get_tmp_hash_seed())}.py"
+    files = _KernelFiles(cells)
+    stream = {"output_type": "stream", "name": "stderr", "text": f"{name}:2: UserWarning: careful\n"}
+    assert files.rewrite(stream, cells[1])["text"] == "cell 1, line 2: UserWarning: careful\n"
+    error = {"output_type": "error", "traceback": [f"\x1b[0;32mFile \x1b[0;32m{name}:2\x1b[0m, in f()"]}
+    assert files.rewrite(error, cells[1])["traceback"] == ["\x1b[0;32mFile \x1b[0;32mcell 1, line 2\x1b[0m, in f()"]
+    unknown = {"output_type": "stream", "name": "stderr", "text": "/tmp/ipykernel_1/999.py:7: W\n"}
+    assert files.rewrite(unknown, cells[1])["text"] == "cell 2, line 7: W\n"  # another kernel's naming: this cell

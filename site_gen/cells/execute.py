@@ -500,7 +500,7 @@ def _alt_warning(post: Post, cell: Cell) -> ContentWarning:
 
 # Where IPython compiles each cell: <tempdir>/ipykernel_<pid>/<hash of the code>.py, shown in
 # warnings ("…/123.py:4: UserWarning") and in frames of functions a cell defined.
-_KERNEL_FILE_RE = re.compile(r"""(?:[^\s"'(]*[/\\])?ipykernel_\d+[/\\](\d+)\.py(?::(\d+))?""")
+_KERNEL_FILE_RE = re.compile(r"""(?:(?:[A-Za-z]:)?[/\\][^\s"'(\x1b]*[/\\])?ipykernel_\d+[/\\](\d+)\.py(?::(\d+))?""")
 
 
 class _KernelFiles:
