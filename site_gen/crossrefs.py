@@ -6,6 +6,8 @@ What gets a number, in document order (figures and tables counted apart):
 ``![Caption](plot.png){#fig-x}``            an image figure
 ``![Alt](/diagrams/loop.json "Cap"){#fig-x}``  a diagram figure
 a cell with ``#| label: fig-x``             the figure the cell draws
+``::: {#fig-x}`` … ``:::``                  a Pandoc figure div (its last
+                                            paragraph is the caption)
 a table with ``: Caption {#tbl-x}``         a table (Pandoc's caption line,
                                             just before or after it)
 ==========================================  ================================
@@ -122,6 +124,10 @@ def number_figures(state: StateCore) -> None:
             i += 4
         elif token.type == "table_open":
             i = _table(tokens, i, doc, add)
+        elif token.type == "container_callout_open" and token.meta["plan"].kind == "figure":
+            label = token.meta["plan"].attributes.id  # a Pandoc figure div, ``::: {#fig-x}`` (site_gen.fenced_divs)
+            if add(label, label.split("-", 1)[0], doc.line(token)):
+                token.meta["crossref"] = label
         elif token.type == "fence" and (label := _diagram_label(token)):
             if add(label, "fig", doc.line(token)):  # the fences rule draws it, with diagram_caption's caption
                 token.info, token.meta = "diagram", {**(token.meta or {}), "crossref": label}
@@ -296,6 +302,8 @@ def finish_crossrefs(state: StateCore) -> None:
         options = (token.meta or {}).get("cell_options") if token.type == "fence" else None
         if token.type == "figure_open" and "crossref" in token.meta:
             _number_image_caption(state.tokens, token, doc.crossrefs[token.meta["crossref"]])
+        elif token.type == "container_callout_open" and "crossref" in token.meta and "caption" in token.meta:
+            token.meta["caption"].children.insert(0, _number_token(doc.crossrefs[token.meta["crossref"]]))
         elif isinstance(options, CellOptions) and options.label in doc.crossrefs:
             target = doc.crossrefs[options.label]
             caption = f"{target.name}: {options.fig_cap}" if options.fig_cap else target.name
@@ -307,6 +315,7 @@ def finish_crossrefs(state: StateCore) -> None:
         if label not in doc.crossrefs:
             raise _unknown(doc, label, doc.line(parent, offset))
         child.meta["target"] = doc.crossrefs[label]
+        child.content = doc.crossrefs[label].name  # alt text shows "Figure 2", as the page does
 
 
 def _number_image_caption(tokens: list[Token], opening: Token, target: Target) -> None:

@@ -11,6 +11,8 @@ layout too, and a post should build as Quarto wrote it:
                                 with CSS alone (radio buttons and labels)
 ``{.content-visible …}``        shown or left out by ``when-format`` /
 ``{.content-hidden …}``         ``unless-format``, as for HTML output
+``{#fig-x}``, ``{#tbl-x}``      a numbered figure (or table) whose caption is
+                                its last paragraph, as in Pandoc
 anything else                   ``<div id=… class=…>``, as Pandoc does
 ==============================  ==========================================
 
@@ -30,6 +32,7 @@ from markdown_it.token import Token
 _ATTRIBUTE = re.compile(r"""\s*(?:#([\w:.-]+)|\.([\w:.-]+)|([\w:.-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}]+))|([\w:.-]+))""")
 MARGIN_CLASSES = ("column-margin", "aside", "margin")
 TABSET_CLASS = "panel-tabset"
+FIGURE_PREFIXES = ("fig-", "tbl-")  # Pandoc's (and Quarto's) figure divs; ``site_gen.crossrefs`` numbers them
 OUTPUT_FORMAT = "html"
 
 
@@ -44,7 +47,7 @@ class Attributes:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a ``:::`` block becomes: one of callout, margin, tabset, div, unwrap, drop."""
+    """What a ``:::`` block becomes: one of callout, margin, tabset, figure, div, unwrap, drop."""
 
     kind: str
     attributes: Attributes = Attributes()
@@ -97,6 +100,8 @@ def plan(info: str, callout_kinds: dict[str, str]) -> Plan | None:
         return Plan("margin", attributes)
     if TABSET_CLASS in attributes.classes:
         return Plan("tabset", attributes)
+    if attributes.id.startswith(FIGURE_PREFIXES):
+        return Plan("figure", attributes)
     if "content-visible" in attributes.classes or "content-hidden" in attributes.classes:
         return Plan("unwrap" if _visible(attributes) else "drop", attributes)
     return Plan("div", attributes)
@@ -162,6 +167,8 @@ def apply(tokens: list[Token], callout_kinds: dict[str, str], other_syntax: Synt
                 continue
             opening, chosen = stack.pop()
             token.meta = opening.meta
+            if chosen.kind == "figure":
+                _caption_last_paragraph(out, opening)
             if chosen.kind != "unwrap":
                 out.append(token)
             continue
@@ -175,6 +182,17 @@ def apply(tokens: list[Token], callout_kinds: dict[str, str], other_syntax: Synt
             tokens[index + 1].type, tokens[index + 1].meta = "tab_close", {"tab": number}
         out.append(token)
     return out
+
+
+def _caption_last_paragraph(out: list[Token], opening: Token) -> None:
+    """A figure div's last block, when a paragraph, is its caption (Pandoc's rule)."""
+    if len(out) < 3 or out[-1].type != "paragraph_close" or out[-1].level != opening.level + 1:
+        return
+    if out[-3].type != "paragraph_open" or out[-3] is opening:
+        return
+    out[-3].type, out[-3].tag = "figcaption_open", "figcaption"
+    out[-1].type, out[-1].tag = "figcaption_close", "figcaption"
+    opening.meta["caption"] = out[-2]  # its inline token: crossrefs writes "Figure 2:" into it
 
 
 def _heading_at(tokens: list[Token], index: int, level: int) -> bool:
@@ -201,6 +219,8 @@ def render_open(token: Token, title_html: str) -> str:
         return open_tag("aside", attributes, "margin-note") + "\n"
     if chosen.kind == "tabset":
         return open_tag("div", attributes, "tabset") + "\n"
+    if chosen.kind == "figure":
+        return open_tag("figure", attributes) + "\n"
     return open_tag("div", attributes) + "\n"
 
 
@@ -210,6 +230,8 @@ def render_close(token: Token) -> str:
         return "</aside>\n" if chosen.collapse is None else "</details>\n"
     if chosen.kind == "margin":
         return "</aside>\n"
+    if chosen.kind == "figure":
+        return "</figure>\n"
     if chosen.kind == "tabset" and token.meta["tabs"]:
         return "</div>\n</div>\n"  # the last panel, then the tabset
     return "</div>\n"

@@ -269,3 +269,132 @@ def test_quarto_layout_divs_shortcodes_and_raw_blocks(make_site):
     assert "{{&lt;" not in body and "{{<" not in body
     assert any("shortcode {{< unknown >}} removed" in str(w) for w in result.warnings)
     assert "_part" not in " ".join(p.name for p in (root / "public/posts/layout").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("3-7-2021", "2021-03-07"),
+        ("03/07/2021", "2021-03-07"),
+        ("March 7, 2021", "2021-03-07"),
+        ("7 Mar 2021", "2021-03-07"),
+    ],
+)
+def test_quarto_reads_the_dates_quarto_reads(make_site, written, iso):
+    from site_gen.readers.quarto import iso_date
+
+    assert iso_date(written) == iso
+    assert iso_date("31-31-2021") == "31-31-2021", "not a date: left for the date check and its error"
+    root = make_site()
+    write(root, "content/posts/dated.qmd", f"---\ntitle: Dated\ndate: {written}\n---\nText.\n")
+    build_site(root)
+    assert "7 March 2021" in (root / "public/posts/dated/index.html").read_text(encoding="utf-8")
+
+
+QUARTO_FIGURE_DIVS = """
+---
+title: Figure divs
+date: 2024-01-01
+---
+
+The code of @fig-sketch draws the curves of @fig-pair.
+
+::: { #fig-sketch }
+
+```python
+print("sketch")
+```
+
+The sketch, in Python.
+
+:::
+
+::: {#fig-pair layout-ncol=2}
+
+![Left](a.png)
+
+![Right](b.png)
+
+Two curves side by side.
+
+:::
+"""
+
+
+def test_a_quarto_figure_div_is_numbered_and_captioned_by_its_last_paragraph(make_site):
+    root = make_site()
+    write(root, "content/posts/divs.qmd", QUARTO_FIGURE_DIVS)
+    build_site(root)
+    page = (root / "public/posts/divs/index.html").read_text(encoding="utf-8")
+    assert '<figure id="fig-sketch">' in page and '<figure id="fig-pair">' in page
+    assert '<figcaption><span class="figure-number">Figure 1:</span> The sketch, in Python.</figcaption>' in page
+    assert '<span class="figure-number">Figure 2:</span> Two curves side by side.' in page
+    assert '<a class="crossref" href="#fig-sketch">Figure 1</a>' in page
+    assert '<a class="crossref" href="#fig-pair">Figure 2</a>' in page
+
+
+MYST_BOOK_PAGE = """
+---
+kernelspec:
+  name: python3
+  language: python
+---
+
+(page-label)=
+```{raw} html
+<div class="banner">A course banner</div>
+```
+
++++ {"user_expressions": []}
+
+# A page of a book
+
+```{contents} On this page
+:depth: 2
+```
+
+Shown in {cite}`knuth1984`.
+
+```{admonition} Careful
+:class: warning
+Mind the step size.
+```
+
+```{tip} Unfold me
+:class: dropdown
+Hidden at first.
+```
+
+```{exercise}
+:label: ex-one
+Square 3.
+```
+
+```{solution-start} ex-one
+:class: dropdown
+```
+
+It is 9.
+
+```{solution-end}
+```
+"""
+
+
+def test_a_myst_book_page_builds_as_it_is(make_site):
+    root = make_site()
+    write(root, "content/posts/page.md", MYST_BOOK_PAGE.replace("---\n", "---\ndate: 2024-01-01\n", 1))
+    result = build_site(root)
+    page = (root / "public/posts/page/index.html").read_text(encoding="utf-8")
+    text = visible_text(root / "public/posts/page/index.html")
+    assert "<title>A page of a book" in page, "the first heading is the title, though a raw block comes first"
+    assert '<div class="banner">A course banner</div>' in page, "{raw} html is the author's HTML"
+    assert "+++" not in text and "user_expressions" not in text and "On this page" not in text
+    assert "[knuth1984]" in text, "no bibliography: the key is shown, as Jupyter Book shows a key it cannot find"
+    assert any("no `bibliography:`" in str(w) for w in result.warnings)
+    assert '<aside class="callout callout-warning" role="note">' in page and "Careful" in text
+    assert '<details class="callout callout-tip">\n<summary class="callout-title">Unfold me</summary>' in page
+    solution = page[page.find("Solution (ex-one)") :]
+    assert '<summary class="callout-title">Solution (ex-one)</summary>' in page
+    assert "It is 9." in solution[: solution.find("</details>")], "the lines between start and end are its body"
+    assert "solution-start" not in text and "solution-end" not in text

@@ -32,7 +32,7 @@ def read(path: Path, rel: Path) -> Source:
     source = read_text(path, rel)
     meta, body, body_line = split_front_matter(source.text, rel)
     if meta.get("title") in (None, ""):
-        body = _title_from_heading(meta, body)
+        body = title_from_heading(meta, body)
     _date_from_name(meta, path)
     return Source(meta, body, body_line, source.text, source.warnings)
 
@@ -46,12 +46,25 @@ def _date_from_name(meta: dict[str, Any], path: Path) -> None:
     meta.setdefault("slug", found.group(2))
 
 
-def _title_from_heading(meta: dict[str, Any], body: str) -> str:
-    """Take the first ``# Heading`` before any code as the title; its line stays, blank, for line numbers."""
+def title_from_heading(meta: dict[str, Any], body: str, past_code: bool = False) -> str:
+    """Take the first ``# Heading`` before any code as the title; its line stays, blank, for line numbers.
+
+    With ``past_code`` (MyST, whose pages often open with a raw-HTML banner) the
+    heading may come after code too, though never from inside it.
+    """
     lines = body.split("\n")
+    fence = ""
     for index, line in enumerate(lines):
-        if _FENCE.match(line):
-            break
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            if not past_code:
+                break
+            fence = opened.group(1)
+            continue
         found = _HEADING.match(line)
         if found:
             meta["title"] = found.group(1).strip()

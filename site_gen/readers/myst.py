@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ContentWarning
+from . import markdown
 from .source import Source
 
 CALLOUTS = (
@@ -39,7 +40,7 @@ CALLOUTS = (
 )  # fmt: skip
 CODE_DIRECTIVES = ("code", "code-block", "sourcecode")
 # Directives that show nothing on a page of ours (an index, a table of contents of the book): left out.
-INVISIBLE = ("index", "toctree", "tableofcontents", "glossary", "bibliography", "only", "raw")
+INVISIBLE = ("index", "toctree", "tableofcontents", "contents", "glossary", "bibliography", "only")
 # Numbered statements (sphinx-proof's prf:theorem…, exercise, solution) become note callouts titled by their kind.
 STATEMENT_PREFIXES = ("prf:", "exercise", "solution")
 # Content beside the text (Jupyter Book's margin and sidebar, mystmd's aside): a margin note.
@@ -51,6 +52,8 @@ _OPEN = re.compile(r"^(\s*)(`{3,}|:{3,})\{([A-Za-z][\w:.-]*)\}\s*(.*?)\s*$")
 _OPTION = re.compile(r"^\s*:([\w-]+):\s*(.*?)\s*$")
 _ROLE = re.compile(r"\{([A-Za-z][\w:.-]*)\}`([^`]*)`")
 _TARGET = re.compile(r"^\s*\(([\w.:-]+)\)=\s*$")
+_BLOCK_BREAK = re.compile(r"^\s*\+\+\+(\s*\{.*\})?\s*$")  # jupytext's cell break, with or without cell metadata
+_GATED = re.compile(r"^([\w:-]+)-(start|end)$")  # sphinx-exercise's {solution-start} … {solution-end}
 _SPACED_DOLLAR = re.compile(r"(?<![\\$\w])\$ +([^$\n]+?) +\$(?![$\w])")
 _EMPTY_LINK = re.compile(r"\[\]\(#([\w.:-]+)\)")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -73,8 +76,10 @@ def _is_directive(line: str) -> bool:
 def adapt(source: Source, rel: Path) -> Source:
     """``source`` with MyST's front matter and syntax rewritten as ours."""
     meta, warnings = _front_matter(source.meta, rel)
-    rewriter = _Rewriter(rel, source.body_line, kernel_language(source.meta))
+    rewriter = _Rewriter(rel, source.body_line, kernel_language(source.meta), "bibliography" in source.meta)
     body = rewriter.run(source.body)
+    if meta.get("title") in (None, ""):
+        body = markdown.title_from_heading(meta, body, past_code=True)
     return replace(source, meta=meta, body=body, warnings=(*source.warnings, *warnings, *rewriter.warnings))
 
 
@@ -105,10 +110,11 @@ class _Block:
 
 
 class _Rewriter:
-    def __init__(self, rel: Path, first_line: int, language: str) -> None:
+    def __init__(self, rel: Path, first_line: int, language: str, bibliography: bool = True) -> None:
         self.rel = rel
         self.first_line = first_line
         self.language = language
+        self.bibliography = bibliography  # a post without one shows citation keys (a Jupyter Book's is in _config.yml)
         self.warnings: list[ContentWarning] = []
 
     def warn(self, index: int, message: str) -> None:
@@ -175,18 +181,32 @@ class _Rewriter:
             lines[index] = f"{indent}{fence}{argument or 'text'}{_code_options(options)}"
             lines[index + 1 : end] = blank_options
             return self.skip_code(lines, end, fence)
+        if name == "raw":  # ```{raw} html: Pandoc's ```{=html}, kept as the author's HTML; other formats left out
+            lines[index] = f"{indent}{fence}{{={argument.lower() or 'html'}}}"
+            lines[index + 1 : end] = blank_options
+            return self.skip_code(lines, end, fence)
         if name == "math":
             label = options.get("label") or options.get("name")
             lines[index] = f"{indent}$$"
             lines[index + 1 : end] = blank_options
             return self.skip_code(lines, end, fence, closing=f"{indent}$$" + (f" ({label})" if label else ""))
         if name in CALLOUTS:
-            title = argument if name != "admonition" else argument or "Note"
-            kind = "note" if name == "admonition" else name
-            lines[index] = f"{indent}:::{{{kind}}}" + (f" {title}" if title else "")
+            classes = options.get("class", "").split()
+            kind = name
+            if name == "admonition":  # its kind is its class (`:class: warning`), its title the argument
+                kind = next((c for c in classes if c in CALLOUTS and c != "admonition"), "note")
+            lines[index] = _callout_line(indent, kind, argument, "dropdown" in classes)
             lines[index + 1 : end] = blank_options
             stack.append(_Block(indent, fence, f"{indent}:::"))
             return end
+        if gated := _GATED.match(name):  # {solution-start} label … {solution-end}: the lines between are the body
+            lines[index + 1 : end] = blank_options
+            if gated.group(2) == "start":
+                title = gated.group(1).replace("-", " ").capitalize() + (f" ({argument})" if argument else "")
+                lines[index] = _callout_line(indent, "note", title, "dropdown" in options.get("class", ""))
+            else:
+                lines[index] = f"{indent}:::"
+            return self.skip_code(lines, end, fence, closing="")
         if name in MARGIN_DIRECTIVES:  # a Pandoc margin div: beside the text on wide screens
             lines[index] = f"{indent}::: {{.column-margin}}"
             lines[index + 1 : end] = blank_options
@@ -233,7 +253,7 @@ class _Rewriter:
         return index
 
     def inline(self, line: str, index: int) -> str:
-        if _TARGET.match(line) or line.strip() == "+++" or line.lstrip().startswith("% "):
+        if _TARGET.match(line) or _BLOCK_BREAK.match(line) or line.lstrip().startswith("% "):
             return ""
         line = _EMPTY_LINK.sub(lambda m: f"[{m.group(1)}](#{m.group(1)})", line)
         line = _SPACED_DOLLAR.sub(lambda m: f"${m.group(1)}$", line)
@@ -246,6 +266,9 @@ class _Rewriter:
             return f"${content}$"
         if name in CITE_ROLES:  # {cite:p}`a,b` is Pandoc's [@a; @b]; {cite:t}`a` is @a in the text
             keys = [key.strip() for key in content.split(",") if key.strip()]
+            if not self.bibliography:
+                self.warn(index, f"{{{name}}}`{content}`: no `bibliography:` in the front matter, shown as its keys")
+                return "[" + ", ".join(keys) + "]"
             if name in ("cite:t", "cite:ts"):
                 return ", ".join(f"@{key}" for key in keys)
             return "[" + "; ".join(f"@{key}" for key in keys) + "]"
@@ -255,6 +278,14 @@ class _Rewriter:
         text = re.sub(r"\s*<[^>]*>$", "", content) or content
         self.warn(index, f"MyST role {{{name}}} has no meaning here: shown as its text")
         return text
+
+
+def _callout_line(indent: str, kind: str, title: str, folded: bool) -> str:
+    """The opening line of a callout; MyST's ``:class: dropdown`` is a folded one (Quarto's ``collapse``)."""
+    if folded and not ('"' in title and "'" in title):
+        quote = "'" if '"' in title else '"'
+        return f"{indent}::: {{.callout-{kind} collapse=true title={quote}{title or kind.capitalize()}{quote}}}"
+    return f"{indent}:::{{{kind}}}" + (f" {title}" if title else "")
 
 
 def _closes(line: str, block: _Block) -> bool:

@@ -9,6 +9,7 @@ not run (``{r}``, ``{julia}``): those are shown as code, with a warning.
 
 from __future__ import annotations
 
+import calendar
 import re
 from html import escape
 from pathlib import Path
@@ -28,6 +29,12 @@ QUARTO_ONLY = (
 )  # fmt: skip
 _SHORTCODE = re.compile(r"\{\{<\s*([\w-]+)((?:\s+[^>]*?)?)\s*>\}\}")
 _EMBEDS = ("youtube.com/embed/", "player.vimeo.com/video/", "youtube-nocookie.com/embed/")
+# Quarto reads these dates too (it parses with dayjs): US month-first numbers, and month names.
+_US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$")
+_MONTHS = {month: n for n, month in enumerate(calendar.month_name) if month} | {
+    month: n for n, month in enumerate(calendar.month_abbr) if month
+}
+_NAMED_DATE = re.compile(r"^(?:([A-Za-z]+)\.? (\d{1,2}),? (\d{4})|(\d{1,2}) ([A-Za-z]+)\.? (\d{4}))$")
 _CHUNK = re.compile(r"^(\s*)(`{3,})\{(r|julia|ojs|bash|sql|mermaid|dot)\b[^}]*\}\s*$")
 
 
@@ -54,6 +61,8 @@ def translate_front_matter(meta: dict[str, Any], rel: Path, text: str) -> tuple[
             if key == "reference-location":
                 ours["footnotes"] = "margin" if value == "margin" else "bottom"
             continue
+        if key in ("date", "date-modified") and isinstance(value, str):
+            value = iso_date(value)
         if key == "draft" and value == "unlinked":
             value = True
         target = RENAMED.get(key, key)
@@ -61,6 +70,27 @@ def translate_front_matter(meta: dict[str, Any], rel: Path, text: str) -> tuple[
             continue
         ours[target] = value
     return ours, warnings
+
+
+def iso_date(text: str) -> str:
+    """``8-1-2024``, ``08/01/2024``, ``August 1, 2024``, ``1 Aug 2024`` as ``2024-08-01``, as Quarto reads them.
+
+    Anything else is returned unchanged, for the usual date check (and its error) later.
+    """
+    text = text.strip()
+    if us := _US_DATE.match(text):
+        month, day, year = (int(part) for part in us.groups())
+    elif named := _NAMED_DATE.match(text):
+        name, day_text, year_text = (
+            named.group(1, 2, 3) if named.group(1) else (named.group(5), named.group(4), named.group(6))
+        )
+        month = _MONTHS.get(name.capitalize(), 0)
+        day, year = int(day_text), int(year_text)
+    else:
+        return text
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return text
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _execute(value: Any, rel: Path, text: str) -> dict[str, Any]:
