@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from site_gen.cells.cache import cell_keys, externalize, imported_modules, internalize
-from site_gen.cells.images import image_size, on_white
+from site_gen.cells.images import image_size, min_width, on_white
 from site_gen.cells.model import extract_cells
 from site_gen.cells.notebook import read_notebook
 from site_gen.cells.options import CellOptions, parse_cell_options, split_options
@@ -164,6 +164,17 @@ def test_image_sizes_and_white_plates_come_from_the_file_header():
     assert not on_white(_pillow_image("JPEG", (255, 255, 255), "RGB"), "jpg")
 
 
+def test_a_plot_is_kept_wide_enough_for_12px_text():
+    image_module = pytest.importorskip("PIL.Image")
+    buffer = io.BytesIO()
+    image_module.new("RGB", (900, 300), "white").save(buffer, format="PNG", dpi=(100, 100))
+    # 10 pt at 100 dpi is 13.9 image pixels: 12 px of it needs 86.4% of the width.
+    assert min_width(buffer.getvalue(), "png") == 778
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="432pt" height="288pt"><!-- Matplotlib -->'
+    assert min_width(svg, "svg") == 518  # 10 pt is 13.3 px at 576 px: 12 px of it at 518
+    assert min_width(_pillow_image("JPEG", (9, 9, 9), "RGB"), "jpg") is None
+
+
 def test_figure_alt_size_and_plate_come_from_options_and_metadata():
     output = {
         "output_type": "display_data",
@@ -177,6 +188,8 @@ def test_figure_alt_size_and_plate_come_from_options_and_metadata():
     assert 'alt="Loss by step" width="320" height="240"' in image(fig_cap="Loss by step")
     assert 'alt="A falling curve"' in image(fig_cap="Loss by step", fig_alt="A falling curve")
     assert 'class="cell-image cell-plot"' in image() and "loading" not in image()
+    output["metadata"]["image/png"]["min_width"] = 300
+    assert 'style="--min-width: 300px"' in image() and '<div class="cell-output" tabindex="0">' in image()
 
 
 def test_kernel_file_names_in_outputs_become_cell_references():

@@ -31,7 +31,7 @@ from site_gen.markdown import block_tokens
 from . import freeze as freezing
 from . import route
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
-from .images import image_size, on_white
+from .images import image_size, min_width, on_white
 from .limit import limit_outputs
 from .model import (
     CACHED,
@@ -470,7 +470,8 @@ def _assemble(plan: _Plan, settings: ExecuteSettings, warnings: list[ContentWarn
 
 def _image_metadata(given: object, content: bytes, ext: str) -> dict[str, object]:
     """Jupyter's per-image metadata (``width``/``height`` in CSS px, as a notebook may set them),
-    completed from the file's own size, and whether it is drawn on a white plate (``on_white``)."""
+    completed from the file's own size; whether it is drawn on a white plate (``on_white``), and
+    for a plot the narrowest it may be shown with its text still 12 px (``min_width``)."""
     meta = dict(given) if isinstance(given, dict) else {}
     size = image_size(content, ext)
     width, height = meta.get("width"), meta.get("height")
@@ -481,6 +482,9 @@ def _image_metadata(given: object, content: bytes, ext: str) -> dict[str, object
         else:
             meta["width"], meta["height"] = size
     meta["on_white"] = on_white(content, ext)
+    narrowest = min_width(content, ext)
+    if narrowest is not None and _is_length(meta.get("width")):
+        meta["min_width"] = min(narrowest, round(meta["width"]))  # never enlarged past its own size
     return meta
 
 

@@ -73,6 +73,42 @@ def _svg_size(text: str) -> tuple[int, int] | None:
     return _positive(float(box.group(1)), float(box.group(2))) if box else None
 
 
+# matplotlib's default text size (tick labels, titles' smallest), and the smallest the page may show it.
+PLOT_TEXT_PT = 10
+MIN_TEXT_PX = 12
+
+
+def min_width(content: bytes, ext: str) -> int | None:
+    """The narrowest a plot may be shown (CSS px) before matplotlib's 10 pt text falls under 12 px.
+
+    Text of ``PLOT_TEXT_PT`` points is ``PLOT_TEXT_PT * dpi / 72`` image pixels high, whatever
+    size the page shows the image at, so the bound is the image's pixel width times
+    ``MIN_TEXT_PX * 72 / (PLOT_TEXT_PT * dpi)``. A PNG says its dpi (``pHYs``); an SVG's
+    points are 72 to the inch. None for anything else (photographs have no text to keep).
+    """
+    if ext == "svg" and b"Matplotlib" in content[:2000]:
+        size = image_size(content, ext)
+        return round(size[0] * 0.75 * MIN_TEXT_PX / PLOT_TEXT_PT) if size else None  # CSS px -> pt
+    if ext != "png" or content[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width = struct.unpack(">I", content[16:20])[0]
+    dpi = _png_dpi(content)
+    return round(width * MIN_TEXT_PX * 72 / (PLOT_TEXT_PT * dpi)) if dpi else None
+
+
+def _png_dpi(content: bytes) -> float | None:
+    pos = 8
+    while pos + 8 <= len(content):
+        length, kind = struct.unpack(">I4s", content[pos : pos + 8])
+        if kind == b"pHYs" and length == 9:
+            per_metre, _, unit = struct.unpack(">IIB", content[pos + 8 : pos + 17])
+            return per_metre * 0.0254 if unit == 1 and per_metre else None
+        if kind in (b"IDAT", b"IEND"):
+            return None  # pHYs comes before the image data
+        pos += 12 + length
+    return None
+
+
 def on_white(content: bytes, ext: str) -> bool:
     """Is this a drawing on a white or transparent page (its top-left pixel), like a matplotlib figure?
 

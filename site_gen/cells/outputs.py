@@ -100,9 +100,17 @@ def render_outputs(
     if not html:
         return ""
     images = sum(1 for o in outputs for m in IMAGE_TYPES if m in (o.get("data") or {}))
+    # A plot kept wide enough to read makes its box scroll on a phone: a keyboard must reach it too.
+    kept_wide = any(
+        isinstance(meta := (o.get("metadata") or {}).get(m), dict) and meta.get("min_width")
+        for o in outputs
+        for m in IMAGE_TYPES
+        if m in (o.get("data") or {})
+    )
+    wide = ' tabindex="0"' if kept_wide else ""
     if fig_cap and images:
-        return f'<figure class="cell-output">\n{html}<figcaption>{escape(fig_cap)}</figcaption>\n</figure>\n'
-    return f'<div class="cell-output">\n{html}</div>\n'
+        return f'<figure class="cell-output"{wide}>\n{html}<figcaption>{escape(fig_cap)}</figcaption>\n</figure>\n'
+    return f'<div class="cell-output"{wide}>\n{html}</div>\n'
 
 
 def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool, alt: str) -> str:
@@ -148,6 +156,9 @@ def _image(src: str, alt: str, meta: object) -> str:
     if isinstance(width, (int, float)) and isinstance(height, (int, float)) and min(width, height) > 0:
         size = f' width="{round(width)}" height="{round(height)}"'
     css = "cell-image cell-plot" if meta.get("on_white") else "cell-image"
+    narrowest = meta.get("min_width")
+    if isinstance(narrowest, int) and narrowest > 0:  # site.css: on a phone, kept this wide and scrolled
+        size += f' style="--min-width: {narrowest}px"'
     return f'<img class="{css}" src="{escape(src)}" alt="{escape(alt)}"{size} decoding="async">\n'
 
 
