@@ -54,6 +54,9 @@ def with_title_and_date(post: Path) -> str:
         body = text[end + 4 :].partition("\n")[2]
     heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.startswith("# ")), post.stem)
     dated = re.search(r"\d{4}-\d{2}-\d{2}", post.name)
+    # The corpus keeps the posts, not their sites' .bib files: a bibliography that is not there
+    # is an error (as in Pandoc), so it is left out, and the citations show as written.
+    meta.pop("bibliography", None)
     meta = {
         **meta,
         "title": str(meta.get("title") or heading),
