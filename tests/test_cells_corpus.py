@@ -48,7 +48,7 @@ def test_numpy_notebooks_build_with_their_stored_outputs(tmp_path):
     assert result.kernels_started == 0
     for name in NUMPY_ONLY:
         html = (root / "public/posts" / Path(name).stem / "index.html").read_text()
-        assert 'class="cell-output"' in html and 'class="cell-image"' in html, name
+        assert 'class="cell-output"' in html and 'class="cell-image' in html, name
         assert "base64," not in html, "stored images become files"
 
 
