@@ -398,3 +398,84 @@ def test_a_myst_book_page_builds_as_it_is(make_site):
     assert '<summary class="callout-title">Solution (ex-one)</summary>' in page
     assert "It is 9." in solution[: solution.find("</details>")], "the lines between start and end are its body"
     assert "solution-start" not in text and "solution-end" not in text
+
+
+QUARTO_CHUNKS = """
+---
+title: Chunks
+date: 2024-01-01
+execute: false
+params:
+  pictures: /img/
+---
+
+```{r setup, include=FALSE}
+library(hidden)
+```
+
+```{python first-look, echo=FALSE}
+print("header options")
+```
+
+```{python}
+#| label: fig-wave
+#| fig-width: 6
+#| code-fold: true
+#| fig-cap:
+#|   - "A wave"
+print("quarto options")
+```
+
+![A cat]({{< meta params.pictures >}}cat.png)
+
+See @fig-wave.
+"""
+
+
+def test_quarto_chunk_headers_options_and_meta_shortcodes(make_site):
+    root = make_site()
+    write(root, "content/posts/chunks.qmd", QUARTO_CHUNKS)
+    result = build_site(root)
+    page = (root / "public/posts/chunks/index.html").read_text(encoding="utf-8")
+    assert "library(hidden)" not in page, "include=FALSE leaves the chunk out, as Quarto does"
+    assert "header options" in page and "first-look" not in page
+    assert "quarto options" in page and "fig-width" not in page and "code-fold" not in page
+    assert 'src="/notebook/img/cat.png"' in page, "{{< meta >}} is the front matter's value"
+    warnings = [str(w) for w in result.warnings]
+    assert any("Quarto cell options ignored: fig-width, code-fold" in w for w in warnings)
+    assert not any("shortcode" in w for w in warnings)
+
+
+MYST_CODE_FORMS = """
+---
+title: Code forms
+date: 2024-01-01
+kernelspec:
+  name: python3
+---
+
+```{code-cell} ipython3
+---
+tags: [remove-input]
+---
+print(6 * 7)
+```
+
+::::{code-block} python
+:caption: nested.md
+
+```{note}
+Shown as code, not as a note.
+```
+::::
+"""
+
+
+def test_myst_yaml_cell_options_and_colon_fenced_code(make_site):
+    root = make_site()
+    write(root, "content/posts/forms.md", MYST_CODE_FORMS)
+    result = build_site(root)
+    page = (root / "public/posts/forms/index.html").read_text(encoding="utf-8")
+    assert result.cells_run == 1 and "42" in page and "print(6" not in page, "the --- block's tags apply"
+    code = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "```{note}\nShown as code, not as a note.\n```" in code and 'class="callout' not in page

@@ -31,6 +31,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..errors import ContentWarning
 from . import markdown
 from .source import Source
@@ -167,24 +169,29 @@ class _Rewriter:
         options, count = _options(lines, index + 1)
         blank_options = ["" for _ in range(count)]
         end = index + 1 + count
+        code = fence  # a code directive fenced with colons (::::{code-block}) is a backtick fence of ours
+        closing = None
+        if fence[0] == ":" and (name in ("code-cell", "raw") or name in CODE_DIRECTIVES):
+            code = _backticks_around(lines, end, fence)
+            closing = f"{indent}{code}"
         if name == "code-cell":
             language = argument or self.language
             if language.lower() not in _RUNS:
-                lines[index] = f"{indent}{fence}{language}"
+                lines[index] = f"{indent}{code}{language}"
                 self.warn(index, f"{{code-cell}} in {language} shown as code, not run: site_gen runs Python")
                 lines[index + 1 : end] = blank_options
-                return self.skip_code(lines, end, fence)
-            lines[index] = f"{indent}{fence}{{python}}"
+                return self.skip_code(lines, end, fence, closing)
+            lines[index] = f"{indent}{code}{{python}}"
             lines[index + 1 : end] = _cell_options(options, count)
-            return self.skip_code(lines, end, fence)
+            return self.skip_code(lines, end, fence, closing)
         if name in CODE_DIRECTIVES:
-            lines[index] = f"{indent}{fence}{argument or 'text'}{_code_options(options)}"
+            lines[index] = f"{indent}{code}{argument or 'text'}{_code_options(options)}"
             lines[index + 1 : end] = blank_options
-            return self.skip_code(lines, end, fence)
+            return self.skip_code(lines, end, fence, closing)
         if name == "raw":  # ```{raw} html: Pandoc's ```{=html}, kept as the author's HTML; other formats left out
-            lines[index] = f"{indent}{fence}{{={argument.lower() or 'html'}}}"
+            lines[index] = f"{indent}{code}{{={argument.lower() or 'html'}}}"
             lines[index + 1 : end] = blank_options
-            return self.skip_code(lines, end, fence)
+            return self.skip_code(lines, end, fence, closing)
         if name == "math":
             label = options.get("label") or options.get("name")
             lines[index] = f"{indent}$$"
@@ -280,6 +287,16 @@ class _Rewriter:
         return text
 
 
+def _backticks_around(lines: list[str], start: int, fence: str) -> str:
+    """A backtick fence longer than any backtick run in the body from ``start`` to the closing ``fence``."""
+    longest = 2
+    for line in lines[start:]:
+        if line.strip() == fence:
+            break
+        longest = max([longest, *(len(run) for run in re.findall(r"`+", line))])
+    return "`" * (longest + 1)
+
+
 def _callout_line(indent: str, kind: str, title: str, folded: bool) -> str:
     """The opening line of a callout; MyST's ``:class: dropdown`` is a folded one (Quarto's ``collapse``)."""
     if folded and not ('"' in title and "'" in title):
@@ -293,13 +310,32 @@ def _closes(line: str, block: _Block) -> bool:
 
 
 def _options(lines: list[str], start: int) -> tuple[dict[str, str], int]:
-    """The ``:key: value`` lines right after a directive's opening line."""
+    """The options right after a directive's opening line: ``:key: value`` lines, or a ``---`` YAML block."""
+    if start < len(lines) and lines[start].strip() == "---":
+        for end in range(start + 1, len(lines)):
+            if lines[end].strip() == "---":
+                return _yaml_options("\n".join(lines[start + 1 : end])), end + 1 - start
+        return {}, 0
     options: dict[str, str] = {}
     index = start
     while index < len(lines) and (found := _OPTION.match(lines[index])):
         options[found.group(1)] = found.group(2)
         index += 1
     return options, index - start
+
+
+def _yaml_options(text: str) -> dict[str, str]:
+    """A YAML option block as ``:key: value`` strings (a list of tags as ``[a, b]``); {} if it is not YAML."""
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    return {
+        str(key): "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
+        for key, value in values.items()
+    }
 
 
 def _cell_options(options: dict[str, str], count: int) -> list[str]:

@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ..cells.options import OPTION_PREFIX, VALID_OPTIONS
 from ..errors import ContentError, ContentWarning
 from . import markdown
 from .source import Source
@@ -35,15 +36,19 @@ _MONTHS = {month: n for n, month in enumerate(calendar.month_name) if month} | {
     month: n for n, month in enumerate(calendar.month_abbr) if month
 }
 _NAMED_DATE = re.compile(r"^(?:([A-Za-z]+)\.? (\d{1,2}),? (\d{4})|(\d{1,2}) ([A-Za-z]+)\.? (\d{4}))$")
-_CHUNK = re.compile(r"^(\s*)(`{3,})\{(r|julia|ojs|bash|sql|mermaid|dot)\b[^}]*\}\s*$")
+_CHUNK = re.compile(r"^(\s*)(`{3,})\{(r|julia|ojs|bash|sql|mermaid|dot)\b([^}]*)\}\s*$")
+# knitr's header form, ```{python setup, echo=FALSE}: a label and options after the language.
+_PYTHON_CHUNK = re.compile(r"^(\s*)(`{3,})\{python([\s,][^}]*)\}\s*$")
+_HIDDEN_CHUNK = re.compile(r"\binclude\s*=\s*(FALSE|F)\b")
 
 
 def read(path: Path, rel: Path) -> Source:
     source = markdown.read(path, rel)
     meta, warnings = translate_front_matter(source.meta, rel, source.text)
     body, chunk_warnings = _show_foreign_chunks(source.body, rel, source.body_line)
-    body, shortcode_warnings = _expand_shortcodes(body, path.parent, rel, source.body_line)
-    warnings = [*warnings, *chunk_warnings, *shortcode_warnings]
+    body, option_warnings = _python_chunks(body, rel, source.body_line)
+    body, shortcode_warnings = _expand_shortcodes(body, path.parent, rel, source.body_line, source.meta)
+    warnings = [*warnings, *chunk_warnings, *option_warnings, *shortcode_warnings]
     return Source(meta, body, source.body_line, source.text, (*source.warnings, *warnings))
 
 
@@ -110,24 +115,100 @@ def _execute(value: Any, rel: Path, text: str) -> dict[str, Any]:
 
 
 def _show_foreign_chunks(body: str, rel: Path, first_line: int) -> tuple[str, list[ContentWarning]]:
-    """``{r}`` and other chunks site_gen cannot run become display-only code of that language."""
+    """``{r}`` and other chunks site_gen cannot run become display-only code of that language.
+
+    One with knitr's ``include=FALSE`` (a setup chunk) is left out, as Quarto leaves it out of the page.
+    """
     lines = body.split("\n")
     warnings = []
-    for index, line in enumerate(lines):
-        found = _CHUNK.match(line)
-        if found:
-            indent, ticks, lang = found.groups()
-            lines[index] = f"{indent}{ticks}{lang}"
-            warnings.append(
-                ContentWarning(
-                    rel, first_line + index, f"{{{lang}}} chunk shown as code, not run: site_gen runs Python"
-                )
-            )
+    index = 0
+    while index < len(lines):
+        found = _CHUNK.match(lines[index])
+        if not found:
+            index += 1
+            continue
+        indent, ticks, lang, header = found.groups()
+        if _HIDDEN_CHUNK.search(header):
+            end = _fence_end(lines, index, ticks)
+            lines[index : end + 1] = [""] * (min(end, len(lines) - 1) + 1 - index)
+            index = end + 1
+            continue
+        lines[index] = f"{indent}{ticks}{lang}"
+        warnings.append(
+            ContentWarning(rel, first_line + index, f"{{{lang}}} chunk shown as code, not run: site_gen runs Python")
+        )
+        index += 1
     return "\n".join(lines), warnings
 
 
-def _expand_shortcodes(body: str, folder: Path, rel: Path, first_line: int) -> tuple[str, list[ContentWarning]]:
-    """Quarto's ``{{< include >}}``, ``{{< video >}}`` and friends; an unknown one is removed with a warning.
+def _fence_end(lines: list[str], start: int, ticks: str) -> int:
+    """The index of the line closing the fence opened at ``start`` (the last line if none does)."""
+    for index in range(start + 1, len(lines)):
+        if lines[index].strip().startswith(ticks) and not lines[index].strip().strip("`"):
+            return index
+    return len(lines) - 1
+
+
+def _python_chunks(body: str, rel: Path, first_line: int) -> tuple[str, list[ContentWarning]]:
+    """Python chunks as Quarto accepts them: a knitr-style header, and any of Quarto's ``#|`` options.
+
+    ``{python label, echo=FALSE}`` loses what follows the language (a label names no file here).
+    Options site_gen has no use for (``fig-width``, ``code-fold``…) are blanked, line for line,
+    with one warning per chunk; a ``fig-cap`` given as a list (one caption per subfigure) is joined.
+    """
+    lines = body.split("\n")
+    warnings: list[ContentWarning] = []
+    for index, line in enumerate(lines):
+        header = _PYTHON_CHUNK.match(line)
+        if header:
+            lines[index] = f"{header.group(1)}{header.group(2)}{{python}}"
+        if not (header or line.strip() == "```{python}"):
+            continue
+        ignored = _quarto_options(lines, index + 1)
+        if ignored:
+            names = ", ".join(ignored)
+            warnings.append(ContentWarning(rel, first_line + index, f"Quarto cell options ignored: {names}"))
+    return "\n".join(lines), warnings
+
+
+def _quarto_options(lines: list[str], start: int) -> list[str]:
+    """Blank the ``#|`` options from ``start`` that site_gen does not know; returns their names."""
+    end = start
+    while end < len(lines) and lines[end].lstrip().startswith(OPTION_PREFIX):
+        end += 1
+    ignored: list[str] = []
+    index = start
+    while index < end:
+        text = lines[index].lstrip()[len(OPTION_PREFIX) :]
+        following = index + 1  # continuation lines: indented more than the key, or list items
+        while following < end and lines[following].lstrip()[len(OPTION_PREFIX) :][:2].strip() in ("", "-"):
+            following += 1
+        key, _, value = text.partition(":")
+        key = key.strip()
+        if key and key not in VALID_OPTIONS:
+            ignored.append(key)
+            lines[index:following] = [OPTION_PREFIX] * (following - index)
+        elif key in ("fig-cap", "fig-alt") and not value.strip() and following > index + 1:
+            items = [
+                lines[at].lstrip()[len(OPTION_PREFIX) :].strip().removeprefix("-").strip()
+                for at in range(index + 1, following)
+            ]
+            joined = " ".join(item.strip("\"'") for item in items if item)
+            lines[index] = f"{OPTION_PREFIX} {key}: {_yaml_string(joined)}"
+            lines[index + 1 : following] = [OPTION_PREFIX] * (following - index - 1)
+        index = following
+    return ignored
+
+
+def _yaml_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _expand_shortcodes(
+    body: str, folder: Path, rel: Path, first_line: int, meta: dict[str, Any]
+) -> tuple[str, list[ContentWarning]]:
+    """Quarto's ``{{< include >}}``, ``{{< video >}}``, ``{{< meta key >}}`` and friends; an unknown one is
+    removed with a warning.
 
     An include is pasted in place, so lines after it no longer match the file's: the
     warning for an error there says so.
@@ -140,7 +221,7 @@ def _expand_shortcodes(body: str, folder: Path, rel: Path, first_line: int) -> t
 
         def expand(found: re.Match[str], index: int = index) -> str:
             name, args = found.group(1), found.group(2).strip()
-            replacement = _shortcode(name, args, folder)
+            replacement = _shortcode(name, args, folder, meta)
             if replacement is None:
                 warnings.append(ContentWarning(rel, first_line + index, f"Quarto shortcode {{{{< {name} >}}}} removed"))
                 return ""
@@ -150,9 +231,16 @@ def _expand_shortcodes(body: str, folder: Path, rel: Path, first_line: int) -> t
     return "\n".join(lines), warnings
 
 
-def _shortcode(name: str, args: str, folder: Path) -> str | None:
+def _shortcode(name: str, args: str, folder: Path, meta: dict[str, Any]) -> str | None:
     words = args.split()
     first = words[0].strip("\"'") if words else ""
+    if (
+        name in ("meta", "var") and first
+    ):  # a front matter value (``params.images_path``); var's _variables.yml: none here
+        value: Any = meta
+        for part in first.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return None if value is None or isinstance(value, (dict, list)) or name == "var" else str(value)
     if name == "include" and first:
         included = (folder / first).resolve()
         if included.is_relative_to(folder.resolve()) and included.is_file():
