@@ -39,6 +39,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lxml.html
 from bibtexparser import middlewares
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.model import DuplicateBlockKeyBlock
@@ -490,9 +491,10 @@ def resolve_citations(state: StateCore) -> None:
     """
     doc = _doc(state.env)
     found = [
-        (child, doc.line(parent, offset))
+        (token, doc.line(parent, offset))
         for child, parent, offset in _inline_children(state.tokens)
-        if child.type == "citation"
+        for token in [child, *(child.children or [] if child.type == "image" else [])]  # a caption cites too
+        if token.type == "citation"
     ]
     if not found:
         return  # nothing cited (a bibliography alone adds no references section)
@@ -552,8 +554,13 @@ def _format(doc: _DocState, library: Library, tokens: Sequence[Token]) -> list[R
             styled = companions.get(token.meta["form"], main)
             text = library.fragments.expand(str(styled.cite(citation, lambda item: None)))
             token.meta["html"] = text
+            token.content = _text_of(text)  # what ids, alt text and the TOC show: "(Vaswani et al., 2017)"
             token.meta["references"] = [by_key[c.key.lower()] for c in token.meta["cites"]]
     return references
+
+
+def _text_of(html: str) -> str:
+    return str(lxml.html.fragment_fromstring(html, create_parent="span").text_content())
 
 
 def _item(cite: Cite) -> CitationItem:

@@ -91,6 +91,7 @@ MORE_MARKER = "<!--more-->"
 _ENV_KEY = ENV_KEY  # where the per-render _DocState lives in env (markdown_math reads it too)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DIAGRAM_REF_RE = re.compile(r"/?diagrams/((?:[\w-]+/)*[\w.-]+\.json)")
+_SOURCE_TEXT = ("citation", "crossref")  # in plain text (ids, alt text) as written: "[@key]", "@fig-x"
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,7 @@ def plain_text(children: Sequence[Token] | None) -> str:
     """The readable text of inline tokens (for ids, TOC titles, word counts)."""
     parts: list[str] = []
     for child in children or []:
-        if child.type in ("text", "code_inline") or child.type in MATH_TYPES:
+        if child.type in ("text", "code_inline", *_SOURCE_TEXT) or child.type in MATH_TYPES:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
@@ -583,8 +584,8 @@ def render_image(
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src)})
-    if any(child.type in MATH_TYPES for child in token.children or []):
-        # Alt text is plain text: math in it is its TeX source, not MathML.
+    if any(child.type in MATH_TYPES or child.type in _SOURCE_TEXT for child in token.children or []):
+        # Alt text is plain text: math in it is its TeX source, not MathML (and a citation its @key).
         resolved.attrs["alt"] = plain_text(token.children)
         return self.renderToken([resolved], 0, options, env)
     return RendererHTML.image(self, [resolved], 0, options, env)

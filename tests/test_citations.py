@@ -283,7 +283,7 @@ def test_site_wide_bibliography_and_a_missing_file(tmp_path: Path) -> None:
 
 def test_myst_cite_roles_become_pandoc_citations() -> None:
     body = "See {cite}`hochreiter1997,kingma2015` and {cite:t}`vaswani2017`, {cite:p}`kingma2015`.\n"
-    adapted = adapt(Source({"title": "x", "myst": {}}, body, 1), Path("p.md"))
+    adapted = adapt(Source({"title": "x", "myst": {}, "bibliography": "refs.bib"}, body, 1), Path("p.md"))
     assert adapted.body == "See [@hochreiter1997; @kingma2015] and @vaswani2017, [@kingma2015].\n"
     assert citations(render(adapted.body).html) == [
         "(Hochreiter and Schmidhuber, 1997; Kingma and Ba, 2015)",
@@ -396,3 +396,12 @@ def test_a_dash_leaves_the_names_to_the_text() -> None:
         "ref-kingma2015",
         "ref-vaswani2017",
     ]
+
+
+def test_citations_in_captions_alt_text_and_headings() -> None:
+    doc = render("## Attention [@vaswani2017]\n\n![As @hochreiter1997 showed](x.png)\n")
+    page = tree(doc.html)
+    assert page.xpath("//img/@alt") == ["As Hochreiter and Schmidhuber (1997) showed"]
+    assert citations(doc.html) == ["(Vaswani et al., 2017)", "Hochreiter and Schmidhuber (1997)"]
+    assert doc.toc[0].title == "Attention (Vaswani et al., 2017)"
+    assert page.xpath("//section[@id='refs']//li/@id") == ["ref-hochreiter1997", "ref-vaswani2017"]
