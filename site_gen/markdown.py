@@ -91,7 +91,7 @@ MORE_MARKER = "<!--more-->"
 _ENV_KEY = ENV_KEY  # where the per-render _DocState lives in env (markdown_math reads it too)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DIAGRAM_REF_RE = re.compile(r"/?diagrams/((?:[\w-]+/)*[\w.-]+\.json)")
-_SOURCE_TEXT = ("citation", "crossref")  # in plain text (ids, alt text) as written: "[@key]", "@fig-x"
+_SOURCE_TEXT = ("citation", "crossref")  # in plain text (ids, alt text, TOC) as their text: "Figure 2"
 
 
 @dataclass(frozen=True)
@@ -585,7 +585,7 @@ def render_image(
     src = str(token.attrGet("src") or "")
     resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src)})
     if any(child.type in MATH_TYPES or child.type in _SOURCE_TEXT for child in token.children or []):
-        # Alt text is plain text: math in it is its TeX source, not MathML (and a citation its @key).
+        # Alt text is plain text: math in it is its TeX source, not MathML (a citation, its text).
         resolved.attrs["alt"] = plain_text(token.children)
         return self.renderToken([resolved], 0, options, env)
     return RendererHTML.image(self, [resolved], 0, options, env)
