@@ -135,8 +135,7 @@ def build_site(
         try:
             pages = write_site(config, rendered, out)
             if config.search:
-                search.index_into(out.staging, out.staging / search.INDEX_DIR, language=config.language)
-                out.adopt(search.INDEX_DIR)
+                _index(config, out)
         except ContentError as exc:
             raise BuildFailed([exc]) from None
         except OutputConflict as exc:
@@ -171,6 +170,15 @@ def build_site(
         changed=changed,
         made=made,
     )
+
+
+def _index(config: Config, out: StagedOutput) -> None:
+    """The search index: the previous one when no page's bytes changed (a stylesheet edit, say),
+    else a new one; Pagefind re-reads every page, so this is the costly case."""
+    pages_changed = any(path.endswith(".html") for path in out.changed)
+    if pages_changed or not out.keep_previous(search.INDEX_DIR):
+        search.index_into(out.staging, out.staging / search.INDEX_DIR, language=config.language)
+    out.adopt(search.INDEX_DIR)
 
 
 def checked_output(config: Config, requested: Path, *, force: bool = False) -> Path:

@@ -186,11 +186,27 @@ class StagedOutput:
             rel_path = path.relative_to(self.staging).as_posix()
             self._claim_existing(rel_path)
             previous = self.target / rel_path
+            if _is_same_file(previous, path):  # kept whole from the previous build (keep_previous)
+                continue
             linked = path.with_name(path.name + ".previous")
             if _same_file_contents(previous, path) and _link(previous, linked):
                 os.replace(linked, path)
                 continue
             self._changed.add(rel_path)
+
+    def keep_previous(self, rel_dir: str) -> bool:
+        """Hard-link the previous build's ``rel_dir`` into the staging folder, whole; False if it has none."""
+        previous = self.target / rel_dir
+        if not previous.is_dir():
+            return False
+        for path in sorted(previous.rglob("*")):
+            if path.is_file():
+                destination = self.staging / path.relative_to(self.target)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if not _link(path, destination):
+                    shutil.rmtree(self.staging / rel_dir, ignore_errors=True)
+                    return False
+        return True
 
     def _claim_existing(self, rel_path: str) -> None:
         if rel_path in self._written:
@@ -280,6 +296,13 @@ def _same_file_contents(path: Path, source: Path) -> bool:
         if path.stat().st_size != source.stat().st_size:
             return False
         return path.read_bytes() == source.read_bytes()
+    except OSError:
+        return False
+
+
+def _is_same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
     except OSError:
         return False
 

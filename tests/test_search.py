@@ -112,3 +112,14 @@ def test_the_preview_indexes_in_the_background_and_follows_edits(make_site):
     finally:
         assert server.stop() == 0
     assert not server.folder.exists(), "the preview's folder is removed, index and all"
+
+
+def test_a_change_that_touches_no_page_keeps_the_index(make_site):
+    root = built(make_site)
+    build_site(root)
+    index = root / "public" / search.INDEX_DIR
+    before = {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+    write(root, "static/css/extra.css", "body { margin: 0 }")
+    result = build_site(root)
+    assert result.changed == {"static/css/extra.css"}
+    assert {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()} == before
