@@ -32,6 +32,9 @@ from markdown_it.token import Token
 _ATTRIBUTE = re.compile(r"""\s*(?:#([\w:.-]+)|\.([\w:.-]+)|([\w:.-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}]+))|([\w:.-]+))""")
 MARGIN_CLASSES = ("column-margin", "aside", "margin")
 TABSET_CLASS = "panel-tabset"
+MATH_BLOCKS = ("math_block", "math_block_label", "amsmath")
+_DEFINITIONS = ("\\newcommand", "\\renewcommand", "\\def", "\\DeclareMathOperator", "\\let", "\\providecommand")
+HIDDEN_CLASSES = ("hidden",)  # Quarto's always-hidden div (its math macros still apply)
 FIGURE_PREFIXES = ("fig-", "tbl-")  # Pandoc's (and Quarto's) figure divs; ``site_gen.crossrefs`` numbers them
 OUTPUT_FORMAT = "html"
 
@@ -102,6 +105,8 @@ def plan(info: str, callout_kinds: dict[str, str]) -> Plan | None:
         return Plan("tabset", attributes)
     if attributes.id.startswith(FIGURE_PREFIXES):
         return Plan("figure", attributes)
+    if any(cls in HIDDEN_CLASSES for cls in attributes.classes):
+        return Plan("drop", attributes)
     if "content-visible" in attributes.classes or "content-hidden" in attributes.classes:
         return Plan("unwrap" if _visible(attributes) else "drop", attributes)
     return Plan("div", attributes)
@@ -173,6 +178,8 @@ def apply(tokens: list[Token], callout_kinds: dict[str, str], other_syntax: Synt
                 out.append(token)
             continue
         if dropping:
+            if token.type in MATH_BLOCKS and _only_definitions(token.content):
+                out.append(token)  # Quarto's hidden macros (``::: {.hidden}`` + ``$$\newcommand…$$``) still apply
             continue
         if stack and stack[-1][1].kind == "tabset" and _heading_at(tokens, index - 1, stack[-1][0].level + 1):
             opening = stack[-1][0]
@@ -182,6 +189,13 @@ def apply(tokens: list[Token], callout_kinds: dict[str, str], other_syntax: Synt
             tokens[index + 1].type, tokens[index + 1].meta = "tab_close", {"tab": number}
         out.append(token)
     return out
+
+
+def _only_definitions(tex: str) -> bool:
+    """Every line of ``tex`` defines a macro (``\\newcommand``, ``\\def``…): it shows nothing anyway."""
+    lines = [line.split("%", 1)[0].strip() for line in tex.splitlines()]
+    lines = [line for line in lines if line]
+    return bool(lines) and all(line.startswith(_DEFINITIONS) or line[0] in "{}" for line in lines)
 
 
 def _caption_last_paragraph(out: list[Token], opening: Token) -> None:

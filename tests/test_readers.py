@@ -479,3 +479,48 @@ def test_myst_yaml_cell_options_and_colon_fenced_code(make_site):
     assert result.cells_run == 1 and "42" in page and "print(6" not in page, "the --- block's tags apply"
     code = html.unescape(re.sub(r"<[^>]+>", "", page))
     assert "```{note}\nShown as code, not as a note.\n```" in code and 'class="callout' not in page
+
+
+def test_a_colon_in_a_plain_title_is_read_as_the_author_meant(make_site):
+    root = make_site()
+    write(root, "content/posts/colon.md", "---\ntitle: Part 2: Results\ndate: 2024-01-01\n---\nText.\n")
+    build_site(root)
+    assert "<title>Part 2: Results" in (root / "public/posts/colon/index.html").read_text(encoding="utf-8")
+    write(root, "content/posts/colon.md", "---\ntitle: [unclosed\ndate: 2024-01-01\n---\nText.\n")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    assert "invalid YAML" in failed.value.errors[0].message, "YAML that is wrong for another reason stays an error"
+
+
+QUARTO_HIDDEN_MACROS = """
+---
+title: Macros
+date: 2024-01-01
+---
+
+::: {.content-hidden}
+$$
+{{< include /assets/_macros.tex >}}
+$$
+:::
+
+::: {.hidden}
+$$
+\\def\\RR{\\mathbb{R}}
+$$
+Never shown.
+:::
+
+A vector $\\vect{x} \\in \\RR^n$.
+"""
+
+
+def test_quarto_macros_from_a_hidden_include_at_the_site_root(make_site):
+    root = make_site()
+    write(root, "assets/_macros.tex", "\\newcommand{\\vect}[1]{\\mathbf{#1}}\n")
+    write(root, "content/posts/macros/index.qmd", QUARTO_HIDDEN_MACROS)
+    build_site(root)
+    text = visible_text(root / "public/posts/macros/index.html")
+    page = (root / "public/posts/macros/index.html").read_text(encoding="utf-8")
+    assert "Never shown." not in text and "\\newcommand" not in page and "\\vect" not in text
+    assert page.count("<math") == 1, "the definitions show nothing; the formula uses them"

@@ -101,7 +101,7 @@ def split_front_matter(text: str, rel: Path) -> tuple[dict[str, Any], str, int]:
         raise ContentError(rel, 1, "front matter is not closed", "add a line '---' after the front matter")
     yaml_text = "".join(lines[1:index])
     try:
-        meta = yaml.load(yaml_text, Loader=_FrontMatterLoader) or {}
+        meta = _load_yaml(yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -115,6 +115,25 @@ def split_front_matter(text: str, rel: Path) -> tuple[dict[str, Any], str, int]:
     if not isinstance(meta, dict):
         raise ContentError(rel, 2, "front matter must be a mapping of keys to values", "write `key: value` lines")
     return meta, "".join(lines[index + 1 :]), index + 2
+
+
+_COLON_IN_VALUE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]+([^'\"\[{|>&*!#%@`\s][^#\n]*?:[ \t][^\n]*?)[ \t]*$", re.M)
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML front matter; where strict YAML refuses a plain value holding ``: `` (``title: Part 2: Results``,
+    a slip real posts make), the value is read as the string it was meant to be."""
+    try:
+        return yaml.load(text, Loader=_FrontMatterLoader) or {}
+    except yaml.YAMLError:
+        quoted = _COLON_IN_VALUE.sub(lambda m: f"{m.group(1)}: '{m.group(2).replace(chr(39), chr(39) * 2)}'", text)
+        if quoted == text:
+            raise
+        try:
+            return yaml.load(quoted, Loader=_FrontMatterLoader) or {}
+        except yaml.YAMLError:
+            pass
+        raise
 
 
 def _check_size(path: Path, rel: Path) -> None:

@@ -47,7 +47,8 @@ def read(path: Path, rel: Path) -> Source:
     meta, warnings = translate_front_matter(source.meta, rel, source.text)
     body, chunk_warnings = _show_foreign_chunks(source.body, rel, source.body_line)
     body, option_warnings = _python_chunks(body, rel, source.body_line)
-    body, shortcode_warnings = _expand_shortcodes(body, path.parent, rel, source.body_line, source.meta)
+    root = path.parents[len(rel.parts) - 1] if not rel.is_absolute() and rel.parts else path.parent
+    body, shortcode_warnings = _expand_shortcodes(body, (path.parent, root), rel, source.body_line, source.meta)
     warnings = [*warnings, *chunk_warnings, *option_warnings, *shortcode_warnings]
     return Source(meta, body, source.body_line, source.text, (*source.warnings, *warnings))
 
@@ -205,7 +206,7 @@ def _yaml_string(text: str) -> str:
 
 
 def _expand_shortcodes(
-    body: str, folder: Path, rel: Path, first_line: int, meta: dict[str, Any]
+    body: str, folders: tuple[Path, Path], rel: Path, first_line: int, meta: dict[str, Any]
 ) -> tuple[str, list[ContentWarning]]:
     """Quarto's ``{{< include >}}``, ``{{< video >}}``, ``{{< meta key >}}`` and friends; an unknown one is
     removed with a warning.
@@ -221,7 +222,7 @@ def _expand_shortcodes(
 
         def expand(found: re.Match[str], index: int = index) -> str:
             name, args = found.group(1), found.group(2).strip()
-            replacement = _shortcode(name, args, folder, meta)
+            replacement = _shortcode(name, args, folders, meta)
             if replacement is None:
                 warnings.append(ContentWarning(rel, first_line + index, f"Quarto shortcode {{{{< {name} >}}}} removed"))
                 return ""
@@ -231,7 +232,8 @@ def _expand_shortcodes(
     return "\n".join(lines), warnings
 
 
-def _shortcode(name: str, args: str, folder: Path, meta: dict[str, Any]) -> str | None:
+def _shortcode(name: str, args: str, folders: tuple[Path, Path], meta: dict[str, Any]) -> str | None:
+    """One shortcode's text; ``folders`` are the post's and the site's (where Quarto's ``/x`` paths start)."""
     words = args.split()
     first = words[0].strip("\"'") if words else ""
     if (
@@ -242,8 +244,9 @@ def _shortcode(name: str, args: str, folder: Path, meta: dict[str, Any]) -> str 
             value = value.get(part) if isinstance(value, dict) else None
         return None if value is None or isinstance(value, (dict, list)) or name == "var" else str(value)
     if name == "include" and first:
-        included = (folder / first).resolve()
-        if included.is_relative_to(folder.resolve()) and included.is_file():
+        folder, root = folders
+        included = (root / first.lstrip("/") if first.startswith("/") else folder / first).resolve()
+        if included.is_relative_to(root.resolve()) and included.is_file():
             return included.read_text(encoding="utf-8").rstrip("\n")
         return None
     if name == "video" and first:
