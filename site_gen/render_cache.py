@@ -33,7 +33,10 @@ from .layout import PostView, StoredBody
 RenderedPost = tuple[PostView, str | StoredBody, list[ContentWarning]]
 
 # The libraries whose output ends up in a post's HTML.
-RENDER_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "linkify-it-py", "latex2mathml", "pygments", "html5lib")
+RENDER_LIBRARIES = (
+    "markdown-it-py", "mdit-py-plugins", "linkify-it-py", "latex2mathml", "pygments", "html5lib", "nh3",
+    "citeproc-py", "bibtexparser", "pylatexenc",
+)  # fmt: skip
 
 
 @cache
