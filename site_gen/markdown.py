@@ -47,6 +47,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from site_gen import citations, crossrefs, fenced_divs, sidenotes
+from site_gen.cells.images import image_size
 from site_gen.cells.model import EXECUTABLE_LANGS, CellResult, PostCells
 from site_gen.cells.options import parse_cell_options, split_options
 from site_gen.cells.outputs import render_cell
@@ -448,6 +449,7 @@ def figures(state: StateCore) -> None:
     As in Pandoc and Quarto, the caption is the image title, else its alt text.
     """
     tokens = state.tokens
+    first = True  # the first figure may be on the first screen: it loads at once, the rest lazily
     for i in range(len(tokens) - 2):
         opening, inline, closing = tokens[i : i + 3]
         if (
@@ -459,7 +461,9 @@ def figures(state: StateCore) -> None:
         ):
             continue
         image = inline.children[0]
-        image.attrSet("loading", "lazy")
+        if not first:
+            image.attrSet("loading", "lazy")
+        first = False
         title = str(image.attrGet("title") or "")
         caption = [Token("text", "", 0, content=title)] if title else image.children
         opening.type, opening.tag = "figure_open", "figure"
@@ -583,12 +587,34 @@ def render_image(
 ) -> str:
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
-    resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src)})
+    resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src), **_image_size(_doc(env), src)})
     if any(child.type in MATH_TYPES or child.type in _SOURCE_TEXT for child in token.children or []):
         # Alt text is plain text: math in it is its TeX source, not MathML (a citation, its text).
         resolved.attrs["alt"] = plain_text(token.children)
         return self.renderToken([resolved], 0, options, env)
     return RendererHTML.image(self, [resolved], 0, options, env)
+
+
+_SIZED = {".png": "png", ".gif": "gif", ".jpg": "jpg", ".jpeg": "jpg", ".svg": "svg"}
+
+
+def _image_size(doc: _DocState, src: str) -> dict[str, str | int | float]:
+    """``width``/``height`` of an image beside the post, read from its header, so the page
+    does not jump as it loads; nothing for remote images or files it cannot read."""
+    ext = _SIZED.get(Path(src).suffix.lower())
+    if ext is None or doc.site_root is None or _SCHEME_RE.match(src) or src.startswith(("/", "#")):
+        return {}
+    file = (doc.site_root / doc.path.parent / src.split("?")[0].split("#")[0]).resolve()
+    try:
+        if not file.is_relative_to(doc.site_root.resolve()) or file.stat().st_size > _MAX_SIZED_BYTES:
+            return {}
+        size = image_size(file.read_bytes(), ext)
+    except OSError:
+        return {}
+    return {"width": size[0], "height": size[1]} if size else {}
+
+
+_MAX_SIZED_BYTES = 32 * 2**20
 
 
 def render_heading_open(

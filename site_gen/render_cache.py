@@ -97,6 +97,12 @@ def render_key(config: Config, post: Post) -> str:
     """Everything a post's render depends on: the settings, the parsed post, and
     the diagram files its source names (a diagram edit must re-render it)."""
     digest = hashlib.sha256(repr((config, post)).encode("utf-8"))
+    for asset in post.assets:  # images beside the post: the page carries their width and height
+        try:
+            stat = asset.stat()
+        except OSError:
+            continue
+        digest.update(f"{asset}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     if config.diagrams_dir.is_dir():
         for path in sorted(config.diagrams_dir.rglob("*")):
             if path.is_file() and (path.name in post.body or path.stem in post.body):

@@ -243,3 +243,16 @@ def test_redirect_pages_are_published_at_the_site_root(make_site):
     with pytest.raises(BuildFailed) as failed:
         build_site(root)
     assert "posts/first/index.html" in failed.value.errors[0].message
+
+
+def test_markdown_images_beside_the_post_get_their_size(make_site):
+    """width/height from the file's header, so the page does not jump while the image loads."""
+    root = make_site()
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x90\x00\x00\x00\xc8\x08\x06\x00\x00\x00"
+    (root / "content/posts/bundle/wide.png").write_bytes(png)
+    source = root / "content/posts/bundle/index.md"
+    source.write_text(source.read_text() + "\nInline ![wide](wide.png) and ![remote](https://example.com/x.png).\n")
+    build_site(root)
+    html = (root / "public/posts/bundle/index.html").read_text(encoding="utf-8")
+    assert '<img src="/notebook/posts/bundle/wide.png" alt="wide" width="400" height="200" />' in html
+    assert '<img src="https://example.com/x.png" alt="remote" />' in html

@@ -146,3 +146,15 @@ def test_pages_laid_out_from_the_disk_cache_match_a_build_without_it(make_site, 
     build_site(root, output=tmp_path / "cached")  # renders, storing every post
     build_site(root, output=tmp_path / "from-cache", record=False)  # reads every post back
     assert tree_digest(tmp_path / "plain") == tree_digest(tmp_path / "cached") == tree_digest(tmp_path / "from-cache")
+
+
+def test_an_image_replaced_beside_a_post_re_renders_it(make_site):
+    """The page carries the image's width and height, so a new image means a new render."""
+    root = make_site()
+    build_site(root)
+    (root / "content/posts/bundle/plot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="20"/>', encoding="utf-8"
+    )
+    result = build_site(root)
+    assert "posts/bundle/" in result.rendered
+    assert 'width="30" height="20"' in (root / "public/posts/bundle/index.html").read_text(encoding="utf-8")
