@@ -524,3 +524,60 @@ def test_quarto_macros_from_a_hidden_include_at_the_site_root(make_site):
     page = (root / "public/posts/macros/index.html").read_text(encoding="utf-8")
     assert "Never shown." not in text and "\\newcommand" not in page and "\\vect" not in text
     assert page.count("<math") == 1, "the definitions show nothing; the formula uses them"
+
+
+MYST_DESIGN = """
+---
+title: Design directives
+date: 2024-01-01
+---
+
+:::{note} Outer
+```{exercise}
+:label: inner-ex
+Nested inside the note.
+```
+After the exercise, still in the note.
+:::
+
+:::{dropdown} More
+:open:
+Shown at first.
+:::
+
+````{tab-set}
+```{tab-item} First
+:sync: one
+Tab one.
+```
+```{tab-item} Second
+Tab two.
+```
+````
+
+```{exercise-start}
+:label: gated
+```
+
+```{tip}
+A tip inside a gated exercise.
+```
+
+```{exercise-end}
+```
+"""
+
+
+def test_myst_nested_blocks_dropdowns_and_tabs(make_site):
+    root = make_site()
+    write(root, "content/posts/design.md", MYST_DESIGN)
+    build_site(root)
+    page = (root / "public/posts/design/index.html").read_text(encoding="utf-8")
+    text = visible_text(root / "public/posts/design/index.html")
+    assert ":::" not in text, "a block holding another gets the longer fence"
+    outer = page[page.find("Outer") :]
+    assert outer.find("Nested inside the note.") < outer.find("After the exercise") < outer.find("</aside>\n</aside>")
+    assert '<details class="callout callout-note" open>\n<summary class="callout-title">More</summary>' in page
+    assert '<label class="tab-label" for="tabset-1-1">First</label>' in page and "Tab two." in page
+    gated = page[page.rfind('callout-title">Exercise') :]
+    assert "A tip inside a gated exercise." in gated[: gated.find("</aside>\n</aside>")]

@@ -47,6 +47,8 @@ INVISIBLE = ("index", "toctree", "tableofcontents", "contents", "glossary", "bib
 STATEMENT_PREFIXES = ("prf:", "exercise", "solution")
 # Content beside the text (Jupyter Book's margin and sidebar, mystmd's aside): a margin note.
 MARGIN_DIRECTIVES = ("margin", "aside", "sidebar")
+TAB_SETS = ("tab-set", "tabs")  # sphinx-design's tabs: a Pandoc tabset, each {tab-item} a heading (its label)
+TAB_ITEMS = ("tab-item", "tab")
 # sphinxcontrib-bibtex's and mystmd's citation roles (parenthetical, and textual with :t).
 CITE_ROLES = ("cite", "cite:p", "cite:ps", "cite:t", "cite:ts", "cite:alp", "cite:empty")
 MYST_KEYS = ("kernelspec", "jupytext", "myst", "authors", "author", "subtitle", "exports", "numbering", "github")
@@ -107,8 +109,10 @@ class _Block:
     """An open directive: how it closes, and what its closing line becomes."""
 
     indent: str
-    fence: str  # the opening run of backticks or colons
+    fence: str  # the opening run of backticks or colons ("" for a gated {x-start}, closed by its {x-end})
     closing: str  # our line for its end
+    opening: int = -1  # the index of its opening line
+    inner: int = 0  # how deep our ::: blocks nest inside it
 
 
 class _Rewriter:
@@ -148,7 +152,7 @@ class _Rewriter:
                 index += 1
                 continue
             if stack and _closes(line, stack[-1]):
-                lines[index] = stack.pop().closing
+                self.close(lines, index, stack)
                 index += 1
                 continue
             opened = _OPEN.match(line)
@@ -204,25 +208,47 @@ class _Rewriter:
                 kind = next((c for c in classes if c in CALLOUTS and c != "admonition"), "note")
             lines[index] = _callout_line(indent, kind, argument, "dropdown" in classes)
             lines[index + 1 : end] = blank_options
-            stack.append(_Block(indent, fence, f"{indent}:::"))
+            stack.append(_Block(indent, fence, f"{indent}:::", index))
             return end
         if gated := _GATED.match(name):  # {solution-start} label … {solution-end}: the lines between are the body
             lines[index + 1 : end] = blank_options
+            after = self.skip_code(lines, end, fence, closing="")
             if gated.group(2) == "start":
                 title = gated.group(1).replace("-", " ").capitalize() + (f" ({argument})" if argument else "")
                 lines[index] = _callout_line(indent, "note", title, "dropdown" in options.get("class", ""))
+                stack.append(_Block(indent, "", f"{indent}:::", index))
+            elif stack and not stack[-1].fence:
+                self.close(lines, index, stack)
             else:
-                lines[index] = f"{indent}:::"
-            return self.skip_code(lines, end, fence, closing="")
+                lines[index] = ""
+            return after
+        if name == "dropdown":  # sphinx-design's dropdown: a folded note (`:open:` starts it open)
+            title = _quoted_title(argument or "Details")
+            lines[index] = (
+                f"{indent}::: {{.callout-note collapse={'false' if 'open' in options else 'true'} title={title}}}"
+            )
+            lines[index + 1 : end] = blank_options
+            stack.append(_Block(indent, fence, f"{indent}:::", index))
+            return end
+        if name in TAB_SETS:
+            lines[index] = f"{indent}::: {{.panel-tabset}}"
+            lines[index + 1 : end] = blank_options
+            stack.append(_Block(indent, fence, f"{indent}:::", index))
+            return end
+        if name in TAB_ITEMS:
+            lines[index] = f"{indent}###### {argument or 'Tab'}"
+            lines[index + 1 : end] = blank_options
+            stack.append(_Block(indent, fence, "", index))
+            return end
         if name in MARGIN_DIRECTIVES:  # a Pandoc margin div: beside the text on wide screens
             lines[index] = f"{indent}::: {{.column-margin}}"
             lines[index + 1 : end] = blank_options
             if argument and end < len(lines) and lines[end].strip() != fence:  # its title leads its first line
                 lines[end] = f"{indent}**{argument}** {lines[end].strip()}".rstrip()
-            stack.append(_Block(indent, fence, f"{indent}:::"))
+            stack.append(_Block(indent, fence, f"{indent}:::", index))
             return end
         if name == "figure":
-            stack.append(_Block(indent, fence, ""))
+            stack.append(_Block(indent, fence, "", index))
             alt = options.get("alt", "")
             lines[index] = f"{indent}![{alt}]({argument})" if argument else ""
             lines[index + 1 : end] = blank_options
@@ -233,7 +259,7 @@ class _Rewriter:
             title = f"{kind} ({argument})" if argument else kind
             lines[index] = f"{indent}:::{{note}} {title}"
             lines[index + 1 : end] = blank_options
-            stack.append(_Block(indent, fence, f"{indent}:::"))
+            stack.append(_Block(indent, fence, f"{indent}:::", index))
             return end
         if name in INVISIBLE:
             self.warn(index, f"MyST directive {{{name}}} left out: it shows nothing on a single page")
@@ -241,8 +267,21 @@ class _Rewriter:
         self.warn(index, f"MyST directive {{{name}}} has no meaning here: its content is shown as it is")
         lines[index] = f"{indent}**{argument}**" if argument else ""
         lines[index + 1 : end] = blank_options
-        stack.append(_Block(indent, fence, ""))
+        stack.append(_Block(indent, fence, "", index))
         return end
+
+    def close(self, lines: list[str], index: int, stack: list[_Block]) -> None:
+        """End the innermost block at ``index``; a ``:::`` block gets more colons than those it holds,
+        or the first inner ``:::`` would close it."""
+        block = stack.pop()
+        lines[index] = block.closing
+        container = block.closing.strip() == ":::"
+        if container and block.inner:
+            colons = ":" * (3 + block.inner)
+            lines[index] = block.indent + colons
+            lines[block.opening] = block.indent + colons + lines[block.opening][len(block.indent) + 3 :]
+        if stack:
+            stack[-1].inner = max(stack[-1].inner, block.inner + container)
 
     def skip_code(
         self, lines: list[str], index: int, fence: str, closing: str | None = None, blank: bool = False, start: int = 0
@@ -299,14 +338,19 @@ def _backticks_around(lines: list[str], start: int, fence: str) -> str:
 
 def _callout_line(indent: str, kind: str, title: str, folded: bool) -> str:
     """The opening line of a callout; MyST's ``:class: dropdown`` is a folded one (Quarto's ``collapse``)."""
-    if folded and not ('"' in title and "'" in title):
-        quote = "'" if '"' in title else '"'
-        return f"{indent}::: {{.callout-{kind} collapse=true title={quote}{title or kind.capitalize()}{quote}}}"
+    if folded and not ('"' in title and "'" in title):  # untitled: its first heading, or its kind, is the title
+        named = f" title={_quoted_title(title)}" if title else ""
+        return f"{indent}::: {{.callout-{kind} collapse=true{named}}}"
     return f"{indent}:::{{{kind}}}" + (f" {title}" if title else "")
 
 
+def _quoted_title(title: str) -> str:
+    """``title`` quoted for a Pandoc attribute (quotes of the other kind inside are dropped)."""
+    return f"'{title}'" if '"' in title else f'"{title}"'
+
+
 def _closes(line: str, block: _Block) -> bool:
-    return line.strip() == block.fence
+    return bool(block.fence) and line.strip() == block.fence
 
 
 def _options(lines: list[str], start: int) -> tuple[dict[str, str], int]:
