@@ -131,6 +131,49 @@ def open_tag(tag: str, attributes: Attributes, *extra_classes: str) -> str:
     return "<" + " ".join(parts) + ">"
 
 
+_DIV_FENCE = re.compile(r"^(\s*)(:{3,})(.*)$")
+_CODE_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def balance_fences(body: str) -> str:
+    """Pandoc's nesting rule for ``:::`` divs, line for line: a bare ``:::`` closes the innermost div,
+    however many colons each has. Our parser closes a div at the first ``:::`` as long as its own,
+    so each div that holds others is given more colons than they have."""
+    lines = body.split("\n")
+    stack: list[list[int]] = []  # [opening line, depth of the divs inside]
+    code = ""
+    for index, line in enumerate(lines):
+        fence = _CODE_FENCE.match(line)
+        if code:
+            if (
+                fence
+                and fence.group(1)[0] == code[0]
+                and len(fence.group(1)) >= len(code)
+                and not line.strip(code[0] + " \t")
+            ):
+                code = ""
+            continue
+        if fence:
+            code = fence.group(1)
+            continue
+        div = _DIV_FENCE.match(line)
+        if div is None:
+            continue
+        if div.group(3).strip():
+            stack.append([index, 0])
+        elif stack:
+            opening, inner = stack.pop()
+            if inner:
+                colons = ":" * (3 + inner)
+                lines[index] = div.group(1) + colons
+                opened = _DIV_FENCE.match(lines[opening])
+                assert opened is not None
+                lines[opening] = opened.group(1) + colons + opened.group(3)
+            if stack:
+                stack[-1][1] = max(stack[-1][1], inner + 1)
+    return "\n".join(lines)
+
+
 Syntax = Callable[[str], Plan]  # the callout syntaxes that are not brace groups: ``::: tip Title``
 
 

@@ -581,3 +581,41 @@ def test_myst_nested_blocks_dropdowns_and_tabs(make_site):
     assert '<label class="tab-label" for="tabset-1-1">First</label>' in page and "Tab two." in page
     gated = page[page.rfind('callout-title">Exercise') :]
     assert "A tip inside a gated exercise." in gated[: gated.find("</aside>\n</aside>")]
+
+
+QUARTO_NESTED_DIVS = """
+---
+title: Nested divs
+date: 2024-01-01
+---
+
+::: {.callout-note appearance="simple"}
+
+::: {#fig-inner}
+
+![](inner.png)
+
+The inner figure.
+:::
+
+After the figure, in the note.
+:::
+
+Outside.
+
+```{.python include="helpers.py" snippet="solve"}
+```
+"""
+
+
+def test_pandoc_divs_nest_with_equal_fences_and_unknown_code_attributes_go(make_site):
+    root = make_site()
+    write(root, "content/posts/nested.qmd", QUARTO_NESTED_DIVS)
+    write(root, "content/posts/plain.md", QUARTO_NESTED_DIVS.split("```")[0])
+    result = build_site(root)
+    for name in ("nested", "plain"):
+        page = (root / f"public/posts/{name}/index.html").read_text(encoding="utf-8")
+        note = page[page.find('class="callout callout-note"') : page.find("<p>Outside.</p>")]
+        assert "The inner figure." in note and "After the figure, in the note." in note and "</aside>" in note
+        assert ":::" not in visible_text(root / f"public/posts/{name}/index.html")
+    assert any("code attributes ignored: include, snippet" in str(w) for w in result.warnings)

@@ -18,8 +18,10 @@ still names the right line of the file the author wrote.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from ..fenced_divs import balance_fences
 from . import markdown, myst, notebook, quarto
 from .source import Source
 
@@ -28,7 +30,9 @@ Reader = Callable[[Path, Path], Source]
 
 def _markdown(path: Path, rel: Path) -> Source:
     source = markdown.read(path, rel)
-    return myst.adapt(source, rel) if myst.looks_like_myst(source) else source
+    if myst.looks_like_myst(source):
+        return myst.adapt(source, rel)
+    return replace(source, body=balance_fences(source.body))  # Pandoc's ::: divs nest as in Pandoc
 
 
 READERS: dict[str, Reader] = {".md": _markdown, ".markdown": _markdown, ".qmd": quarto.read, ".ipynb": notebook.read}

@@ -17,6 +17,8 @@ from typing import Any
 
 from ..cells.options import OPTION_PREFIX, VALID_OPTIONS
 from ..errors import ContentError, ContentWarning
+from ..fenced_divs import balance_fences, parse_attributes
+from ..highlight import VALID_KEYS
 from . import markdown
 from .source import Source
 
@@ -47,9 +49,11 @@ def read(path: Path, rel: Path) -> Source:
     meta, warnings = translate_front_matter(source.meta, rel, source.text)
     body, chunk_warnings = _show_foreign_chunks(source.body, rel, source.body_line)
     body, option_warnings = _python_chunks(body, rel, source.body_line)
+    body, attribute_warnings = _code_attributes(body, rel, source.body_line)
+    body = balance_fences(body)
     root = path.parents[len(rel.parts) - 1] if not rel.is_absolute() and rel.parts else path.parent
     body, shortcode_warnings = _expand_shortcodes(body, (path.parent, root), rel, source.body_line, source.meta)
-    warnings = [*warnings, *chunk_warnings, *option_warnings, *shortcode_warnings]
+    warnings = [*warnings, *chunk_warnings, *option_warnings, *attribute_warnings, *shortcode_warnings]
     return Source(meta, body, source.body_line, source.text, (*source.warnings, *warnings))
 
 
@@ -169,6 +173,30 @@ def _python_chunks(body: str, rel: Path, first_line: int) -> tuple[str, list[Con
         if ignored:
             names = ", ".join(ignored)
             warnings.append(ContentWarning(rel, first_line + index, f"Quarto cell options ignored: {names}"))
+    return "\n".join(lines), warnings
+
+
+_ATTRIBUTE_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(\{\..*\})\s*$")
+
+
+def _code_attributes(body: str, rel: Path, first_line: int) -> tuple[str, list[ContentWarning]]:
+    """Pandoc code attributes Quarto (or an extension) reads but site_gen does not
+    (```` ```{.python include="x.py" code-line-numbers="2"} ````) are dropped, with a warning."""
+    lines = body.split("\n")
+    warnings: list[ContentWarning] = []
+    for index, line in enumerate(lines):
+        found = _ATTRIBUTE_FENCE.match(line)
+        attributes = parse_attributes(found.group(3)) if found else None
+        if not found or attributes is None:
+            continue
+        unknown = [key for key in attributes.values if key not in VALID_KEYS]
+        if not unknown:
+            continue
+        kept = [f".{cls}" for cls in attributes.classes] + ([f"#{attributes.id}"] if attributes.id else [])
+        kept += [f'{key}="{value}"' for key, value in attributes.values.items() if key in VALID_KEYS]
+        lines[index] = f"{found.group(1)}{found.group(2)}{{{' '.join(kept)}}}"
+        names = ", ".join(unknown)
+        warnings.append(ContentWarning(rel, first_line + index, f"code attributes ignored: {names}"))
     return "\n".join(lines), warnings
 
 
