@@ -88,8 +88,8 @@ def parse_attributes(text: str) -> Attributes | None:
 
 def plan(info: str, callout_kinds: dict[str, str]) -> Plan | None:
     """The plan for a ``:::`` block whose info is a brace group; None leaves it to the callout syntaxes."""
-    brace, _, rest = info.strip().partition("}")
-    attributes = parse_attributes(brace + "}")
+    brace, rest = _split_brace_group(info.strip())
+    attributes = parse_attributes(brace)
     if attributes is None or not (attributes.id or attributes.classes):
         return None  # not Pandoc's: MyST's ``{tip} Title`` or our ``tip Title``
     for cls in attributes.classes:
@@ -110,6 +110,19 @@ def plan(info: str, callout_kinds: dict[str, str]) -> Plan | None:
     if "content-visible" in attributes.classes or "content-hidden" in attributes.classes:
         return Plan("unwrap" if _visible(attributes) else "drop", attributes)
     return Plan("div", attributes)
+
+
+def _split_brace_group(info: str) -> tuple[str, str]:
+    """``{…}`` at the start of ``info`` (a ``}`` inside a quoted value does not end it), and what follows."""
+    quote = ""
+    for at, char in enumerate(info):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "}":
+            return info[: at + 1], info[at + 1 :]
+    return info, ""
 
 
 def _visible(attributes: Attributes) -> bool:

@@ -619,3 +619,46 @@ def test_pandoc_divs_nest_with_equal_fences_and_unknown_code_attributes_go(make_
         assert "The inner figure." in note and "After the figure, in the note." in note and "</aside>" in note
         assert ":::" not in visible_text(root / f"public/posts/{name}/index.html")
     assert any("code attributes ignored: include, snippet" in str(w) for w in result.warnings)
+
+
+MYST_LOOSE_ENDS = """
+---
+title: Loose ends
+date: 2024-01-01
+kernelspec:
+  name: python3
+---
+
+```{math}
+:label: known
+a = b
+```
+
+Cited: {eq}`known`; missing: {eq}`elsewhere`.
+
+::::{tip} Pandoc inside
+:class: dropdown
+::: {.callout-note}
+An author's own div.
+:::
+Still in the tip.
+::::
+
+:::{seealso} Try a `{dropdown}`
+:class: dropdown
+A brace in the title.
+:::
+"""
+
+
+def test_myst_equation_roles_nested_pandoc_divs_and_braces_in_titles(make_site):
+    root = make_site()
+    write(root, "content/posts/loose.md", MYST_LOOSE_ENDS)
+    result = build_site(root)
+    page = (root / "public/posts/loose/index.html").read_text(encoding="utf-8")
+    text = visible_text(root / "public/posts/loose/index.html")
+    assert 'class="eqref"' in page and "(elsewhere)" in text, "an unknown label is text, as Sphinx shows it"
+    assert any("{eq}`elsewhere`: no equation" in str(w) for w in result.warnings)
+    tip = page[page.find("Pandoc inside") : page.find("Still in the tip.")]
+    assert "An author's own div." in tip and ":::" not in text
+    assert '<summary class="callout-title">Try a `{dropdown}`</summary>' in page

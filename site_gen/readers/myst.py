@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from ..errors import ContentWarning
+from ..fenced_divs import balance_fences
 from . import markdown
 from .source import Source
 
@@ -81,7 +82,8 @@ def adapt(source: Source, rel: Path) -> Source:
     """``source`` with MyST's front matter and syntax rewritten as ours."""
     meta, warnings = _front_matter(source.meta, rel)
     rewriter = _Rewriter(rel, source.body_line, kernel_language(source.meta), "bibliography" in source.meta)
-    body = rewriter.run(source.body)
+    rewriter.equations = _equation_labels(source.body)
+    body = balance_fences(rewriter.run(source.body))  # author-written ::: divs may sit inside directives
     if meta.get("title") in (None, ""):
         body = markdown.title_from_heading(meta, body, past_code=True)
     return replace(source, meta=meta, body=body, warnings=(*source.warnings, *warnings, *rewriter.warnings))
@@ -121,6 +123,7 @@ class _Rewriter:
         self.first_line = first_line
         self.language = language
         self.bibliography = bibliography  # a post without one shows citation keys (a Jupyter Book's is in _config.yml)
+        self.equations: set[str] | None = None  # the post's equation labels, when known
         self.warnings: list[ContentWarning] = []
 
     def warn(self, index: int, message: str) -> None:
@@ -307,6 +310,9 @@ class _Rewriter:
 
     def role(self, name: str, content: str, index: int) -> str:
         if name == "eq":
+            if self.equations is not None and content not in self.equations:  # Sphinx warns and shows the label
+                self.warn(index, f"{{eq}}`{content}`: no equation in this post has that label; shown as its text")
+                return f"({content})"
             return f"\\eqref{{{content}}}"
         if name == "math":
             return f"${content}$"
@@ -324,6 +330,20 @@ class _Rewriter:
         text = re.sub(r"\s*<[^>]*>$", "", content) or content
         self.warn(index, f"MyST role {{{name}}} has no meaning here: shown as its text")
         return text
+
+
+_MATH_LABEL = re.compile(r"^\s*(?:`{3,}|:{3,})\{math\}.*\n(?:\s*:[\w-]+:.*\n)*?\s*:(?:label|name):\s*(\S+)", re.M)
+_DOLLAR_LABEL = re.compile(r"\$\$\s*\(([^)\s]+)\)\s*$", re.M)
+_TEX_LABEL = re.compile(r"\\label\{([^}]+)\}")
+
+
+def _equation_labels(body: str) -> set[str]:
+    """Labels an ``{eq}`` role can cite: ``{math}`` with ``:label:``, ``$$ … $$ (label)`` and ``\\label{…}``."""
+    return {
+        *(m.group(1) for m in _MATH_LABEL.finditer(body)),
+        *(m.group(1) for m in _DOLLAR_LABEL.finditer(body)),
+        *(m.group(1) for m in _TEX_LABEL.finditer(body)),
+    }
 
 
 def _backticks_around(lines: list[str], start: int, fence: str) -> str:
