@@ -19,6 +19,7 @@ from watchdog.observers import Observer
 from ..config import CONFIG_NAME
 
 WATCHED_DIRS = ("content", "diagrams", "templates", "static")
+SIGNAL_SLICE_S = 0.25
 DEBOUNCE_S = 0.01  # quiet time that ends a burst of saves (editors save within a few ms)
 MAX_DELAY_S = 0.5  # a never-ending burst still rebuilds this often
 IGNORED_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", ".crdownload", ".part")
@@ -54,7 +55,10 @@ class ChangeQueue:
     def take(self) -> set[Path] | None:
         """Block until changes arrived and settled; None once closed."""
         with self._cond:
-            self._cond.wait_for(lambda: self._closed or bool(self._pending))
+            # In slices, not one endless wait: a Ctrl-C that the kernel hands to another thread
+            # (the watcher, the search indexer) only reaches Python when the main thread wakes.
+            while not self._cond.wait_for(lambda: self._closed or bool(self._pending), timeout=SIGNAL_SLICE_S):
+                pass
             while not self._closed:
                 now = time.monotonic()
                 wait = min(self._last + self.debounce, self._first + self.max_delay) - now
