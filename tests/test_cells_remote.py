@@ -564,3 +564,21 @@ time.sleep(60)
     assert build.wait(timeout=15) == 130
     assert gateway.wait_no_kernels() == [], "the remote kernel was interrupted and deleted"
     assert not (root / "public").exists()
+
+
+def test_input_bytes_that_spell_the_template_words_arrive_unchanged(tmp_path, gateway):
+    """base64 of these bytes reads "MODEMODE…": the upload code must not be a text template."""
+    blob = b"0\xe0\xc4" * 1000
+    body = """
+```{python}
+import hashlib
+print(hashlib.sha256(open("DATA/MODE.bin", "rb").read()).hexdigest())
+```
+"""
+    inputs = "execute: {remote: true}\ninputs: [DATA/MODE.bin]\n"
+    root = site(tmp_path / "site", gateway.url, {"content/posts/w/index.md": post(body, inputs)})
+    (root / "content/posts/w/DATA").mkdir()
+    (root / "content/posts/w/DATA/MODE.bin").write_bytes(blob)
+    errors, cells = run(root)
+    assert not errors, errors
+    assert cells["posts/w/"].results[0].outputs[0]["text"].strip() == hashlib.sha256(blob).hexdigest()

@@ -427,8 +427,6 @@ def _site_gen_write(name, data, mode):
         os.makedirs(folder, exist_ok=True)
     with open(name, mode) as handle:
         handle.write(base64.b64decode(data))
-_site_gen_write(NAME, DATA, MODE)
-del _site_gen_write
 """
 
 
@@ -451,11 +449,10 @@ def _send_inputs(client: NotebookClient, inputs: Mapping[str, bytes], stopper: S
             raise CellFailure(None, f"input file '{name}' must be inside the post's folder to be sent to the gateway")
         for start in range(0, max(len(content), 1), CHUNK):
             data = base64.b64encode(content[start : start + CHUNK]).decode("ascii")
-            code = (
-                _APPEND.replace("NAME", json.dumps(name))
-                .replace("DATA", json.dumps(data))
-                .replace("MODE", json.dumps("wb" if start == 0 else "ab"))
-            )
+            # One call with literal arguments: a template filled by str.replace would also
+            # rewrite a "MODE" that happens to occur inside the base64 data.
+            arguments = ", ".join(json.dumps(value) for value in (name, data, "wb" if start == 0 else "ab"))
+            code = f"{_APPEND}_site_gen_write({arguments})\ndel _site_gen_write\n"
             _hidden(client, code, f"send input file '{name}'", stopper)
 
 
