@@ -20,6 +20,7 @@ import pytest
 
 from site_gen.diagram import compile_svg, parse_diagram, render_figure
 from site_gen.diagram.layout import layout
+from site_gen.diagram.rough import clip
 from site_gen.diagram.text import char_width
 
 from .test_diagram_layout import check_scene
@@ -119,22 +120,7 @@ def text_box(element: ElementTree.Element) -> Box:
 
 
 def _segment_hits(p: Point, q: Point, box: Box) -> bool:
-    """Liang-Barsky: does segment pq pass through the box?"""
-    t0, t1 = 0.0, 1.0
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    for edge_p, edge_q in ((-dx, p[0] - box.x0), (dx, box.x1 - p[0]), (-dy, p[1] - box.y0), (dy, box.y1 - p[1])):
-        if edge_p == 0:
-            if edge_q < 0:
-                return False
-            continue
-        t = edge_q / edge_p
-        if edge_p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
+    return clip(p, q, (box.x0, box.y0, box.x1, box.y1)) is not None
 
 
 def crossings(svg: str) -> list[str]:

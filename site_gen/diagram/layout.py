@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from .rough import Point
+from .rough import Point, clip
 from .schema import Arrow, Diagram, Node, Route
 from .text import SCRIPT_SCALE, measure, parse_label, wrap
 
@@ -903,22 +903,8 @@ def _hits(points: list[Point], boxes: Buckets, skip: set[int]) -> bool:
 
 
 def _segment_hits(p: Point, q: Point, box: Rect) -> bool:
-    """Liang-Barsky clip: does segment pq pass through the box?"""
-    t0, t1 = 0.0, 1.0
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    for edge_p, edge_q in ((-dx, p[0] - box.x), (dx, box.right - p[0]), (-dy, p[1] - box.y), (dy, box.bottom - p[1])):
-        if edge_p == 0:
-            if edge_q < 0:
-                return False
-            continue
-        t = edge_q / edge_p
-        if edge_p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
+    """Does segment pq pass through (or touch) the box?"""
+    return clip(p, q, (box.x, box.y, box.right, box.bottom)) is not None
 
 
 def _around(side: str, a: Rect, b: Rect, rects: list[Rect], nth: int) -> tuple[Point, ...]:

@@ -284,8 +284,18 @@ def knock_out(lines: Sequence[tuple[Point, Point]], holes: Sequence[Box]) -> lis
 
 
 def _inside(a: Point, b: Point, hole: Box) -> tuple[float, float] | None:
-    """The stretch (t0, t1) of segment ab inside ``hole``, or None."""
-    x0, y0, x1, y1 = hole
+    """The stretch (t0, t1) of segment ab inside ``hole``, or None (a mere touch is not inside)."""
+    stretch = clip(a, b, hole)
+    return stretch if stretch is not None and stretch[0] < stretch[1] else None
+
+
+def clip(a: Point, b: Point, box: Box) -> tuple[float, float] | None:
+    """Liang–Barsky: the stretch (t0, t1) of segment ab within ``box`` (x0, y0, x1, y1), or None.
+
+    One clipper for the fills that leave text clear, the router that bends round
+    it, and the test that checks no stroke crosses it.
+    """
+    x0, y0, x1, y1 = box
     t0, t1 = 0.0, 1.0
     dx, dy = b[0] - a[0], b[1] - a[1]
     for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
@@ -298,7 +308,7 @@ def _inside(a: Point, b: Point, hole: Box) -> tuple[float, float] | None:
             t0 = max(t0, t)
         else:
             t1 = min(t1, t)
-        if t0 >= t1:
+        if t0 > t1:
             return None
     return t0, t1
 
