@@ -10,14 +10,14 @@ a function of the post and its outputs only: same inputs, same notebook.
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
 import yaml
 from markdown_it.token import Token
 
-from .cells.model import IMAGE_TYPES, CellResult, PostCells, is_executable
+from .cells.cache import internalize
+from .cells.model import CellResult, PostCells, is_executable
 from .content import Post
 
 NBFORMAT = 4
@@ -76,7 +76,10 @@ def _markdown(lines: list[str]) -> list[dict[str, Any]]:
 
 
 def _code(source: str, result: CellResult | None, files: dict[str, bytes], number: int) -> dict[str, Any]:
-    outputs = [_output(output, files) for output in (result.outputs if result else ())]
+    outputs = internalize(result.outputs if result else (), files)  # images inline again, not file names
+    for output in outputs:
+        if output.get("output_type") in ("display_data", "execute_result"):
+            output.setdefault("metadata", {})
     counted = [o for o in outputs if o["output_type"] == "execute_result"]
     for output in counted:
         output["execution_count"] = number
@@ -87,21 +90,6 @@ def _code(source: str, result: CellResult | None, files: dict[str, bytes], numbe
         "outputs": outputs,
         "source": _lines(source.rstrip("\n")),
     }
-
-
-def _output(output: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
-    """A Jupyter output as a notebook stores it: images inline again, instead of file names."""
-    copy = json.loads(json.dumps(output))
-    data = copy.get("data")
-    if isinstance(data, dict):
-        for mime in IMAGE_TYPES:
-            name = data.get(mime)
-            if isinstance(name, str) and name in files:
-                content = files[name]
-                data[mime] = content.decode("utf-8") if mime == "image/svg+xml" else base64.b64encode(content).decode()
-    if copy.get("output_type") in ("display_data", "execute_result"):
-        copy.setdefault("metadata", {})
-    return dict(copy)
 
 
 def _lines(text: str) -> list[str]:

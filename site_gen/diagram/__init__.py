@@ -24,10 +24,10 @@ from html import escape
 from pathlib import Path
 
 from ..errors import ContentError
+from ..textfile import xml_safe
 from .layout import layout, narrow_twin, text_crossings
 from .schema import Diagram, Path_, SchemaError, json_integer, json_object, validate
 from .svg import min_width, render
-from .text import xml_safe
 
 __all__ = ["compile_svg", "parse_diagram", "render_figure", "render_file"]
 

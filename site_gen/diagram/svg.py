@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 from html import escape as _html_escape
 
+from ..textfile import xml_safe
 from .layout import SUB_SHIFT, SUP_SHIFT, ArrowShape, Rect, Scene, Shape, TextLine, ink_box
 from .rough import Box, Options, Pen, Point, Rng, ellipse_points, num, rect_points
 from .schema import Diagram, SchemaError
-from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label, xml_safe
+from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label
 
 PALETTE = {
     "ink": "#868e96",

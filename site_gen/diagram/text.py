@@ -117,16 +117,6 @@ class Run:
 
 _COMMAND_RE = re.compile(r"\\([A-Za-z]+)\s?")
 
-# Characters XML 1.0 forbids: C0 controls but tab, newline and CR; lone surrogates
-# (JSON's "\ud800" decodes to one); U+FFFE and U+FFFF. One of them in a label would
-# make the whole page's SVG (and the feed) unparseable.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    """``text`` without the characters XML cannot hold (they draw nothing anyway)."""
-    return _NOT_XML.sub("", text)
-
 
 def parse_label(label: str) -> list[Run]:
     """Split a label into runs; ``$…$`` parts are math, the rest plain text.

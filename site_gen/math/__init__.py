@@ -41,6 +41,7 @@ from site_gen.math import fixes
 from site_gen.math.macros import Definitions, expand_macros, extract_definitions
 from site_gen.math.normalise import EquationTags, Tag, normalise, scan_tags
 from site_gen.math.tex import TexError, join_tokens, read_argument, read_optional, skip_spaces, tokenize
+from site_gen.textfile import XML_INVALID
 
 __all__ = [
     "Conversion",
@@ -60,9 +61,6 @@ __all__ = [
 ARITY = {"frac": 2, "dfrac": 2, "tfrac": 2, "cfrac": 2, "binom": 2, "sqrt": 1}
 
 Numbers = Mapping[str, tuple[str, str]]
-# Characters no XML document may contain: C0 controls but tab and newlines,
-# lone surrogates, U+FFFE and U+FFFF. They never reach the MathML.
-_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def convert(
     """Like ``to_mathml``, with the warnings (ignored constructs) as well."""
     frozen = tuple(sorted(macros.items()))
     frozen_numbers = tuple(sorted((numbers or {}).items()))
-    clean = _XML_INVALID_RE.sub("", tex)
+    clean = XML_INVALID.sub("", tex)
     result = convert_cached(clean.strip(), display, frozen, frozen_numbers)
     if clean != tex:
         note = "removed characters XML cannot hold (control characters, U+FFFE, U+FFFF)"
