@@ -25,6 +25,7 @@ import nbformat
 import yaml
 
 from site_gen.errors import ContentError
+from site_gen.textfile import decode_utf8
 
 from .model import Output, image_problem, json_type, output_problem
 
@@ -94,9 +95,9 @@ def _load(path: Path, rel: Path) -> dict[str, Any]:
     shape is the author's error with a hint, never a traceback.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(rel, None, f"not UTF-8 ({exc.reason} at byte {exc.start})", _RESAVE) from None
+        text = decode_utf8(path.read_bytes(), rel)
+    except OSError as exc:
+        raise ContentError(rel, None, f"cannot read the notebook: {exc.strerror}", _RESAVE) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

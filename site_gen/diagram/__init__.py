@@ -24,7 +24,7 @@ from html import escape
 from pathlib import Path
 
 from ..errors import ContentError
-from ..textfile import xml_safe
+from ..textfile import decode_utf8, xml_safe
 from .layout import layout, narrow_twin, text_crossings
 from .schema import Diagram, Path_, SchemaError, json_integer, json_object, validate
 from .svg import min_width, render
@@ -226,15 +226,7 @@ def render_file(file: Path, *, shown_as: Path | None = None) -> str:
         data = file.read_bytes()
     except OSError as err:
         raise ContentError(where, None, f"cannot read diagram: {err.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not JSON, but is harmless
-    except UnicodeDecodeError as err:
-        raise ContentError(
-            where,
-            data.count(b"\n", 0, err.start) + 1,
-            f"diagram is not UTF-8: byte {data[err.start]:#04x} cannot start a character here",
-            "save the file as UTF-8 (JSON files always are)",
-        ) from None
+    text = decode_utf8(data, where)  # a BOM is dropped; another encoding is an error with its line
     return compile_svg(text, path=where)
 
 
