@@ -94,7 +94,8 @@ def build_site(
     """
     config = load_config(root)
     previous = manifest.load(config) if record and use_cache else None
-    target = checked_output(config, output if output is not None else config.root / "public", force=force)
+    requested = output if output is not None else config.root / "public"
+    target = checked_output(config, requested, force=force, previous=previous or manifest.load(config))
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
         settings = replace(settings, timeout=config.cell_timeout)
@@ -181,7 +182,9 @@ def _index(config: Config, out: StagedOutput) -> None:
     out.adopt(search.INDEX_DIR)
 
 
-def checked_output(config: Config, requested: Path, *, force: bool = False) -> Path:
+def checked_output(
+    config: Config, requested: Path, *, force: bool = False, previous: manifest.Manifest | None = None
+) -> Path:
     """``requested`` resolved, once it is sure that replacing it loses nothing (see ``check_output_folder``)."""
     return check_output_folder(
         requested,
@@ -195,7 +198,7 @@ def checked_output(config: Config, requested: Path, *, force: bool = False) -> P
             config.root / REDIRECTS_DIR,
         ],
         force=force,
-        previous_output=manifest.wrote(manifest.load(config), requested.resolve()),
+        previous_output=manifest.wrote(previous, requested.resolve()),
     )
 
 

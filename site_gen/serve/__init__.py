@@ -21,7 +21,7 @@ import webbrowser
 from pathlib import Path
 from types import FrameType
 
-from .. import search
+from .. import manifest, search
 from ..build import checked_output
 from ..config import load_config
 from ..errors import BuildFailed, ContentError
@@ -49,7 +49,8 @@ def serve(
         raise ContentError(None, None, f"port must be 0–65535, not {port}", "e.g. --port 8000 (0: any free port)")
     root = root.resolve()
     if write:  # the preview writes into public/ as a build would: the same folder rules apply
-        checked_output(load_config(root), root / "public")
+        config = load_config(root)
+        checked_output(config, root / "public", previous=manifest.load(config))
     folder = root / "public" if write else Path(tempfile.mkdtemp(prefix="site-gen-serve-"))
     events = Events()
     try:
