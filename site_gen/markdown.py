@@ -290,7 +290,7 @@ def build_parser() -> MarkdownIt:
     # prose (file names like model.py) into links.
     md.linkify = _SchemeLinkify(options={"fuzzy_link": False, "fuzzy_email": False})
     md.use(footnote_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)  # the item's text, wrapped in <label>, names its checkbox
     md.use(
         dollarmath_plugin,
         allow_space=False,  # "$5 and $10" is money, not math (Pandoc's rule)
