@@ -17,7 +17,6 @@ from typing import Any, Protocol
 import jinja2
 from markupsafe import Markup
 
-from . import a11y
 from .config import Config
 from .content import Post, Tag
 from .errors import ContentError
@@ -52,8 +51,7 @@ class PostView:
 
     @classmethod
     def build(cls, post: Post, doc: RenderedDoc, summary_html: str, description: str) -> PostView:
-        body, summary = a11y.improve(doc.html), a11y.improve(summary_html)
-        return cls(post, Markup(body), Markup(summary), description, tuple(doc.toc), doc.word_count)
+        return cls(post, Markup(doc.html), Markup(summary_html), description, tuple(doc.toc), doc.word_count)
 
     @property
     def html(self) -> Markup:

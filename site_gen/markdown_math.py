@@ -349,10 +349,13 @@ def render_math_block(
     if not meta["mathml"]:  # only \newcommand/\def: nothing to show
         return ""
     text = meta.get("text") or (f"({meta['number']})" if "number" in meta else "")
+    # A formula wider than the column scrolls sideways, and a keyboard scrolls only what it
+    # can focus; which formulas overflow depends on the reader's screen, so every one can.
     if not text:
-        return f'<div class="math-display">{meta["mathml"]}</div>\n'
+        return f'<div class="math-display" tabindex="0">{meta["mathml"]}</div>\n'
     id_attr = f' id="{escape(meta["id"])}"' if "id" in meta else ""
-    return f'<div class="math-display"{id_attr}>{meta["mathml"]}<span class="eq-number">{escape(text)}</span></div>\n'
+    number = f'<span class="eq-number">{escape(text)}</span>'
+    return f'<div class="math-display"{id_attr} tabindex="0">{meta["mathml"]}{number}</div>\n'
 
 
 def render_eqref(
