@@ -1,8 +1,9 @@
 """Diagram text in a real browser: never under 12 CSS px, on a phone or a desktop.
 
 Builds the demo site, opens every page with a diagram in Debian's Chromium at
-390 px and 1280 px, and measures each ``<text>``: its computed font size times
-the scale the SVG is drawn at (``getScreenCTM``). A diagram too wide for the
+390 px and 1280 px, and measures every ``<text>`` and every ``<tspan>`` in it
+(sub- and superscripts are tspans with a font size of their own): its computed
+font size times the scale the SVG is drawn at (``getScreenCTM``). A diagram too wide for the
 column must scroll rather than shrink, and its scroll box must be reachable by
 keyboard. The smallest size per diagram is printed (``pytest -s``).
 """
@@ -31,10 +32,10 @@ MEASURE = """() => [...document.querySelectorAll('figure.diagram')].map((figure)
   const svg = shown[0];
   const box = figure.querySelector('.diagram-scroll') || figure;
   const scale = svg.getScreenCTM().a;
-  const sizes = [...svg.querySelectorAll('text')].map(
-    (t) => parseFloat(getComputedStyle(t).fontSize) * scale);
-  const scripts = [...svg.querySelectorAll('tspan[font-size]')].map(
-    (t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+  const size = (t) => parseFloat(getComputedStyle(t).fontSize) * scale;
+  const inked = (t) => t.textContent.trim() !== '';
+  const sizes = [...svg.querySelectorAll('text, tspan')].filter(inked).map(size);
+  const scripts = [...svg.querySelectorAll('tspan[font-size]')].filter(inked).map(size);
   const caption = figure.querySelector('figcaption');
   return {
     name: (caption ? caption.textContent : svg.querySelector('title').textContent).slice(0, 48),
@@ -83,7 +84,7 @@ def test_diagram_text_is_never_under_12px(browser: Any, public: Path, width: int
             for figure in page.evaluate(MEASURE):
                 seen += 1
                 twin = " (narrow twin)" if figure["twin"] else ""
-                # Sub- and superscripts are 72 % of their line, as in TeX: reported, not held to the floor.
+                # "smallest" covers every text and tspan; scripts are also reported on their own.
                 script = f", scripts {figure['script']:.1f}px" if figure["script"] else ""
                 print(f"{width}px {path} {figure['name']!r}{twin}: smallest text {figure['smallest']:.1f}px{script}")
                 if figure["shown"] != 1:

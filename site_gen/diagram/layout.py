@@ -30,7 +30,7 @@ from typing import Literal
 
 from .rough import Point, clip
 from .schema import Arrow, Diagram, Node, Route
-from .text import SCRIPT_SCALE, measure, parse_label, wrap
+from .text import measure, parse_label, script_size, wrap
 
 # Font sizes in user units, which are CSS px when a diagram is shown at 1:1. The
 # page never shows one smaller than MIN_SCALE_TEXT px (``min_width``), so the
@@ -105,9 +105,9 @@ def line_extent(text: str, size: float) -> tuple[float, float]:
     above, below = ASCENT * size, DESCENT * size
     for run in parse_label(text):
         if run.shift == "sup":
-            above = max(above, -SUP_SHIFT * size + ASCENT * SCRIPT_SCALE * size)
+            above = max(above, -SUP_SHIFT * size + ASCENT * script_size(size))
         elif run.shift == "sub":
-            below = max(below, SUB_SHIFT * size + DESCENT * SCRIPT_SCALE * size)
+            below = max(below, SUB_SHIFT * size + DESCENT * script_size(size))
     return above, below
 
 

@@ -18,7 +18,7 @@ from ..textfile import xml_safe
 from .layout import SUB_SHIFT, SUP_SHIFT, ArrowShape, Rect, Scene, Shape, TextLine, ink_box
 from .rough import Box, Options, Pen, Point, Rng, ellipse_points, num, rect_points
 from .schema import Diagram, SchemaError
-from .text import FONT_FAMILY, SCRIPT_SCALE, parse_label
+from .text import FONT_FAMILY, parse_label, run_size
 
 PALETTE = {
     "ink": "#868e96",
@@ -72,10 +72,11 @@ def min_width(scene: Scene) -> int:
     """The narrowest the diagram may be shown, in CSS px, with its smallest text still MIN_TEXT_PX.
 
     Sizes are in user units, CSS px at 1:1; a diagram whose smallest text is
-    14 may shrink to 12/14 of its width, one with 12 px text not at all.
+    14 may shrink to 12/14 of its width, one with 12 px text (or a sub- or
+    superscript, which is 12 px) not at all.
     """
-    sizes = [t.size for shape in scene.shapes for t in shape.texts if t.text]
-    sizes += [t.size for arrow in scene.arrows for t in arrow.label if t.text]
+    lines = [t for shape in scene.shapes for t in shape.texts] + [t for arrow in scene.arrows for t in arrow.label]
+    sizes = [run_size(run, t.size) for t in lines if t.text for run in parse_label(t.text)]
     return math.ceil(scene.bounds.w * MIN_TEXT_PX / min(sizes, default=MIN_TEXT_PX))
 
 
@@ -276,7 +277,7 @@ def _text(line: TextLine) -> str:
             span.append(f'dy="{num(target - offset)}"')
             offset = target
         if run.shift:
-            span.append(f'font-size="{num(line.size * SCRIPT_SCALE)}"')
+            span.append(f'font-size="{num(run_size(run, line.size))}"')
         if run.italic:
             span.append('font-style="italic"')
         text = escape(run.text, quote=False)

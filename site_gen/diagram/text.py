@@ -23,7 +23,11 @@ from typing import Literal
 
 FONT_FAMILY = "'DejaVu Sans', Verdana, sans-serif"
 UNITS_PER_EM = 2048
-SCRIPT_SCALE = 0.72  # sub/superscript size relative to the text around it
+SCRIPT_SCALE = 0.72  # sub/superscript size relative to the text around it, as in TeX ...
+# ... but never under the smallest text a diagram shows (12 px, issue 13): at 0.72 a
+# script of 14 px text is 10 px, too small to read on a phone. Still smaller than its
+# line and shifted, so it reads as a script.
+SCRIPT_FLOOR = 12.0
 
 _CHARS = "".join(chr(c) for c in range(32, 127)) + "αβγδεζηθικλμνξοπρστυφχψωΓΔΘΛΞΠΣΦΨΩ·×÷−→←↑↓≤≥≠≈∞∂∇∑∏√∈…–—‘’“”°±"
 
@@ -228,8 +232,13 @@ def char_width(char: str, size: float, *, bold: bool = False) -> float:
     return table.get(char, UNITS_PER_EM) * size / UNITS_PER_EM
 
 
+def script_size(size: float) -> float:
+    """The font size of a sub- or superscript on a line set at ``size`` px."""
+    return max(size * SCRIPT_SCALE, min(size, SCRIPT_FLOOR))
+
+
 def run_size(run: Run, size: float) -> float:
-    return size * SCRIPT_SCALE if run.shift else size
+    return script_size(size) if run.shift else size
 
 
 def measure_runs(runs: list[Run], size: float, *, bold: bool = False) -> float:
