@@ -215,7 +215,7 @@ def read_post(path: Path, config: Config) -> Post:
     tz = config.tz
     return Post(
         source=path,
-        rel_source=rel,
+        rel_source=rel if source.path is None else source.path,  # a notebook's path names cells in errors
         is_page=not in_posts,
         slug=slug,
         url_path=url_path,

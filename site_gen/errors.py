@@ -35,12 +35,7 @@ class ContentError(Exception):
         """``path:line:column`` with whatever parts are known."""
         if self.path is None:
             return "site"
-        where = str(self.path)
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
-        return where
+        return _where(self.path, self.line, self.column)
 
     def __str__(self) -> str:
         text = f"{self.location}: error: {self.message}"
@@ -58,10 +53,21 @@ class ContentWarning:
     message: str
 
     def __str__(self) -> str:
-        where = "site" if self.path is None else str(self.path)
-        if self.line is not None:
-            where += f":{self.line}"
+        where = "site" if self.path is None else _where(self.path, self.line, None)
         return f"{where}: warning: {self.message}"
+
+
+def _where(path: Path, line: int | None, column: int | None) -> str:
+    """``path:line:column``, or ``path: cell 12, line 3`` where the path knows cells (a notebook's)."""
+    describe = getattr(path, "describe_line", None)  # site_gen.readers.notebook.NotebookPath
+    if line is not None and describe is not None and (inside := describe(line, column)) is not None:
+        return f"{path}: {inside}"
+    where = str(path)
+    if line is not None:
+        where += f":{line}"
+        if column is not None:
+            where += f":{column}"
+    return where
 
 
 class BuildFailed(Exception):

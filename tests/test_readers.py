@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import json
+import pickle
 import re
 from pathlib import Path
 
@@ -662,3 +664,50 @@ def test_myst_equation_roles_nested_pandoc_divs_and_braces_in_titles(make_site):
     tip = page[page.find("Pandoc inside") : page.find("Still in the tip.")]
     assert "An author's own div." in tip and ":::" not in text
     assert '<summary class="callout-title">Try a `{dropdown}`</summary>' in page
+
+
+def write_notebook(root: Path, rel: str, cells: list[tuple[str, str]]) -> None:
+    """A real .ipynb: (cell type, source) pairs, after a raw front-matter cell."""
+    made = [{"cell_type": "raw", "metadata": {}, "source": "---\ndate: 2024-01-01\n---"}]
+    for kind, source in cells:
+        cell = {"cell_type": kind, "metadata": {}, "source": source.splitlines(keepends=True)}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        made.append(cell)
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": made}
+    write(root, rel, json.dumps(notebook, indent=1))
+
+
+NOTEBOOK_START = [("markdown", "# A notebook\n\nIntro."), ("code", "\n\nx = 1\nprint(x)\n")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "where", "message"),
+    [
+        (("markdown", "Text\n\nHere $\\frac{1}{\\nosuch}$ fails.\n"), "cell 4, line 3", "unknown TeX command"),
+        (("code", "#| echo: false\n#| bogus: 3\ny = 2\n"), "cell 4, line 2", "unknown cell option 'bogus'"),
+        (("markdown", "One\n\nSee @fig-nothing.\n"), "cell 4, line 3", "unknown figure '@fig-nothing'"),
+        (("markdown", "A\n\n```{diagram}\n{bad json\n```\n"), "cell 4, line 4, column 2", "not valid JSON"),
+    ],
+)
+def test_a_notebook_error_names_the_cell_and_its_line(make_site, cell, where, message):
+    root = make_site()
+    write_notebook(root, "content/posts/nb.ipynb", [*NOTEBOOK_START, cell])
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    [error] = failed.value.errors
+    assert str(error).startswith(f"content/posts/nb.ipynb: {where}: error: "), str(error)
+    assert message in str(error)
+    # render workers send errors back pickled: the cell survives the trip
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
+
+
+def test_a_notebook_warning_names_the_cell_and_the_page_still_builds(make_site):
+    root = make_site()
+    fence = ("markdown", "Text\n\n```nosuchlanguage\nx <- 1\n```\n")
+    write_notebook(root, "content/posts/nb.ipynb", [*NOTEBOOK_START, fence])
+    result = build_site(root)
+    warned = [str(w) for w in result.warnings if "nb.ipynb" in str(w)]
+    assert any(w.startswith("content/posts/nb.ipynb: cell 4, line 3: warning: ") for w in warned), warned
+    page = (root / "public/posts/nb/index.html").read_text(encoding="utf-8")
+    assert "<h1" in page and "A notebook" in page and "Intro." in page

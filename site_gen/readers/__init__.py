@@ -11,7 +11,7 @@ still names the right line of the file the author wrote.
                MyST Markdown is recognised by its syntax (``myst``)
 ``.markdown``  the same (Jekyll's other spelling)
 ``.qmd``       Quarto Markdown (``quarto``)
-``.ipynb``     Jupyter notebooks (``site_gen.cells.notebook``)
+``.ipynb``     Jupyter notebooks (``notebook``; errors name the cell)
 =============  ===============================================
 """
 

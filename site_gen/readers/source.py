@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import ContentWarning
@@ -19,6 +20,7 @@ class Source:
     warnings: tuple[ContentWarning, ...] = ()
     stored_outputs: StoredOutputs | None = None  # a notebook's saved outputs
     notes: dict[str, Any] = field(default_factory=dict)  # reader-specific facts for later readers in a chain
+    path: Path | None = None  # the path errors name, where the reader knows more (a notebook's names cells)
 
     def with_warnings(self, *more: ContentWarning) -> Source:
         return replace(self, warnings=(*self.warnings, *more))
