@@ -12,6 +12,7 @@ import pytest
 
 from site_gen.build import build_site
 from site_gen.errors import BuildFailed
+from site_gen.readers.quarto import installed_kernels
 
 from .conftest import SHARED, SHARED_MISSING, write
 
@@ -74,7 +75,7 @@ def test_a_quarto_post_builds_as_it_is(make_site):
     assert 'content="Least squares, twice."' in source, "description is the summary"
     assert result.cells_run == 0, "execute: {eval: false} shows the code without running it"
     warnings = [str(w) for w in result.warnings]
-    assert any("content/posts/fit.qmd:24: warning: {r} chunk shown as code" in w for w in warnings), warnings
+    assert not any("{r}" in w for w in warnings), "nothing runs in this post: the R chunk is no loss"
 
 
 def test_a_quarto_page_bundle_uses_index_qmd(make_site):
@@ -711,3 +712,91 @@ def test_a_notebook_warning_names_the_cell_and_the_page_still_builds(make_site):
     assert any(w.startswith("content/posts/nb.ipynb: cell 4, line 3: warning: ") for w in warned), warned
     page = (root / "public/posts/nb/index.html").read_text(encoding="utf-8")
     assert "<h1" in page and "A notebook" in page and "Intro." in page
+
+
+JULIA_POST = """
+---
+title: Julia
+date: 2024-01-01
+---
+
+```{julia}
+x = [1, 2, 3]
+```
+
+Between.
+
+```{julia}
+sum(x)
+```
+
+```{julia}
+println("done")
+```
+"""
+
+
+@pytest.mark.skipif(bool(installed_kernels("julia")), reason="a Julia kernel is installed here")
+def test_julia_chunks_without_a_kernel_are_shown_with_one_warning(make_site):
+    root = make_site()
+    write(root, "content/posts/jl.qmd", JULIA_POST)
+    result = build_site(root)
+    page = (root / "public/posts/jl/index.html").read_text(encoding="utf-8")
+    assert page.count('<code class="language-julia">') == 3 and "{julia}" not in visible_text(
+        root / "public/posts/jl/index.html"
+    )
+    warned = [str(w) for w in result.warnings if "jl.qmd" in str(w)]
+    assert warned == [
+        "content/posts/jl.qmd:6: warning: no Julia kernel installed; 3 {julia} chunks shown, not run\n"
+        '  hint: install IJulia (in Julia: using Pkg; Pkg.add("IJulia")), or set `execute: false` to silence this'
+    ], warned
+    assert result.cells_run == 0
+
+
+R_POST = """
+---
+title: R
+date: 2024-01-01
+---
+
+```{r}
+#| label: data
+x <- c(1, 2, 3)
+mean(x)
+```
+
+```{r setup, include=FALSE}
+library(nothing.installed)
+```
+
+```{r}
+cat("sum is", sum(x), "\\n")
+```
+"""
+
+
+@pytest.mark.skipif(not installed_kernels("r"), reason="no R Jupyter kernel (IRkernel: apt install r-cran-irkernel)")
+def test_r_chunks_run_in_the_installed_r_kernel(make_site):
+    root = make_site()
+    write(root, "content/posts/r.qmd", R_POST)
+    result = build_site(root)
+    page = (root / "public/posts/r/index.html").read_text(encoding="utf-8")
+    assert result.cells_run == 2, "the include=FALSE chunk is left out, as Quarto does"
+    assert '<pre class="cell-stream cell-stdout" tabindex="0">sum is 6' in page, "R's cat() ran"
+    assert '<div class="cell-html">2</div>' in page, "mean(x), shown as R shows it"
+    assert "nothing.installed" not in page
+    assert not any("r.qmd" in str(w) for w in result.warnings), result.warnings
+
+
+def test_r_chunks_beside_python_chunks_are_shown_not_run(make_site):
+    root = make_site()
+    post = R_POST.replace("Between.", "").replace("```{r setup", "```{python}\nprint(6 * 7)\n```\n\n```{r setup")
+    write(root, "content/posts/mixed.qmd", post)
+    result = build_site(root)
+    page = (root / "public/posts/mixed/index.html").read_text(encoding="utf-8")
+    assert result.cells_run == 1 and ">42" in page, "the Python chunk runs"
+    assert page.count('<code class="language-r">') == 2
+    warned = [str(w) for w in result.warnings if "mixed.qmd" in str(w)]
+    assert len(warned) == 1 and warned[0].startswith(
+        "content/posts/mixed.qmd:6: warning: 2 {r} chunks shown, not run: a post runs in one kernel"
+    ), warned

@@ -3,8 +3,10 @@
 Quarto's Markdown is Pandoc's, which our syntax already follows for cells
 (```` ```{python} ```` with ``#|`` options), callouts and math. What differs is
 front matter (``categories`` for tags, ``description`` for the summary,
-``execute:`` as a mapping of cell defaults) and chunks in languages we do
-not run (``{r}``, ``{julia}``): those are shown as code, with a warning.
+``execute:`` as a mapping of cell defaults) and chunks in other languages:
+``{r}`` and ``{julia}`` run in that language's Jupyter kernel when one is
+installed (IRkernel, IJulia), and are otherwise shown as code with one warning
+per post; ``{bash}``, ``{ojs}`` and the like are always shown as code.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _HIDDEN_CHUNK = re.compile(r"\binclude\s*=\s*(FALSE|F)\b")
 def read(path: Path, rel: Path) -> Source:
     source = markdown.read(path, rel)
     meta, warnings = translate_front_matter(source.meta, rel, source.text)
-    body, chunk_warnings = _show_foreign_chunks(source.body, rel, source.body_line)
+    body, chunk_warnings = _foreign_chunks(source.body, rel, source.body_line, meta)
     body, option_warnings = _python_chunks(body, rel, source.body_line)
     body, attribute_warnings = _code_attributes(body, rel, source.body_line)
     body = balance_fences(body)
@@ -119,31 +121,80 @@ def _execute(value: Any, rel: Path, text: str) -> dict[str, Any]:
     )
 
 
-def _show_foreign_chunks(body: str, rel: Path, first_line: int) -> tuple[str, list[ContentWarning]]:
-    """``{r}`` and other chunks site_gen cannot run become display-only code of that language.
+# Languages whose chunks run when a Jupyter kernel for them is installed, and how to get one.
+KERNEL_LANGUAGES = {
+    "r": ("R", "install IRkernel (Debian/Ubuntu: apt install r-cran-irkernel; or in R: "
+          "install.packages('IRkernel'); IRkernel::installspec()), or set `execute: false` to silence this"),
+    "julia": ("Julia", "install IJulia (in Julia: using Pkg; Pkg.add(\"IJulia\")), "
+              "or set `execute: false` to silence this"),
+}  # fmt: skip
 
-    One with knitr's ``include=FALSE`` (a setup chunk) is left out, as Quarto leaves it out of the page.
+
+def installed_kernels(language: str) -> list[str]:
+    """The names of the installed Jupyter kernels for ``language`` (as their kernelspecs say)."""
+    from jupyter_client.kernelspec import KernelSpecManager  # only posts with {r}/{julia} chunks pay for it
+
+    specs = KernelSpecManager().get_all_specs()
+    return [name for name, found in sorted(specs.items()) if found["spec"].get("language", "").lower() == language]
+
+
+def _foreign_chunks(body: str, rel: Path, first_line: int, meta: dict[str, Any]) -> tuple[str, list[ContentWarning]]:
+    """Chunks in languages other than Python: run in their own kernel where one is installed, else shown.
+
+    Like Quarto, a post runs in one kernel: its ``{r}`` chunks run in an R kernel when the post has
+    no chunks of another language to run (and no ``jupyter:`` of its own); they become ``{python}``
+    cells, our executable fence, with ``jupyter:`` naming that kernel. Otherwise they are shown as
+    code of their language, with one warning per language and post. A chunk with knitr's
+    ``include=FALSE`` (a setup chunk) is left out, as Quarto leaves it out of the page.
     """
     lines = body.split("\n")
-    warnings = []
+    chunks: dict[str, list[int]] = {}
     index = 0
     while index < len(lines):
         found = _CHUNK.match(lines[index])
-        if not found:
-            index += 1
-            continue
-        indent, ticks, lang, header = found.groups()
-        if _HIDDEN_CHUNK.search(header):
-            end = _fence_end(lines, index, ticks)
+        if found and _HIDDEN_CHUNK.search(found.group(4)):
+            end = _fence_end(lines, index, found.group(2))
             lines[index : end + 1] = [""] * (min(end, len(lines) - 1) + 1 - index)
             index = end + 1
             continue
-        lines[index] = f"{indent}{ticks}{lang}"
-        warnings.append(
-            ContentWarning(rel, first_line + index, f"{{{lang}}} chunk shown as code, not run: site_gen runs Python")
-        )
+        if found:
+            chunks.setdefault(found.group(3), []).append(index)
         index += 1
+    has_python = any(_is_python_chunk(line) for line in lines)
+    runs = [lang for lang in chunks if lang in KERNEL_LANGUAGES]
+    chosen = meta.get("jupyter")  # the post's own kernel, if it names one
+    kernels = installed_kernels(runs[0]) if len(runs) == 1 and not has_python else []
+    alone = bool(runs) and not has_python and len(runs) == 1 and (chosen is None or chosen in kernels)
+    kernel = (chosen or kernels[0]) if alone and kernels else None
+    warnings = []
+    for lang, where in chunks.items():
+        fence = "{python}" if kernel is not None and lang in runs else lang
+        for index in where:
+            found = _CHUNK.match(lines[index])
+            assert found is not None
+            lines[index] = f"{found.group(1)}{found.group(2)}{fence}"
+        if fence == "{python}" or meta.get("execute") is False:
+            continue  # it runs, or nothing in the post runs anyway
+        count = f"{len(where)} {{{lang}}} chunk{'s' if len(where) > 1 else ''}"
+        if lang not in KERNEL_LANGUAGES:
+            message = f"{count} shown as code, not run: site_gen runs Python, R and Julia"
+        elif alone:
+            name, hint = KERNEL_LANGUAGES[lang]
+            message = f"no {name} kernel installed; {count} shown, not run\n  hint: {hint}"
+        else:
+            other = f"the kernel {chosen!r} (jupyter:)" if chosen is not None else "chunks of another language"
+            message = (
+                f"{count} shown, not run: a post runs in one kernel, and this one has {other}\n"
+                "  hint: split the post in two, or set `execute: false` to show all of it as code"
+            )
+        warnings.append(ContentWarning(rel, first_line + where[0], message))
+    if kernel is not None:
+        meta["jupyter"] = kernel
     return "\n".join(lines), warnings
+
+
+def _is_python_chunk(line: str) -> bool:
+    return line.strip() == "```{python}" or _PYTHON_CHUNK.match(line) is not None
 
 
 def _fence_end(lines: list[str], start: int, ticks: str) -> int:
