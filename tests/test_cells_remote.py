@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -287,22 +288,115 @@ def test_unknown_remote_kernel_names_the_ones_the_gateway_has(tmp_path, gateway)
     assert "python3" in str(error) and gateway.wait_no_kernels() == []
 
 
-def test_gateway_down_is_a_clear_error_and_keeps_the_last_frozen_output(tmp_path, gateway):
+def frozen_then(root: Path, url: str) -> bytes:
+    """Build once against the live gateway (so each cell has a frozen output), then point site.toml at ``url``."""
+    built = build_site(root)
+    assert built.kernels_started == 1 and not built.warnings
+    toml = (root / "site.toml").read_text()
+    (root / "site.toml").write_text(re.sub(r'(?m)^url = ".*"$', f'url = "{url}"', toml))
+    return next(root.glob("content/posts/**/*freeze.json")).read_bytes()
+
+
+def test_gateway_down_shows_the_last_frozen_output_marked_stale(tmp_path, gateway, capsys):
     root = site(tmp_path / "site", gateway.url, {"content/posts/a/index.md": post(ONE_CELL)})
-    errors, _ = run(root)
-    assert not errors
-    before = (root / "content/posts/a/_freeze.json").read_bytes()
-    down = f"http://127.0.0.1:{_free_port()}"
-    errors, cells = run(root, rerun=True, remote_url=down)
-    [error] = errors
-    assert str(error).startswith(
-        f"content/posts/a/index.md:7: error: cell 1 failed: the gateway {down} is not answering"
+    before = frozen_then(root, down := f"http://127.0.0.1:{_free_port()}")
+
+    built = build_site(root)  # not an error: the page shows what the gateway last made, and says so
+    [warning] = built.warnings
+    assert str(warning).startswith(
+        f"content/posts/a/index.md:7: warning: cell 1 could not run on {down}: the gateway {down} is not answering"
     )
-    assert "Traceback" not in str(error)
-    [result] = cells["posts/a/"].results.values()
-    assert result.status == "frozen" and result.note.startswith(f"Stale: not re-run (its run on {down} failed")
-    assert result.outputs[0]["text"] == "hello from afar\n"
-    assert (root / "content/posts/a/_freeze.json").read_bytes() == before, "nothing partial written"
+    assert "; showing the output frozen on " in str(warning) and "\n  hint: start it with" in str(warning)
+    html = (root / "public/posts/a/index.html").read_text()
+    assert (
+        '<p class="cell-status cell-frozen cell-stale"><span class="cell-badge">stale</span> Stale: frozen on ' in html
+    )
+    assert f"on {HOST}; the gateway could not run it in this build: the gateway {down} is not answering" in html
+    assert "hello from afar" in html, "the last frozen output"
+    assert (root / "content/posts/a/_freeze.json").read_bytes() == before, "_freeze.json is not touched"
+
+    assert main(["check", "--root", str(root), "--strict"]) == 1, "a stale page fails --strict as any warning does"
+    assert "check failed: 1 warning(s) with --strict" in capsys.readouterr().err
+
+    # The gateway is back: a stale page is never "up to date", so the next build looks again
+    # (and finds the gateway's cached result for this code).
+    (root / "site.toml").write_text((root / "site.toml").read_text().replace(down, gateway.url))
+    again = build_site(root)
+    assert not again.up_to_date and not again.warnings and again.cells_cached == 1
+    assert "cell-stale" not in (root / "public/posts/a/index.html").read_text()
+    assert gateway.wait_no_kernels() == []
+
+
+def test_gateway_down_without_a_frozen_output_is_still_an_error(tmp_path, capsys):
+    down = f"http://127.0.0.1:{_free_port()}"
+    root = site(tmp_path / "site", down, {"content/posts/a/index.md": post(ONE_CELL)})
+    assert main(["build", "--root", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"content/posts/a/index.md:7: error: cell 1 failed: the gateway {down} is not answering" in err
+    assert "Traceback" not in err and not (root / "public").exists()
+    assert not (root / "content/posts/a/_freeze.json").exists(), "nothing partial written"
+
+
+def test_wrong_token_with_a_frozen_output_shows_it_stale(tmp_path, gateway, monkeypatch):
+    root = site(tmp_path / "site", gateway.url, {"content/posts/a/index.md": post(ONE_CELL)})
+    before = frozen_then(root, gateway.url)
+    monkeypatch.setenv("SITE_GEN_REMOTE_TOKEN", "not-the-token")
+    built = build_site(root, execute=ExecuteSettings(rerun=True))
+    [warning] = built.warnings
+    assert f"cell 1 could not run on {gateway.url}: the gateway {gateway.url} refused the connection" in str(warning)
+    assert "not-the-token" not in str(warning)
+    html = (root / "public/posts/a/index.html").read_text()
+    assert 'cell-badge">stale' in html and "hello from afar" in html and "refused the connection" in html
+    assert (root / "content/posts/a/_freeze.json").read_bytes() == before
+
+
+# Its code never changes (so its frozen output stays its own); what it does comes from an input file.
+DIES_ON_CUE = """
+```{python}
+print("first")
+```
+
+```{python}
+import os
+cue = open("cue.txt").read().strip()
+print("cue", cue)
+if cue == "die":
+    os._exit(1)
+```
+"""
+
+
+def test_remote_kernel_dying_with_frozen_outputs_shows_them_stale(tmp_path, gateway):
+    front = "execute: {remote: true}\ninputs: [cue.txt]\n"
+    posts = {"content/posts/d/index.md": post(DIES_ON_CUE, front), "content/posts/d/cue.txt": "live\n"}
+    root = site(tmp_path / "site", gateway.url, posts)
+    before = frozen_then(root, gateway.url)
+    (root / "content/posts/d/cue.txt").write_text("die\n")  # a new input: the cache misses, the cell runs, and dies
+    built = build_site(root)
+    [warning] = built.warnings
+    assert str(warning).startswith(
+        "content/posts/d/index.md:12: warning: cell 2 could not run on "
+        f"{gateway.url}: the remote kernel died while running this cell"
+    )
+    assert "(and the last outputs of its 1 other cell)" in str(warning)
+    html = (root / "public/posts/d/index.html").read_text()
+    assert html.count('cell-badge">stale') == 2 and "cue live" in html
+    assert (root / "content/posts/d/_freeze.json").read_bytes() == before
+    assert gateway.wait_no_kernels() == []
+
+
+def test_a_cells_own_exception_stays_an_error_despite_a_frozen_output(tmp_path, gateway):
+    body = '```{python}\nif open("cue.txt").read() == "raise":\n    raise ValueError("bad data")\nprint("ok")\n```\n'
+    front = "execute: {remote: true}\ninputs: [cue.txt]\n"
+    root = site(tmp_path / "site", gateway.url, {"content/posts/e/index.md": post(body, front)})
+    write(root, "content/posts/e/cue.txt", "fine")
+    before = frozen_then(root, gateway.url)
+    (root / "content/posts/e/cue.txt").write_text("raise")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    [error] = failed.value.errors
+    assert "error: cell 1 failed: ValueError: bad data" in str(error), "the author's bug, not the gateway's"
+    assert (root / "content/posts/e/_freeze.json").read_bytes() == before
 
 
 def test_remote_timeout_interrupts_and_shuts_the_kernel_down(tmp_path, gateway):
@@ -431,6 +525,29 @@ time.sleep(30)
     assert "content/posts/gone.md:7: error: cell 1 failed: lost the connection to the gateway" in str(error)
     assert doomed.url in str(error) and "Traceback" not in str(error)
     assert not (root / "content/posts/_gone.freeze.json").exists()
+
+
+def test_gateway_killed_mid_cell_with_a_frozen_output_shows_it_stale(tmp_path):
+    doomed = _start_gateway(tmp_path / "doomed")
+    body = (
+        '```{python}\nimport time\nseconds = float(open("wait.txt").read())\ntime.sleep(seconds)\nprint("slept")\n```\n'
+    )
+    front = "execute: {remote: true}\ninputs: [wait.txt]\n"
+    root = site(tmp_path / "site", doomed.url, {"content/posts/k/index.md": post(body, front)})
+    write(root, "content/posts/k/wait.txt", "0")
+    try:
+        before = frozen_then(root, doomed.url)
+        (root / "content/posts/k/wait.txt").write_text("30")
+        threading.Timer(4.0, doomed.process.kill).start()
+        built = build_site(root)
+    finally:
+        doomed.process.kill()
+        doomed.process.wait(timeout=10)
+    [warning] = built.warnings
+    assert f"warning: cell 1 could not run on {doomed.url}: lost the connection to the gateway" in str(warning)
+    html = (root / "public/posts/k/index.html").read_text()
+    assert 'cell-badge">stale' in html and "slept" in html
+    assert (root / "content/posts/k/_freeze.json").read_bytes() == before
 
 
 def test_ctrl_c_interrupts_and_deletes_the_remote_kernel(tmp_path, gateway):

@@ -31,6 +31,7 @@ from site_gen.markdown import block_tokens
 from . import freeze as freezing
 from . import route
 from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
+from .figures import DARK_PNG, SETUP_DIGEST
 from .images import image_size, min_width, on_white
 from .limit import limit_outputs
 from .model import (
@@ -50,6 +51,7 @@ from .model import (
 )
 from .options import DEFAULT_TIMEOUT
 from .sanitize import sanitize_svg_file
+from .settings import ExecuteSettings, Progress
 
 DEFAULT_OUTPUT_LIMIT = Config.cell_output_limit
 # On Ctrl-C: seconds for interrupted cells to end before their kernels are killed,
@@ -63,30 +65,6 @@ if TYPE_CHECKING:
 Files = dict[str, bytes]
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Sent as each cell starts running."""
-
-    post: Path  # the post's file, relative to the site
-    cell: int  # 1-based number of the cell starting now
-    cells: int  # cells this kernel will run
-    posts_left: int  # posts still running or waiting, this one included
-
-
-@dataclass(frozen=True)
-class ExecuteSettings:
-    rerun: bool = False  # ignore the cache
-    freeze: bool = False  # re-run frozen cells where possible and rewrite _freeze.json
-    timeout: float | None = None  # seconds per cell unless it sets `#| timeout:`; None: site.toml's cell_timeout
-    jobs: int | None = None  # kernels at once; default: one per CPU
-    progress: Callable[[Progress], None] | None = None
-    today: date | None = None  # the date frozen outputs are stamped with
-    output_limit: int | None = None  # characters of text per cell; None: site.toml's cell_output_limit
-    unsafe_html: bool | None = None  # publish HTML outputs unsanitised; None: site.toml's unsafe_cell_html
-    remote: RemoteConfig | None = None  # the gateway for remote posts; None: site.toml's [execute.remote]
-    remote_url: str | None = None  # `--remote URL`: this gateway, for this build (other settings from site.toml)
-
-
 @dataclass
 class ExecuteReport:
     cells: dict[str, PostCells] = field(default_factory=dict)  # by Post.url_path
@@ -95,6 +73,7 @@ class ExecuteReport:
     kernels_started: int = 0
     cells_run: int = 0
     cells_cached: int = 0
+    stale: int = 0  # posts showing frozen outputs because their gateway failed: a build not to call up to date
 
 
 @dataclass
@@ -130,6 +109,7 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
     waiting = [plan for plan in plans if plan.to_run]
     left = [len(waiting)]
     lock = threading.Lock()
+    stale: dict[int, ContentWarning] = {}  # by plan: a gateway fault shown as the last frozen outputs
 
     def run(plan: _Plan, stopper: Stopper) -> ContentError | None:
         def on_cell(cell: Cell) -> None:
@@ -141,7 +121,10 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
         try:
             with slots[plan.remote is not None]:
                 if plan.remote is not None:
-                    _run_remote(plan, plan.remote, cache, settings, on_cell, stopper)
+                    warning = _run_remote(plan, plan.remote, cache, settings, on_cell, stopper)
+                    if warning is not None:
+                        with lock:
+                            stale[id(plan)] = warning
                 else:
                     _run(plan, cache, settings, on_cell, stopper)
             return None
@@ -170,13 +153,13 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
         report.kernels_started = len(waiting)
         report.cells_run = sum(len(plan.to_run) for plan in waiting)
         report.errors.extend(error for error in failures if error is not None)
+        report.warnings.extend(stale[id(plan)] for plan in waiting if id(plan) in stale)
+        report.stale = len(stale)
 
     for plan in plans:
         if not any(error.path == plan.post.rel_source for error in report.errors):
             report.cells[plan.post.url_path] = _assemble(plan, settings, report.warnings)
             report.warnings.extend(_freeze_warnings(plan))
-        elif plan.remote is not None and plan.to_run:  # the gateway failed it: the last frozen outputs, marked stale
-            report.cells[plan.post.url_path] = _assemble(_stale(plan), settings, [])
     return report
 
 
@@ -240,6 +223,7 @@ def _plan(
     if remote is not None:
         cuda = True  # the remote kernel says whether it has a device; until then its cuda cells are to run
     kernel = route.remote_identity(remote, post.jupyter) if remote else kernel_identity(post.jupyter)
+    kernel = {**kernel, "figures": SETUP_DIGEST}  # what the kernel runs before the cells (cells.figures)
     keys = cell_keys(cells, kernel=kernel, inputs=_input_hashes(post))
     plan = _Plan(post, cells, keys, remote=remote)
     needs_frozen = remote is not None or any(c.options.frozen for c in cells)
@@ -371,12 +355,15 @@ def _run_remote(
     settings: ExecuteSettings,
     on_cell: Callable[[Cell], None],
     stopper: Stopper,
-) -> None:
+) -> ContentWarning | None:
     """As ``_run``, on the gateway: every cell that ran is frozen with the device it reported.
 
-    Nothing is stored (cache or ``_freeze.json``) unless the whole post ran.
+    Nothing is stored (cache or ``_freeze.json``) unless the whole post ran. When the
+    gateway fails (down, token refused, kernel died, network cut, timeout) and the
+    post's cells have frozen outputs, those are shown marked stale, and the fault is
+    a warning (returned) rather than an error; a cell's own exception is always an error.
     """
-    from .kernel import CellFailure
+    from .kernel import RAISED, CellFailure
     from .remote import run_remote
 
     post = plan.post
@@ -393,7 +380,10 @@ def _run_remote(
             stopper=stopper,
         )
     except CellFailure as failure:
-        raise _as_error(post, failure) from None
+        shown = None if failure.kind == RAISED else _stale(plan, remote, failure)
+        if shown is None:
+            raise _as_error(post, failure) from None
+        return shown
     frozen = freezing.load_frozen(post.source, post.rel_source)
     device, today = run.device, settings.today or date.today()
     versions = {**run.device.versions, "python": run.device.python}
@@ -408,17 +398,37 @@ def _run_remote(
         frozen[cell.name] = record
         plan.results[cell.index] = (CellResult(RAN, tuple(outputs), f"Ran remotely: {record.provenance}."), files)
     freezing.save_frozen(post.source, frozen)
+    return None
 
 
-def _stale(plan: _Plan) -> _Plan:
-    """The plan of a post whose remote run failed: every cell that was to run shows its last frozen output."""
-    assert plan.remote is not None
+def _stale(plan: _Plan, remote: RemoteConfig, failure: CellFailure) -> ContentWarning | None:
+    """Every cell that was to run shows its last frozen output, marked stale, and the warning that says so;
+    None (and nothing changed) if a cell has none, so the fault stays an error."""
     frozen = freezing.load_frozen(plan.post.source, plan.post.rel_source)
-    why = f"its run on {plan.remote.url} failed in this build"
-    results = dict(plan.results)
-    for cell in plan.to_run:
-        results[cell.index] = route.stale(cell, frozen.get(cell.name), why)
-    return replace(plan, results=results, to_run=[])
+    shown = {cell.index: route.stale(cell, frozen.get(cell.name), failure.message) for cell in plan.to_run}
+    if any(result is None for result in shown.values()):
+        return None
+    for index, result in shown.items():
+        assert result is not None
+        plan.results[index] = result
+    cell = failure.cell if failure.cell in plan.to_run else plan.to_run[0]
+    record = frozen.get(cell.name)
+    shows = (
+        f"showing the output frozen on {record.date}"
+        if record is not None and freezing.matches(record, cell)
+        else "showing the post's other frozen outputs"
+    )
+    others = len(plan.to_run) - 1
+    if others:
+        shows += f" (and the last outputs of its {others} other cell{'s' if others > 1 else ''})"
+    notebook = plan.post.source.suffix == ".ipynb"
+    hint = failure.hint or "start the gateway (or open the SSH tunnel to it) and build again"
+    return ContentWarning(
+        plan.post.rel_source,
+        None if notebook else (failure.line or cell.line),
+        f"cell {cell.index + 1} could not run on {remote.url}: {failure.message.rstrip('.')}; {shows}"
+        f"\n  hint: {hint}; the page marks these outputs stale, and _freeze.json is left as it was",
+    )
 
 
 def _as_error(post: Post, failure: CellFailure) -> ContentError:
@@ -454,8 +464,11 @@ def _assemble(plan: _Plan, settings: ExecuteSettings, warnings: list[ContentWarn
                 metadata = dict(output.get("metadata") or {})
                 for mime, ext in IMAGE_TYPES.items():
                     if mime in data and data[mime] in files:
-                        count += 1
-                        name = f"{cell.name}-{count}.{ext}"
+                        if mime == DARK_PNG:  # the dark render of the image just named: its twin
+                            name = f"{cell.name}-{count}-dark.{ext}"
+                        else:
+                            count += 1
+                            name = f"{cell.name}-{count}.{ext}"
                         cells.files[name] = _page_file(files[data[mime]], ext, settings)
                         metadata[mime] = _image_metadata(metadata.get(mime), cells.files[name], ext)
                         data[mime] = name

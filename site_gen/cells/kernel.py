@@ -30,6 +30,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 
+from .figures import KERNEL_SETUP
 from .model import Cell, Output
 
 STARTUP_TIMEOUT = 60.0  # seconds for a kernel to come up
@@ -61,10 +62,11 @@ class CellFailure(Exception):
         self.details = details  # the traceback's last frames, or the kernel's last words
         self.line = line  # file line of the failing statement, when the traceback says
         self.hint = hint
-        self.kind = kind  # TIMED_OUT, DIED, or "" (the cell's exception, a kernel that would not start)
+        self.kind = kind  # TIMED_OUT, DIED, RAISED, or "" (a kernel that would not start, a gateway fault)
 
 
-TIMED_OUT, DIED = "timed out", "died"  # CellFailure.kind
+# CellFailure.kind. RAISED is the cell's own exception: the author's to fix, never a fault of where it ran.
+TIMED_OUT, DIED, RAISED = "timed out", "died", "raised"
 
 
 class Stopped(Exception):
@@ -191,6 +193,7 @@ def run_in(
     stopper: Stopper,
 ) -> KernelRun:
     """Run the cells in the started kernel, stopping at the first that fails the post."""
+    _set_up(client)
     outputs: dict[int, list[Output]] = {}
     by_count: dict[int, Cell] = {}  # execution count -> cell, to read tracebacks
     for position, (cell, nb_cell) in enumerate(zip(cells, nb_cells, strict=True)):
@@ -226,6 +229,20 @@ def run_in(
             raise exception_failure(cell, error, by_count)
         outputs[cell.index] = cell_outputs
     return KernelRun(outputs)
+
+
+def _set_up(client: NotebookClient) -> None:
+    """``figures.KERNEL_SETUP``, outside the post's history: a dark render beside each figure.
+
+    It prints nothing and catches its own failures; a kernel without IPython or
+    matplotlib just runs the post without dark renders.
+    """
+    cell = nbformat.v4.new_code_cell(KERNEL_SETUP)  # type: ignore[no-untyped-call]
+    client.nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
+    finally:
+        client.nb.cells.remove(cell)
 
 
 def _interrupt(client: NotebookClient) -> None:
@@ -282,4 +299,4 @@ def exception_failure(cell: Cell, error: Output, by_count: dict[int, Cell]) -> C
     shown = [_CELL_FRAME_RE.sub(where, frame) for frame in frames[-TRACEBACK_FRAMES:]]
     message = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".rstrip(": ")
     hint = "fix the cell, or add `#| error: true` to show the exception on the page instead"
-    return CellFailure(cell, message, "\n".join(shown), line, hint)
+    return CellFailure(cell, message, "\n".join(shown), line, hint, kind=RAISED)

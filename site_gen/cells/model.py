@@ -18,11 +18,13 @@ from markdown_it.token import Token
 
 from site_gen.highlight import FenceError, parse_fence_info
 
+from .figures import DARK_PNG
 from .options import CellOptions, parse_cell_options, split_options
 
 Output = dict[str, Any]
 EXECUTABLE_LANGS = ("python",)
-IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg", "image/gif": "gif"}
+# The last is a figure's dark render (cells.figures): stored, cached and written like the others.
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg", "image/gif": "gif", DARK_PNG: "png"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ RAN = "ran"  # executed now
 CACHED = "cached"  # executed in an earlier build; nothing it depends on changed
 STORED = "stored"  # a notebook's stored output, shown as saved
 FROZEN = "frozen"  # not run here; the output from _freeze.json
+STALE = "stale"  # its gateway could not run it in this build; the output from _freeze.json
 NOT_RUN = "not-run"  # not run here, nothing to show but why
 SKIPPED = "skipped"  # eval: false
 

@@ -23,7 +23,8 @@ from html import escape
 
 from markdown_it import MarkdownIt
 
-from .model import CACHED, FROZEN, IMAGE_TYPES, NOT_RUN, STORED, CellResult, Output
+from .figures import DARK_PNG
+from .model import CACHED, FROZEN, IMAGE_TYPES, NOT_RUN, STALE, STORED, CellResult, Output
 from .options import CellOptions
 from .sanitize import rebalance_html, sanitize_html
 
@@ -66,6 +67,11 @@ def render_cell(code_html: str, result: CellResult | None, options: CellOptions,
 def _status(result: CellResult) -> str:
     if result.status == FROZEN:
         return f'<p class="cell-status cell-frozen"><span class="cell-badge">frozen</span> {escape(result.note)}</p>\n'
+    if result.status == STALE:  # a frozen output too, so it looks like one, with its own word on the badge
+        return (
+            '<p class="cell-status cell-frozen cell-stale">'
+            f'<span class="cell-badge">stale</span> {escape(result.note)}</p>\n'
+        )
     if result.status == NOT_RUN:
         return (
             f'<p class="cell-status cell-not-run"><span class="cell-badge">not run</span> {escape(result.note)}</p>\n'
@@ -100,14 +106,20 @@ def render_outputs(
     if not html:
         return ""
     images = sum(1 for o in outputs for m in IMAGE_TYPES if m in (o.get("data") or {}))
-    # A plot kept wide enough to read makes its box scroll on a phone: a keyboard must reach it too.
-    kept_wide = any(
-        isinstance(meta := (o.get("metadata") or {}).get(m), dict) and meta.get("min_width")
+    # A plot kept wide enough to read (its smallest text 12 px) may be wider than the column: its box
+    # grows into the left margin where the screen has one (--plot-width, site.css) and scrolls
+    # where it has none, so a keyboard must reach it too.
+    kept_wide = [
+        meta
         for o in outputs
         for m in IMAGE_TYPES
-        if m in (o.get("data") or {})
-    )
-    wide = ' tabindex="0"' if kept_wide else ""
+        if m in (o.get("data") or {}) and isinstance(meta := (o.get("metadata") or {}).get(m), dict)
+        if _is_px(meta.get("min_width")) and _is_px(meta.get("width"))
+    ]
+    wide = ""
+    if kept_wide:
+        widest = max(round(meta["width"]) for meta in kept_wide)
+        wide = f' tabindex="0" data-wide style="--plot-width: {widest}px"'
     if fig_cap and images:
         return f'<figure class="cell-output"{wide}>\n{html}<figcaption>{escape(fig_cap)}</figcaption>\n</figure>\n'
     return f'<div class="cell-output"{wide}>\n{html}</div>\n'
@@ -132,7 +144,9 @@ def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool, alt: str
             continue
         value = str(data[mime])
         if mime in IMAGE_TYPES:
-            return _image(url(value), alt, output.get("metadata", {}).get(mime))
+            metadata = output.get("metadata") or {}
+            dark = str(data[DARK_PNG]) if DARK_PNG in data else None
+            return _image(url(value), alt, metadata.get(mime), dark and url(dark), metadata.get(DARK_PNG))
         if mime == "text/html":
             if not unsafe_html and "<script" in value.lower() and any(m in data for m in ("text/plain", *IMAGE_TYPES)):
                 continue  # an interactive widget or animation: the static form is better than a dead one
@@ -147,19 +161,35 @@ def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool, alt: str
     return f'<pre class="cell-result"{SCROLLS}>{ansi_to_html(text)}</pre>\n' if text else ""
 
 
-def _image(src: str, alt: str, meta: object) -> str:
+def _image(src: str, alt: str, meta: object, dark: str | None = None, dark_meta: object = None) -> str:
     """``<img>`` with its size, so the page keeps its room before it loads (no lazy loading:
-    a figure is often on the first screen, and the size already keeps the layout still)."""
+    a figure is often on the first screen, and the size already keeps the layout still).
+
+    With a ``dark`` render (``cells.figures``), a ``<picture>`` whose source the browser
+    takes when the reader's system is dark: no script, no CSS filter over the plot.
+    """
     meta = meta if isinstance(meta, dict) else {}
+    dark_meta = dark_meta if isinstance(dark_meta, dict) else {}
     size = ""
     width, height = meta.get("width"), meta.get("height")
-    if isinstance(width, (int, float)) and isinstance(height, (int, float)) and min(width, height) > 0:
+    if isinstance(width, (int, float)) and isinstance(height, (int, float)) and _is_px(width) and _is_px(height):
         size = f' width="{round(width)}" height="{round(height)}"'
     css = "cell-image cell-plot" if meta.get("on_white") else "cell-image"
-    narrowest = meta.get("min_width")
-    if isinstance(narrowest, int) and narrowest > 0:  # site.css: on a phone, kept this wide and scrolled
-        size += f' style="--min-width: {narrowest}px"'
-    return f'<img class="{css}" src="{escape(src)}" alt="{escape(alt)}"{size} decoding="async">\n'
+    # The dark render knows the figure's smallest font size; the light one assumes matplotlib's default.
+    narrowest = dark_meta.get("min_width") if dark and _is_px(dark_meta.get("min_width")) else meta.get("min_width")
+    style = ""
+    if isinstance(narrowest, (int, float)) and _is_px(narrowest):
+        style = f' style="--min-width: {round(narrowest)}px"'
+    img = f'<img class="{css}" src="{escape(src)}" alt="{escape(alt)}"{size}{style} decoding="async">'
+    if dark is None:
+        return img + "\n"
+    srcset = escape(dark.replace(" ", "%20").replace(",", "%2C"))  # a srcset URL ends at a space or comma
+    source = f'<source media="(prefers-color-scheme: dark)" srcset="{srcset}"{size}>'
+    return f'<picture class="cell-picture">{source}{img}</picture>\n'
+
+
+def _is_px(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def _latex_body(value: str) -> str:

@@ -26,7 +26,7 @@ from site_gen.content import Post
 
 from . import freeze as freezing
 from .cache import externalize
-from .model import FROZEN, NOT_RUN, Cell, CellResult, Output
+from .model import FROZEN, NOT_RUN, STALE, Cell, CellResult, Output
 
 # A ``requires: cuda`` cell that the remote kernel had no device for is cached as this
 # one stream, so that a warm build knows it without starting a remote kernel again.
@@ -64,9 +64,21 @@ def no_cuda_remote(cell: Cell, frozen: freezing.Frozen | None, host: str) -> tup
     return CellResult(NOT_RUN, (), f"Not run: no CUDA device on {host}."), {}
 
 
-def stale(cell: Cell, frozen: freezing.Frozen | None, why: str) -> tuple[CellResult, dict[str, bytes]]:
-    """What a cell shows when its remote run failed: the last frozen output, marked stale."""
+def stale(cell: Cell, frozen: freezing.Frozen | None, reason: str) -> tuple[CellResult, dict[str, bytes]] | None:
+    """What a cell shows when its gateway could not run it: its last frozen output, marked stale.
+
+    None when it has none for its present code: the fault is then the build's error. A
+    ``requires: cuda`` cell with none says it did not run, as a build without a device would.
+    """
     if frozen is not None and freezing.matches(frozen, cell):
         outputs, files = externalize(frozen.outputs)
-        return CellResult(FROZEN, tuple(outputs), f"Stale: not re-run ({why}); {frozen.provenance}."), files
-    return CellResult(NOT_RUN, (), f"Not run: {why}, and no earlier output for this cell."), {}
+        where = frozen.host or frozen.device
+        note = (
+            f"Stale: frozen on {frozen.date} on {where}; the gateway could not run it in this build: "
+            f"{reason.rstrip('.')}. Last run {frozen.provenance}."
+        )
+        return CellResult(STALE, tuple(outputs), note), files
+    if cell.options.requires == "cuda":
+        note = f"Not run: the gateway could not run it in this build ({reason.rstrip('.')}); it has no frozen output."
+        return CellResult(NOT_RUN, (), note), {}
+    return None
