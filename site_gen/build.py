@@ -177,5 +177,5 @@ def checked_output(
             config.root / REDIRECTS_DIR,
         ],
         force=force,
-        previous_output=manifest.wrote(previous, requested.resolve()),
+        previous_output=lambda: manifest.wrote(previous, requested.resolve()),
     )

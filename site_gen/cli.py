@@ -25,7 +25,7 @@ from . import __version__
 from .errors import BuildFailed, ContentError, processing_of
 
 if TYPE_CHECKING:
-    from .cells.execute import Progress
+    from .cells.settings import Progress
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +179,7 @@ def _site_options(command: argparse.ArgumentParser) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from .build import build_site
-    from .cells.execute import ExecuteSettings
+    from .cells.settings import ExecuteSettings
 
     started = time.perf_counter()
     progress = _CellProgress(sys.stderr)

@@ -18,6 +18,7 @@ from .errors import ContentError
 from .textfile import decode_utf8
 
 CONFIG_NAME = "site.toml"
+REDIRECTS_DIR = "redirects"  # pages at old URLs, published at the site root (see site_gen.importers)
 GITHUB = "https://github.com/"
 COLAB = "https://colab.research.google.com/github/"
 REMOTE_CELLS = ("cuda", "marked", "all")  # which posts run on [execute.remote]

@@ -1,6 +1,6 @@
 """Incremental rebuilds for the preview server: remake only what an edit changed.
 
-After an edit we run the ordinary layout stage (``build.write_site``) against
+After an edit we run the ordinary layout stage (``write.write_site``) against
 an ``IncrementalOutput`` (see ``site_gen.fingerprints``): each page's
 fingerprint is recomputed without running its template, and the page is
 rendered and written only when that changed. Feeds see their entries (full
@@ -33,15 +33,17 @@ import jinja2
 import jinja2.bccache
 import jinja2.meta
 
-from .build import RenderedSite, render_all, write_site
-from .cells.execute import ExecuteSettings, execute_posts
+from .cells.execute import execute_posts
 from .cells.model import PostCells
+from .cells.settings import ExecuteSettings
 from .config import CONFIG_NAME, Config, load_config
 from .content import Post, discover, read_post
 from .errors import BuildFailed, ContentError, ContentWarning
 from .fingerprints import IncrementalOutput, Plan
 from .output import OutputConflict, mark_as_output
+from .render import RenderedSite, render_all
 from .render_cache import RenderCache
+from .write import write_site
 
 
 @dataclass

@@ -22,6 +22,7 @@ from .content import Post, Tag
 from .errors import ContentError
 from .feed import rfc3339
 from .markdown import RenderedDoc, TocEntry
+from .theme import theme_dirs
 
 WORDS_PER_MINUTE = 220
 
@@ -92,13 +93,6 @@ class Pagination:
 class NavItem:
     title: str
     url_path: str
-
-
-def theme_dirs() -> list[Path]:
-    """Where the bundled theme lives: inside the installed package, or beside it in a checkout."""
-    packaged = Path(__file__).parent / "theme"
-    checkout = Path(__file__).parent.parent
-    return [packaged] if (packaged / "templates").is_dir() else [checkout]
 
 
 def make_environment(config: Config) -> jinja2.Environment:

@@ -15,15 +15,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config
 from .errors import ContentWarning
-from .layout import theme_dirs
+from .identity import renderer_fingerprint
 from .output import MARKER
-from .render_cache import renderer_fingerprint
+from .theme import theme_dirs
 
 MANIFEST = "build-manifest.json"
 WATCHED = ("content", "templates", "static", "diagrams", "redirects")
@@ -54,13 +54,12 @@ def input_digest(config: Config, *, options: object, extra_inputs: Iterable[Path
     """Size and mtime of every file a build reads, the build's options, and site_gen itself."""
     digest = hashlib.sha256(f"{renderer_fingerprint()}\0{options!r}".encode())
     roots = [config.root / name for name in WATCHED] + [base / name for base in theme_dirs() for name in WATCHED]
-    files = [config.root / CONFIG_NAME, *extra_inputs]
+    files = {str(config.root / CONFIG_NAME), *map(str, extra_inputs)}
     for root in roots:
-        if root.is_dir():
-            files.extend(p for p in root.rglob("*") if p.is_file())
-    for path in sorted(set(files)):
+        files.update(path for path, _ in _files_under(str(root)))
+    for path in sorted(files):
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             digest.update(f"{path}\0missing\n".encode())
             continue
@@ -69,12 +68,27 @@ def input_digest(config: Config, *, options: object, extra_inputs: Iterable[Path
 
 
 def output_state(folder: Path) -> dict[str, list[int]]:
+    marker = str(folder / MARKER)
     state = {}
-    for path in folder.rglob("*"):
-        if path.is_file() and path != folder / MARKER:
-            stat = path.stat()
-            state[path.relative_to(folder).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    for path, entry in _files_under(str(folder)):
+        if path != marker:
+            stat = entry.stat()
+            state[os.path.relpath(path, folder).replace(os.sep, "/")] = [stat.st_size, stat.st_mtime_ns]
     return state
+
+
+def _files_under(folder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every file below ``folder`` (none if it is missing), by os.scandir: the no-change build
+    stats a few thousand files, and pathlib's rglob costs several times as much."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files_under(entry.path)
+        elif entry.is_file():
+            yield entry.path, entry
 
 
 def load(config: Config) -> Manifest | None:
@@ -105,9 +119,10 @@ def wrote(manifest: Manifest | None, output: Path) -> bool:
     """Every file the last build recorded is in ``output`` as it left it (whichever site_gen built it)."""
     if manifest is None or not manifest.outputs or not output.is_dir():
         return False
+    base = str(output)
     for rel, (size, mtime) in manifest.outputs.items():
         try:
-            stat = (output / rel).stat()
+            stat = os.stat(os.path.join(base, rel))
         except OSError:
             return False
         if stat.st_size != size or stat.st_mtime_ns != mtime:

@@ -13,7 +13,7 @@ import os
 import secrets
 import shutil
 import signal
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol
@@ -27,7 +27,7 @@ MARKER_TEXT = b"This folder is written by site_gen; a build replaces it whole.\n
 
 
 class Output(Protocol):
-    """Where ``build.write_site`` puts files: a StagedOutput for ``build``, or the
+    """Where ``write.write_site`` puts files: a StagedOutput for ``build``, or the
     preview's incremental output, which writes only what changed."""
 
     def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool: ...
@@ -46,7 +46,12 @@ class Fingerprints(Protocol):
 
 
 def check_output_folder(
-    target: Path, *, root: Path, sources: Iterable[Path], force: bool = False, previous_output: bool = False
+    target: Path,
+    *,
+    root: Path,
+    sources: Iterable[Path],
+    force: bool = False,
+    previous_output: Callable[[], bool] = lambda: False,
 ) -> Path:
     """The output folder, resolved, or a ContentError if replacing it could lose anything.
 
@@ -54,8 +59,9 @@ def check_output_folder(
     but an earlier build: never the site itself, a folder above it, a source
     folder (content/, templates/…), a file, or a folder of someone else's.
     Symlinks are resolved first, so ``public -> ~/notes`` is judged as ``~/notes``.
-    ``previous_output`` says the last build's manifest names this folder (output
-    written before the marker existed); ``force`` accepts any other folder.
+    ``previous_output`` says whether the last build's manifest names this folder (output
+    written before the marker existed), asked only when there is no marker, since
+    it stats every file; ``force`` accepts any other folder.
     """
     resolved = target.resolve()
     site = root.resolve()
@@ -76,7 +82,7 @@ def check_output_folder(
         raise ContentError(
             None, None, f"refusing to write the output into {resolved}: it is a file, not a folder", hint
         )
-    if resolved.is_dir() and not (force or previous_output or _made_by_us(resolved)):
+    if resolved.is_dir() and not (force or _made_by_us(resolved) or previous_output()):
         raise ContentError(
             None,
             None,

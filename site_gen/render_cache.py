@@ -18,8 +18,6 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from markupsafe import Markup
@@ -27,37 +25,11 @@ from markupsafe import Markup
 from .config import Config
 from .content import Post
 from .errors import ContentWarning
+from .identity import renderer_fingerprint
 from .layout import PostView, StoredBody
 
 # Page view, feed body (or where it is kept), warnings.
 RenderedPost = tuple[PostView, str | StoredBody, list[ContentWarning]]
-
-# The libraries whose output ends up in a post's HTML.
-RENDER_LIBRARIES = (
-    "markdown-it-py", "mdit-py-plugins", "linkify-it-py", "latex2mathml", "pygments", "html5lib", "nh3",
-    "citeproc-py", "bibtexparser", "pylatexenc",
-)  # fmt: skip
-
-
-@cache
-def renderer_fingerprint() -> str:
-    """A hash of site_gen's source and the rendering libraries' versions.
-
-    Hashing our own source (about 40 files, a millisecond) means a developer's
-    edit to the renderer invalidates the cache without anyone remembering to
-    bump a version number.
-    """
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in RENDER_LIBRARIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"\0{name}={version}".encode())
-    return digest.hexdigest()
 
 
 class RenderCache(dict[str, RenderedPost]):

@@ -9,8 +9,9 @@ import html5lib
 import pytest
 from lxml import html as lxml_html
 
-from site_gen.build import build_site, plain_text
+from site_gen.build import build_site
 from site_gen.errors import BuildFailed
+from site_gen.render import plain_text
 
 from .conftest import write
 

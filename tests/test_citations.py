@@ -10,7 +10,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from site_gen.build import render_post
 from site_gen.citations import BibFile, CslStyle
 from site_gen.config import load_config
 from site_gen.content import read_post
@@ -19,6 +18,7 @@ from site_gen.markdown import MarkdownRenderer, RenderedDoc
 from site_gen.readers import reader_for
 from site_gen.readers.myst import adapt
 from site_gen.readers.source import Source
+from site_gen.render import render_post
 
 from .conftest import REPO, SHARED, write
 

@@ -276,7 +276,7 @@ def test_a_bug_is_a_short_internal_error_naming_the_post(make_site, capsys, monk
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("mathml")
 
-    monkeypatch.setattr("site_gen.build.render_post", broken)
+    monkeypatch.setattr("site_gen.render.render_post", broken)
     code, text = run_cli(capsys, "build", "--root", str(root), "-j", "1")
     assert code == 70
     assert "internal error while processing content/" in text and "KeyError" in text

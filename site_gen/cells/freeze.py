@@ -22,34 +22,12 @@ from typing import Any
 from site_gen.errors import ContentError
 
 from .cache import digest, package_versions
+from .device import cuda_available as cuda_available  # execute (and tests) reach it through this module
+from .device import device_name as device_name
 from .model import Cell, Output, image_problem, output_problem
 
 FORMAT = 1
 _REFREEZE = "fix the merge by hand, or delete the file and run `site-gen build --freeze` where the device exists"
-_NVIDIA_PROC = Path("/proc/driver/nvidia/gpus")
-
-
-def cuda_available() -> bool:
-    """Is there a CUDA device? Read from the driver's files: fast, no GPU library needed.
-
-    An empty ``CUDA_VISIBLE_DEVICES`` hides every device, as it does for CUDA itself.
-    """
-    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
-        return False
-    return Path("/dev/nvidia0").exists() or (_NVIDIA_PROC.is_dir() and any(_NVIDIA_PROC.iterdir()))
-
-
-def device_name() -> str:
-    """``NVIDIA H100 80GB HBM3``, from the driver's description of the first GPU."""
-    if _NVIDIA_PROC.is_dir():
-        for gpu in sorted(_NVIDIA_PROC.iterdir()):
-            try:
-                for line in (gpu / "information").read_text().splitlines():
-                    if line.startswith("Model:"):
-                        return line.split(":", 1)[1].strip()
-            except OSError:
-                continue
-    return "a CUDA device"
 
 
 def freeze_path(source: Path) -> Path:

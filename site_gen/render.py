@@ -1,0 +1,282 @@
+"""Render: every post's Markdown to HTML, in worker processes, through the render cache.
+
+``render_all`` gives a ``RenderedSite``: each post's page view, its feed body,
+its warnings and the files its cells made, nothing yet laid out or written.
+Posts render in ``jobs`` processes, in the order of the sources, so the output
+does not depend on the number of jobs; a post the cache holds is not rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
+
+import html5lib
+from html5lib.serializer import HTMLSerializer
+
+from . import notebook_export
+from .cells.model import PostCells
+from .config import Config
+from .content import Post
+from .errors import ContentError, ContentWarning, note_processing
+from .layout import PostView, StoredBody
+from .markdown import MarkdownRenderer, RenderedDoc, block_tokens
+from .render_cache import RenderCache, RenderedPost
+
+DESCRIPTION_LENGTH = 200
+
+
+@dataclass
+class RenderedSite:
+    """Everything rendered, before anything is written."""
+
+    posts: list[PostView]  # newest first
+    pages: list[PostView]  # standalone pages, by URL
+    feed_html: dict[str, str | StoredBody]  # url_path -> body with absolute URLs (or where it is kept)
+    warnings: list[ContentWarning]
+    files: dict[str, bytes] = field(default_factory=dict)  # cell outputs (figures), by output path
+    rendered: list[str] = field(default_factory=list)  # URLs of posts rendered afresh, not taken from a cache
+
+
+def render_all(
+    config: Config,
+    sources: Sequence[Post],
+    errors: list[ContentError],
+    *,
+    cache: RenderCache | None = None,
+    cells: Mapping[str, PostCells] | None = None,
+    jobs: int = 1,
+) -> RenderedSite:
+    """Render every source, collecting errors instead of stopping at the first.
+
+    ``cache`` maps ``render_key`` to a finished render, so an unchanged post is
+    not rendered again (the preview server keeps one in memory, ``build`` one on
+    disk). ``cells`` holds the executed cells of each post, by URL (see
+    ``site_gen.cells``). Posts the cache lacks are rendered by ``jobs`` processes.
+    """
+    cells = cells or {}
+    keys = [_render_key(cache, config, post, cells.get(post.url_path)) for post in sources]
+    missing = [i for i, key in enumerate(keys) if cache is None or key not in cache]
+    # Fresh renders arrive in source order while the cached ones are read in
+    # between: one post's full render is in memory at a time, not the site's.
+    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs))
+    missing_set = set(missing)
+    views: list[PostView] = []
+    feed_html: dict[str, str | StoredBody] = {}
+    warnings: list[ContentWarning] = []
+    files: dict[str, bytes] = {}
+    rendered: list[str] = []
+    for index, post in enumerate(sources):
+        post_cells = cells.get(post.url_path)
+        outcome = next(fresh) if index in missing_set else cache.lookup(keys[index]) if cache is not None else None
+        if outcome is None:  # a cache entry that could not be read back: render it here
+            outcome = _render_or_error(
+                config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html), post, post_cells
+            )
+            missing_set.add(index)
+        if isinstance(outcome, ContentError):
+            errors.append(outcome)
+            continue
+        if index in missing_set:
+            rendered.append(post.url_path)
+            if cache is not None:
+                outcome = cache.store(keys[index], outcome)
+        view, feed_body, post_warnings = outcome
+        if post_cells is not None:
+            files.update((post.url_path + name, data) for name, data in post_cells.files.items())
+            if post_cells.codes:  # a post with executed cells downloads as a notebook
+                name = notebook_export.notebook_name(post)
+                files[post.url_path + name] = notebook_export.export(post, block_tokens(post.body), post_cells)
+                view = replace(view, notebook=name)
+        views.append(view)
+        feed_html[post.url_path] = feed_body
+        warnings.extend(post_warnings)
+    posts = sorted((v for v in views if not v.post.is_page), key=lambda v: (v.date, v.url_path), reverse=True)
+    pages = sorted((v for v in views if v.post.is_page), key=lambda v: v.url_path)
+    return RenderedSite(posts, pages, feed_html, warnings, files, rendered)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (a container's limit, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# Below this many posts per process, starting the processes costs more than it saves.
+MIN_POSTS_PER_JOB = 16
+
+
+def render_posts(
+    config: Config, posts: Sequence[Post], cells: Mapping[str, PostCells], jobs: int
+) -> Iterator[RenderedPost | ContentError]:
+    """Render posts in order, in ``jobs`` processes when there are enough of them.
+
+    Each process builds its own MarkdownRenderer once; results come back in the
+    order of ``posts``, so the output does not depend on the number of jobs.
+    """
+    tasks = [(post, cells.get(post.url_path)) for post in posts]
+    if not tasks:
+        return
+    jobs = min(jobs, len(tasks) // MIN_POSTS_PER_JOB)
+    if jobs <= 1:
+        renderer = MarkdownRenderer(macros=config.macros, raw_html=config.raw_html)
+        for post, post_cells in tasks:
+            yield _render_or_error(config, renderer, post, post_cells)
+        return
+    chunk = max(1, min(32, len(tasks) // (jobs * 4)))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as pool:
+        yield from pool.map(_render_in_worker, tasks, chunksize=chunk)
+
+
+_worker: tuple[Config, MarkdownRenderer] | None = None
+
+
+def _start_worker(config: Config) -> None:
+    global _worker  # one renderer per worker process, built once
+    _worker = (config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html))
+
+
+def _render_in_worker(task: tuple[Post, PostCells | None]) -> RenderedPost | ContentError:
+    assert _worker is not None
+    config, renderer = _worker
+    return _render_or_error(config, renderer, *task)
+
+
+def _render_or_error(
+    config: Config, renderer: MarkdownRenderer, post: Post, cells: PostCells | None
+) -> RenderedPost | ContentError:
+    try:
+        return render_post(config, renderer, post, cells)
+    except ContentError as error:
+        return error
+    except Exception as bug:  # a bug of ours: say which post brought it out
+        note_processing(bug, post.rel_source)
+        raise
+
+
+def _render_key(cache: RenderCache | None, config: Config, post: Post, cells: PostCells | None) -> str:
+    return "" if cache is None else cache.key(config, post) + _cells_key(cells)
+
+
+def _cells_key(cells: PostCells | None) -> str:
+    return "" if cells is None else hashlib.sha256(repr(cells).encode("utf-8")).hexdigest()
+
+
+def render_post(
+    config: Config, renderer: MarkdownRenderer, post: Post, cells: PostCells | None = None
+) -> tuple[PostView, str, list[ContentWarning]]:
+    """One post's Markdown to HTML: the page body, its summary, and the feed body."""
+
+    def render(source: str, first_line: int, cells: PostCells | None = None, references: bool = True) -> RenderedDoc:
+        return renderer.render(
+            source,
+            path=post.rel_source,
+            first_line=first_line,
+            page_url=post.url_path,
+            base_path=config.base_path,
+            base_url=config.base_url,
+            macros=post.macros,
+            cells=cells,
+            site_root=config.root,
+            bibliography=post.bibliography,
+            csl=post.csl,
+            footnotes=post.footnotes,
+            references=references,
+        )
+
+    doc = render(post.body, post.body_line, cells)
+    warnings = [*post.warnings, *doc.warnings]
+    summary_html = doc.summary_html
+    if post.summary is not None:
+        summary_doc = render(post.summary, 1, references=False)  # a listing's card: citations, no list
+        summary_html = summary_doc.html
+        warnings.extend(summary_doc.warnings)
+    summary_html = balanced_html(summary_html)
+    description = _truncate(plain_text(summary_html), DESCRIPTION_LENGTH)
+    return PostView.build(post, doc, summary_html, description), doc.feed_html, warnings
+
+
+class _TextExtractor(HTMLParser):
+    """Plain text of an HTML fragment; math contributes its TeX, not its MathML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._math_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "math":
+            if self._math_depth == 0:
+                self.parts.append(dict(attrs).get("alttext") or "")
+            self._math_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "math" and self._math_depth:
+            self._math_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._math_depth:
+            self.parts.append(data)
+
+
+def balanced_html(fragment: str) -> str:
+    """``fragment`` parsed and written back, so an unclosed ``<table>`` in a summary
+    closes inside its own listing entry instead of swallowing the home page."""
+    if "<" not in fragment or _is_balanced(fragment):
+        return fragment
+    root = html5lib.parseFragment(fragment, treebuilder="etree", namespaceHTMLElements=False)
+    walker = html5lib.getTreeWalker("etree")
+    serializer = HTMLSerializer(quote_attr_values="always", omit_optional_tags=False, resolve_entities=False)
+    return "".join(serializer.serialize(walker(root)))
+
+
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
+)
+
+
+class _TagBalance(HTMLParser):
+    """Checks that every element opened in a fragment is closed in it, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass  # <mspace/>, <br/>: opened and closed at once
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if not self.open or self.open.pop() != tag:
+            self.ok = False
+
+
+def _is_balanced(fragment: str) -> bool:
+    checker = _TagBalance()
+    checker.feed(fragment)
+    checker.close()
+    return checker.ok and not checker.open
+
+
+def plain_text(fragment: str) -> str:
+    """Text for meta descriptions and feed summaries, with whitespace collapsed."""
+    extractor = _TextExtractor()
+    extractor.feed(fragment)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"

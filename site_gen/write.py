@@ -1,0 +1,212 @@
+"""Lay out and write: pages through the templates, feeds, the sitemap and static files.
+
+``write_site`` takes a ``RenderedSite`` and writes every page of the site into an
+``Output``; ``needs()`` lets an incremental output skip a page whose inputs did
+not change since the last build.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .config import REDIRECTS_DIR, Config
+from .content import Tag
+from .feed import FeedEntry, atom_feed, sitemap
+from .highlight import stylesheet
+from .layout import NavItem, Pagination, PostView, Renderer, StoredBody, TagView
+from .output import Output
+from .render import RenderedSite
+from .textfile import check_inside_site
+from .theme import theme_dirs
+
+CODE_CSS = "static/css/code.css"
+
+
+class PageWriter:
+    """Writes HTML pages through templates and remembers them for the sitemap."""
+
+    def __init__(self, renderer: Renderer, out: Output) -> None:
+        self.renderer = renderer
+        self.out = out
+        self.sitemap: list[tuple[str, datetime | None]] = []
+
+    def page(self, template: str, path: str, title: str, lastmod: datetime | None = None, **context: object) -> None:
+        self.sitemap.append((path, lastmod))
+        inputs = {**self.renderer.common, "page_path": path, "page_title": title, **context}
+        if self.out.needs(path + "index.html", inputs, template):
+            self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
+
+
+def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jinja2.BytecodeCache | None = None) -> int:
+    """Lay out and write every page, feed and asset. Returns the number of HTML pages.
+
+    ``compiled`` keeps compiled templates between calls (the preview server rebuilds often).
+    """
+    nav = [NavItem(page.title, page.url_path) for page in site.pages]
+    main_feed = ("Atom feed", config.abs_url("feed.xml"))
+    renderer = Renderer(config, {"nav": nav, "feed_links": [main_feed]})
+    renderer.env.bytecode_cache = compiled
+    writer = PageWriter(renderer, out)
+
+    for index, post in enumerate(site.posts):
+        newer = site.posts[index - 1] if index > 0 else None
+        older = site.posts[index + 1] if index + 1 < len(site.posts) else None
+        feeds = [main_feed] + [(f"{config.title}: {t.name}", config.abs_url(t.feed_path)) for t in post.tags]
+        writer.page(
+            "post.html",
+            post.url_path,
+            post.title,
+            post.post.last_modified,
+            post=post,
+            prev_post=older,
+            next_post=newer,
+            feed_links=feeds,
+        )
+    for standalone in site.pages:
+        writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
+    for path, title, posts, pagination in _home_pages(config, site.posts):
+        writer.page("home.html", path, title, posts=posts, pagination=pagination)
+    _write_tags(config, site, writer, main_feed)
+    writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
+    if config.search:
+        writer.page("search.html", "search/", "Search")
+    if out.needs("404.html", renderer.common, "404.html"):
+        out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
+
+    # needs() guards what is costly to make; the preview skips what has not changed.
+    entries = _feed_entries(config, site, site.posts)
+    if out.needs("feed.xml", {"entries": entries}):
+        out.write(
+            "feed.xml",
+            atom_feed(
+                config, title=config.title, feed_path="feed.xml", page_path="", entries=entries, version=__version__
+            ),
+        )
+    if out.needs("sitemap.xml", {"pages": writer.sitemap}):
+        out.write("sitemap.xml", sitemap(config, writer.sitemap))
+    out.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.abs_url('sitemap.xml')}\n".encode())
+    if out.needs(CODE_CSS, {}):
+        out.write(CODE_CSS, stylesheet().encode("utf-8"))
+    _copy_static(config, out)
+    _copy_redirects(config, out)
+    for rel, data in sorted(site.files.items()):
+        out.write(rel, data)
+    for view in site.posts + site.pages:
+        for asset in view.post.assets:
+            out.copy(view.url_path + asset.relative_to(view.post.source.parent).as_posix(), asset)
+    return len(writer.sitemap) + 1  # + 404.html
+
+
+def _home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, str, list[PostView], Pagination]]:
+    """Home page 1 at the root, then page/2/, page/3/…"""
+    size = config.posts_per_page
+    total = max(1, -(-len(posts) // size))
+
+    def path_of(number: int) -> str:
+        return "" if number == 1 else f"page/{number}/"
+
+    for number in range(1, total + 1):
+        pagination = Pagination(
+            page=number,
+            pages=total,
+            prev_path=path_of(number - 1) if number > 1 else None,
+            next_path=path_of(number + 1) if number < total else None,
+        )
+        title = config.title if number == 1 else f"Page {number}"
+        yield path_of(number), title, posts[(number - 1) * size : number * size], pagination
+
+
+def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_feed: tuple[str, str]) -> None:
+    """The tag index, one page per tag, and one Atom feed per tag."""
+    by_tag: dict[Tag, list[PostView]] = defaultdict(list)
+    for post in site.posts:
+        for tag in post.tags:
+            by_tag[tag].append(post)
+    tags = sorted((TagView(tag, len(posts)) for tag, posts in by_tag.items()), key=lambda t: (t.name.lower(), t.slug))
+    writer.page("tags.html", "tags/", "Tags", tags=tags)
+    for view in tags:
+        posts = by_tag[view.tag]
+        feed_title = f"{config.title}: {view.name}"
+        writer.page(
+            "tag.html",
+            view.url_path,
+            f"Posts tagged {view.name}",
+            tag=view,
+            posts=posts,
+            feed_links=[main_feed, (feed_title, config.abs_url(view.feed_path))],
+        )
+        entries = _feed_entries(config, site, posts)
+        if writer.out.needs(view.feed_path, {"entries": entries}):
+            writer.out.write(
+                view.feed_path,
+                atom_feed(
+                    config,
+                    title=feed_title,
+                    feed_path=view.feed_path,
+                    page_path=view.url_path,
+                    version=__version__,
+                    entries=entries,
+                ),
+            )
+
+
+def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> list[FeedEntry]:
+    return [
+        FeedEntry(
+            title=post.title,
+            url_path=post.url_path,
+            published=post.date,
+            updated=post.post.last_modified,
+            tags=tuple(tag.name for tag in post.tags),
+            summary=post.description,
+            content_html=_text(site.feed_html[post.url_path]),
+        )
+        for post in posts[: config.feed_size]
+    ]
+
+
+def _text(body: str | StoredBody) -> str:
+    return body if isinstance(body, str) else body.load()
+
+
+def _by_year(posts: list[PostView]) -> list[tuple[int, list[PostView]]]:
+    years: dict[int, list[PostView]] = defaultdict(list)
+    for post in posts:
+        years[post.date.year].append(post)
+    return sorted(years.items(), reverse=True)
+
+
+def _copy_static(config: Config, out: Output) -> None:
+    """The theme's static files, overridden file by file by the site's own."""
+    chosen: dict[str, Path] = {}
+    for base in [*theme_dirs(), config.root]:
+        folder = base / "static"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                if base == config.root:
+                    check_inside_site(path, config.root, path.relative_to(config.root))
+                chosen["static/" + path.relative_to(folder).as_posix()] = path
+    chosen.pop(CODE_CSS, None)  # generated from Pygments, always current
+    for rel, path in sorted(chosen.items()):
+        out.copy(rel, path)
+
+
+def _copy_redirects(config: Config, out: Output) -> None:
+    """``redirects/`` (written by ``site-gen import``) is published at the site root: a page at each
+    old URL that sends readers on. One that collides with a page of the site is an OutputConflict."""
+    folder = config.root / REDIRECTS_DIR
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            rel = path.relative_to(config.root)
+            check_inside_site(path, config.root, rel)
+            out.copy(path.relative_to(folder).as_posix(), path)
