@@ -2,8 +2,12 @@
 
 A cell's result is stored under a key that hashes everything it depends on:
 
-- the kernel (its spec, and the Python and ipykernel that run it),
-- the versions of the packages the post imports,
+- where it runs and in what: here, the kernel's spec and the Python and
+  ipykernel that run it; on a gateway, its URL, the kernel name and the host
+  label (see ``route.remote_identity``),
+- the versions of the packages the post imports, for cells run here only: a
+  remote kernel's packages are not this machine's, so local upgrades must not
+  re-run remote cells (``_freeze.json`` records what ran there),
 - the contents of the files the post declares under ``inputs:``,
 - the code of this cell and of every cell before it (earlier cells build the
   state it runs in; their display options do not matter, so are left out).
@@ -96,12 +100,18 @@ def kernel_identity(name: str) -> dict[str, Any]:
     }
 
 
-def cell_keys(cells: Sequence[Cell], *, kernel: Mapping[str, Any], inputs: Mapping[str, str]) -> list[str]:
-    """One key per cell; each covers the post's environment and every cell up to it."""
+def cell_keys(
+    cells: Sequence[Cell], *, kernel: Mapping[str, Any], inputs: Mapping[str, str], local: bool = True
+) -> list[str]:
+    """One key per cell; each covers the post's environment and every cell up to it.
+
+    ``local``: the cells run here, so this machine's package versions are part of it.
+    """
+    packages = package_versions(imported_modules(cell.code for cell in cells)) if local else {}
     environment = {
         "format": FORMAT,
         "kernel": kernel,
-        "packages": package_versions(imported_modules(cell.code for cell in cells)),
+        "packages": packages,
         "inputs": dict(sorted(inputs.items())),
     }
     chain = digest(_canonical(environment))

@@ -224,7 +224,7 @@ def _plan(
         cuda = True  # the remote kernel says whether it has a device; until then its cuda cells are to run
     kernel = route.remote_identity(remote, post.jupyter) if remote else kernel_identity(post.jupyter)
     kernel = {**kernel, "figures": SETUP_DIGEST}  # what the kernel runs before the cells (cells.figures)
-    keys = cell_keys(cells, kernel=kernel, inputs=_input_hashes(post))
+    keys = cell_keys(cells, kernel=kernel, inputs=_input_hashes(post), local=remote is None)
     plan = _Plan(post, cells, keys, remote=remote)
     needs_frozen = remote is not None or any(c.options.frozen for c in cells)
     frozen = freezing.load_frozen(post.source, post.rel_source) if needs_frozen else {}

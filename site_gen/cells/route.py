@@ -42,9 +42,10 @@ def runs_remote(post: Post, cells: Sequence[Cell], remote: RemoteConfig | None) 
 
 
 def remote_identity(remote: RemoteConfig, kernel: str) -> dict[str, Any]:
-    """The cache key's kernel part for a remote post: which gateway and kernel, so results never mix
-    with local ones (or with another gateway's). The host label is display only, so it is left out."""
-    return {"remote": remote.url.rstrip("/"), "kernel": remote.kernel or kernel}
+    """The cache key's kernel part for a remote post: which gateway, kernel and host label, so results
+    never mix with local ones, another gateway's, or another machine's put behind the same tunnel
+    (a label is how an author says "this is a different box now")."""
+    return {"remote": remote.url.rstrip("/"), "kernel": remote.kernel or kernel, "host": remote.host}
 
 
 def not_run_marker(host: str) -> list[Output]:
