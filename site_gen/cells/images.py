@@ -15,6 +15,8 @@ import re
 import struct
 import zlib
 
+from .figures import TEXT_PT_KEY
+
 _SVG_LENGTH_RE = r"""\s{name}\s*=\s*["']\s*([0-9.]+)\s*(px|pt|in|cm|mm|)\s*["']"""
 _VIEWBOX_RE = re.compile(r"""\sviewBox\s*=\s*["']\s*[-0-9.]+[\s,]+[-0-9.]+[\s,]+([0-9.]+)[\s,]+([0-9.]+)""")
 _SVG_ROOT_RE = re.compile(r"<svg\b[^>]*>", re.DOTALL)
@@ -79,12 +81,14 @@ MIN_TEXT_PX = 12
 
 
 def min_width(content: bytes, ext: str) -> int | None:
-    """The narrowest a plot may be shown (CSS px) before matplotlib's 10 pt text falls under 12 px.
+    """The narrowest a plot may be shown (CSS px) before its smallest text falls under 12 px.
 
-    Text of ``PLOT_TEXT_PT`` points is ``PLOT_TEXT_PT * dpi / 72`` image pixels high, whatever
-    size the page shows the image at, so the bound is the image's pixel width times
-    ``MIN_TEXT_PX * 72 / (PLOT_TEXT_PT * dpi)``. A PNG says its dpi (``pHYs``); an SVG's
-    points are 72 to the inch. None for anything else (photographs have no text to keep).
+    Text of ``pt`` points is ``pt * dpi / 72`` image pixels high, whatever size the page
+    shows the image at, so the bound is the image's pixel width times
+    ``MIN_TEXT_PX * 72 / (pt * dpi)``. A PNG says its dpi (``pHYs``), and a figure's dark
+    render (``cells.figures``) its smallest font size (else matplotlib's default,
+    ``PLOT_TEXT_PT``); an SVG's points are 72 to the inch. None for anything else
+    (photographs have no text to keep).
     """
     if ext == "svg" and b"Matplotlib" in content[:2000]:
         size = image_size(content, ext)
@@ -92,21 +96,31 @@ def min_width(content: bytes, ext: str) -> int | None:
     if ext != "png" or content[:8] != b"\x89PNG\r\n\x1a\n":
         return None
     width = struct.unpack(">I", content[16:20])[0]
-    dpi = _png_dpi(content)
-    return round(width * MIN_TEXT_PX * 72 / (PLOT_TEXT_PT * dpi)) if dpi else None
+    dpi, text_pt = png_dpi_and_text_size(content)
+    return round(width * MIN_TEXT_PX * 72 / ((text_pt or PLOT_TEXT_PT) * dpi)) if dpi else None
 
 
-def _png_dpi(content: bytes) -> float | None:
+def png_dpi_and_text_size(content: bytes) -> tuple[float | None, float | None]:
+    """The PNG's dpi (``pHYs``) and the smallest font size its ``tEXt`` says (``figures.TEXT_PT_KEY``)."""
+    dpi = text_pt = None
+    key = TEXT_PT_KEY.encode("latin-1") + b"\0"
     pos = 8
     while pos + 8 <= len(content):
         length, kind = struct.unpack(">I4s", content[pos : pos + 8])
+        body = content[pos + 8 : pos + 8 + length]
         if kind == b"pHYs" and length == 9:
-            per_metre, _, unit = struct.unpack(">IIB", content[pos + 8 : pos + 17])
-            return per_metre * 0.0254 if unit == 1 and per_metre else None
-        if kind in (b"IDAT", b"IEND"):
-            return None  # pHYs comes before the image data
+            per_metre, _, unit = struct.unpack(">IIB", body)
+            dpi = per_metre * 0.0254 if unit == 1 and per_metre else None
+        elif kind == b"tEXt" and body.startswith(key):
+            try:
+                text_pt = float(body[len(key) :].decode("latin-1"))
+            except ValueError:
+                text_pt = None
+            text_pt = text_pt if text_pt is not None and 1 <= text_pt <= 200 else None
+        elif kind in (b"IDAT", b"IEND"):
+            break  # both come before the image data
         pos += 12 + length
-    return None
+    return dpi, text_pt
 
 
 def on_white(content: bytes, ext: str) -> bool:
