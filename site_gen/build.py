@@ -123,7 +123,12 @@ def build_site(
         out.commit()
     # A page showing stale outputs (its gateway failed) is never "up to date": the next build tries again.
     if record and not executed.stale:
-        extra = sorted({(post.source.parent / name).resolve() for post in sources for name in post.inputs})
+        extra = sorted(
+            {(post.source.parent / name).resolve() for post in sources for name in post.inputs}
+            # .bib and .csl files may lie outside content/ (``bibliography = "refs/site.bib"``)
+            | {(config.root / bib.path).resolve() for post in sources for bib in post.bibliography}
+            | {(config.root / post.csl.name).resolve() for post in sources if post.csl and post.csl.xml}
+        )
         if [str(path) for path in extra] != (previous.extra_inputs if previous else []):
             inputs = manifest.input_digest(config, options=options, extra_inputs=extra)
         manifest.save(
