@@ -546,3 +546,21 @@ def test_any_post_text_imports_without_a_crash(tmp_path_factory, body):
     for generator in ("jekyll", "hugo", "pelican", "d2l"):
         with contextlib.suppress(ContentError):  # a ContentError is a clean refusal; anything else is a bug
             import_blog(generator, src, tmp_path_factory.mktemp(generator))
+
+
+def test_hugo_fence_attributes_and_a_fence_inside_a_fence(tmp_path):
+    """Attributes Hugo ignores are dropped, Hugo's own are spelled ours; a fence indented inside
+    another is code, so the shortcodes after the outer one are still converted."""
+    src = Path(__file__).parent / "fixtures" / "hugo_fences"
+    site = tmp_path / "site"
+    report = import_blog("hugo", src, site).report_text
+    assert f"{src / 'content/posts/mindmap.md'}:8: warning: code fence attributes dropped: height" in report
+    post = (site / "content/posts/mindmap.md").read_text(encoding="utf-8")
+    assert "```markmap\n" in post
+    assert '```python {linenos=true hl_lines="2 3-4" linenostart=10}\n' in post
+    build_site(site, jobs=1, use_cache=False)
+    page = (site / "public/posts/mindmap/index.html").read_text(encoding="utf-8")
+    assert 'class="callout callout-note"' in page and "<math" in page
+    assert "youtube" in page
+    text = article(site, "mindmap")
+    assert leftovers(text) == [] and "{{" not in text

@@ -800,3 +800,42 @@ def test_r_chunks_beside_python_chunks_are_shown_not_run(make_site):
     assert len(warned) == 1 and warned[0].startswith(
         "content/posts/mixed.qmd:6: warning: 2 {r} chunks shown, not run: a post runs in one kernel"
     ), warned
+
+
+MYST_DOLLARS = """
+---
+title: Dollars
+date: 2024-01-01
+kernelspec:
+  name: python3
+---
+
+Update $w \\\\leftarrow w - \\\\alpha g$ where and$\\\\alpha > 0 $ is a step size.
+
+For integers $n = 0, 1, 2, \\\\ldots, $ and $ r(A)^{-m} A^m$ converges; `$ a $` stays code.
+
+```{code-cell} ipython3
+print("$ not math $")
+```
+"""
+
+
+def test_myst_dollar_math_allows_spaces_inside_on_either_side(make_site):
+    root = make_site()
+    write(root, "content/posts/dollars.md", MYST_DOLLARS)
+    build_site(root)
+    page = root / "public/posts/dollars/index.html"
+    text = visible_text(page)
+    assert "$" not in text.replace("$ a $", ""), text
+    assert page.read_text(encoding="utf-8").count("<math") == 4
+    assert "<code>$ a $</code>" in page.read_text(encoding="utf-8")
+
+
+def test_quarto_echo_fenced_shows_the_code(make_site):
+    root = make_site()
+    post = "---\ntitle: Hooks\ndate: 2024-01-01\n---\n\n```{python}\n#| echo: fenced\nprint(1 + 1)\n```\n"
+    write(root, "content/posts/hooks.qmd", post)
+    result = build_site(root)
+    page = (root / "public/posts/hooks/index.html").read_text(encoding="utf-8")
+    assert result.cells_run == 1 and '<span class="nb">print</span>' in page
+    assert '<pre class="cell-stream cell-stdout" tabindex="0">2' in page

@@ -120,9 +120,43 @@ def _permalink(pattern: Any, meta: dict[str, Any], rel: Path, slug: str) -> str:
     return re.sub(r"/+", "/", "/" + url)
 
 
+# ```python {linenos=table, hl_lines=[2, "4-5"], linenostart=10}: Hugo's code fence attributes.
+_FENCE_ATTRIBUTES = re.compile(r"^([ \t]*(?:`{3,}|~{3,})[ \t]*[\w+#.-]*)[ \t]*\{(.*)\}[ \t]*$", re.M)
+_ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(\[[^\]]*\]|"[^"]*"|'[^']*'|[^\s,]+)""")
+
+
+def fence_attributes(text: str, ctx: PostContext) -> str:
+    """Hugo's fence attributes in our spelling (``linenos``, ``hl_lines``, ``linenostart``); others dropped.
+
+    Hugo ignores attributes it has no use for (``{height="200px"}`` for a theme's mindmap), so
+    they are dropped with a finding rather than left to fail our stricter fence options.
+    """
+
+    def ours(match: re.Match[str]) -> str:
+        kept, dropped = [], []
+        for key, raw in _ATTRIBUTE.findall(match.group(2)):
+            value = raw.strip("\"'")
+            if key == "linenos" and value.lower() != "false":
+                kept.append("linenos=true")
+            elif key == "hl_lines":
+                ranges = [part.strip().strip("\"'") for part in value.strip("[]").split(",")]
+                kept.append(f'hl_lines="{" ".join(r for r in ranges if r)}"')
+            elif key == "linenostart" and value.isdigit():
+                kept.append(f"linenostart={value}")
+            elif key != "linenos":
+                dropped.append(key)
+        if dropped:
+            line = ctx.first_line + text.count("\n", 0, match.start())
+            ctx.warn(line, f"code fence attributes dropped: {', '.join(dropped)}")
+        return match.group(1) + (" {" + " ".join(kept) + "}" if kept else "")
+
+    return _FENCE_ATTRIBUTES.sub(ours, text)
+
+
 def convert(source: Source, ctx: PostContext) -> Converted:
     shield = Shield()
-    text = shortcodes.highlight(source.header.body, shield)
+    text = fence_attributes(source.header.body, ctx)
+    text = shortcodes.highlight(text, shield)
     text = shield.code(text)
     text = shortcodes.convert(text, ctx, shield)
     text = kramdown.escaped_math(text, ctx, shield)

@@ -57,9 +57,9 @@ class Shield:
                 out.append(lines[i])
                 i += 1
                 continue
-            marker = opened.group(2)
+            marker, indent = opened.group(2), len(opened.group(1))
             end = i + 1
-            while end < len(lines) and not _closes(lines[end], marker):
+            while end < len(lines) and not _closes(lines[end], marker, indent):
                 end += 1
             block = "".join(lines[i : end + 1])
             newline = "\n" if block.endswith("\n") else ""
@@ -91,9 +91,12 @@ def tidy(text: str) -> str:
     return shield.restore(re.sub(r"\n[ \t]*(?:\n[ \t]*){2,}", "\n\n", shielded))
 
 
-def _closes(line: str, marker: str) -> bool:
+def _closes(line: str, marker: str, indent: int = 0) -> bool:
+    """Whether ``line`` closes a fence opened with ``marker`` at ``indent``: indented more than
+    three columns past the opening, a fence is code inside it (a fence in a list item in the block)."""
+    lead = len(line) - len(line.lstrip(" \t>"))
     stripped = line.strip().lstrip(">").strip()
-    return stripped.startswith(marker[0] * len(marker)) and set(stripped) == {marker[0]}
+    return lead <= indent + 3 and stripped.startswith(marker[0] * len(marker)) and set(stripped) == {marker[0]}
 
 
 Warn = Callable[[int, str], None]  # (line in the source, message)

@@ -59,7 +59,8 @@ _ROLE = re.compile(r"\{([A-Za-z][\w:.-]*)\}`([^`]*)`")
 _TARGET = re.compile(r"^\s*\(([\w.:-]+)\)=\s*$")
 _BLOCK_BREAK = re.compile(r"^\s*\+\+\+(\s*\{.*\})?\s*$")  # jupytext's cell break, with or without cell metadata
 _GATED = re.compile(r"^([\w:-]+)-(start|end)$")  # sphinx-exercise's {solution-start} … {solution-end}
-_SPACED_DOLLAR = re.compile(r"(?<![\\$\w])\$ +([^$\n]+?) +\$(?![$\w])")
+_CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
+_DOLLAR = re.compile(r"(?<!\\)\$\$?")
 _EMPTY_LINK = re.compile(r"\[\]\(#([\w.:-]+)\)")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _QUOTE = re.compile(r"^(?:[ ]{0,3}>[ ]?)+")
@@ -305,7 +306,7 @@ class _Rewriter:
         if _TARGET.match(line) or _BLOCK_BREAK.match(line) or line.lstrip().startswith("% "):
             return ""
         line = _EMPTY_LINK.sub(lambda m: f"[{m.group(1)}](#{m.group(1)})", line)
-        line = _SPACED_DOLLAR.sub(lambda m: f"${m.group(1)}$", line)
+        line = _spaced_dollars(line)
         return _ROLE.sub(lambda m: self.role(m.group(1), m.group(2), index), line)
 
     def role(self, name: str, content: str, index: int) -> str:
@@ -333,6 +334,40 @@ class _Rewriter:
 
 
 _MATH_LABEL = re.compile(r"^\s*(?:`{3,}|:{3,})\{math\}.*\n(?:\s*:[\w-]+:.*\n)*?\s*:(?:label|name):\s*(\S+)", re.M)
+
+
+def _spaced_dollars(line: str) -> str:
+    """``$ x$``, ``$x $`` and ``$ x $`` as ``$x$``: MyST's dollar math allows spaces inside, Pandoc's does not.
+
+    Dollars pair left to right on the line, outside code spans, as in MyST (mdit-py-plugins'
+    dollarmath with ``allow_space``); ``$$ … $$`` and ``\\$`` are left alone.
+    """
+    out, last = [], 0
+    for code in [*_CODE_SPAN.finditer(line), None]:
+        end = code.start() if code else len(line)
+        out.append(_respace(line[last:end]))
+        if code:
+            out.append(code.group(0))
+            last = code.end()
+    return "".join(out)
+
+
+def _respace(text: str) -> str:
+    marks = list(_DOLLAR.finditer(text))
+    pieces, last, index = [], 0, 0
+    while index + 1 < len(marks):
+        opening, closing = marks[index], marks[index + 1]
+        if opening.group(0) != "$" or closing.group(0) != "$":  # display math, or an unmatched $$: leave it
+            index += 1
+            continue
+        inner = text[opening.end() : closing.start()]
+        if inner.strip() and inner != inner.strip():
+            pieces += [text[last : opening.start()], f"${inner.strip()}$"]
+            last = closing.end()
+        index += 2
+    return "".join(pieces) + text[last:]
+
+
 _DOLLAR_LABEL = re.compile(r"\$\$\s*\(([^)\s]+)\)\s*$", re.M)
 _TEX_LABEL = re.compile(r"\\label\{([^}]+)\}")
 

@@ -252,7 +252,10 @@ def _code_attributes(body: str, rel: Path, first_line: int) -> tuple[str, list[C
 
 
 def _quarto_options(lines: list[str], start: int) -> list[str]:
-    """Blank the ``#|`` options from ``start`` that site_gen does not know; returns their names."""
+    """Blank the ``#|`` options from ``start`` that site_gen does not know; returns their names.
+
+    ``echo: fenced`` (the code shown with its chunk header) is shown as ``echo: true``: the code, without it.
+    """
     end = start
     while end < len(lines) and lines[end].lstrip().startswith(OPTION_PREFIX):
         end += 1
@@ -265,7 +268,9 @@ def _quarto_options(lines: list[str], start: int) -> list[str]:
             following += 1
         key, _, value = text.partition(":")
         key = key.strip()
-        if key and key not in VALID_OPTIONS:
+        if key == "echo" and value.strip().strip("\"'") == "fenced":  # Quarto: the code with its ```{r} fence
+            lines[index] = f"{OPTION_PREFIX} echo: true"
+        elif key and key not in VALID_OPTIONS:
             ignored.append(key)
             lines[index:following] = [OPTION_PREFIX] * (following - index)
         elif key in ("fig-cap", "fig-alt") and not value.strip() and following > index + 1:
