@@ -2,8 +2,10 @@
 
 Every post is unique — its equations, code and prose vary symbols and numbers
 with the post's index — so per-expression caches win no more than they would
-on a real blog. One corpus is written three ways: for site_gen (YAML front
-matter), for Hugo (the same Markdown, plus a minimal theme) and for Pelican
+on a real blog. One corpus is written four ways: for site_gen (YAML front
+matter), for Hugo (the same Markdown, plus a minimal theme), for Hugo with
+build-time math (the same site, plus Goldmark's passthrough extension and a
+render hook that calls KaTeX through ``transform.ToMath``) and for Pelican
 (its ``Key: value`` metadata header).
 """
 
@@ -116,9 +118,11 @@ def make_post(index: int) -> Post:
     return Post(index, title, f"{year:04d}-{month:02d}-{day:02d}", tags, body)
 
 
-def write_site_gen(root: Path, posts: list[Post]) -> None:
+def write_site_gen(root: Path, posts: list[Post], search: bool = True) -> None:
+    """The site_gen site; ``search=False`` turns off the Pagefind index, which no peer builds."""
     _fresh(root)
-    (root / "site.toml").write_text('title = "Bench"\nbase_url = "http://localhost:8000/"\n', encoding="utf-8")
+    config = 'title = "Bench"\nbase_url = "http://localhost:8000/"\n' + ("" if search else "search = false\n")
+    (root / "site.toml").write_text(config, encoding="utf-8")
     _write_yaml_posts(root / "content" / "posts", posts)
 
 
@@ -154,6 +158,49 @@ def write_hugo(root: Path, posts: list[Post]) -> None:
         encoding="utf-8",
     )
     _write_yaml_posts(root / "content" / "posts", posts)
+
+
+# Goldmark hands every `$…$` and `$$…$$` to the render hook untouched; the hook
+# asks KaTeX (inside Hugo) for MathML only, the same output site_gen writes.
+HUGO_MATH_CONFIG = """
+[markup.goldmark.extensions.passthrough]
+enable = true
+[markup.goldmark.extensions.passthrough.delimiters]
+block = [['$$', '$$']]
+inline = [['$', '$']]
+"""
+# A formula KaTeX rejects becomes a warning and a <code class="math-rejected">
+# with its TeX, so one bad formula neither stops the build nor goes unseen.
+HUGO_MATH_HOOK = """\
+{{- $options := dict "displayMode" (eq .Type "block") "output" "mathml" -}}
+{{- with try (transform.ToMath .Inner $options) -}}
+  {{- with .Err -}}
+    {{- warnf "math-rejected %s: %s" $.Position . -}}
+    <code class="math-rejected">{{ $.Inner }}</code>
+  {{- else -}}
+    {{- .Value -}}
+  {{- end -}}
+{{- end -}}
+"""
+HUGO_MATH_REJECTED = 'class="math-rejected"'
+
+
+def write_hugo_math(root: Path, posts: list[Post]) -> None:
+    """The Hugo site of ``write_hugo``, rendering math at build time as a user of Hugo for an ML blog would."""
+    write_hugo(root, posts)
+    with (root / "hugo.toml").open("a", encoding="utf-8") as config:
+        config.write(HUGO_MATH_CONFIG)
+    hooks = root / "layouts" / "_default" / "_markup"
+    hooks.mkdir(parents=True)
+    (hooks / "render-passthrough.html").write_text(HUGO_MATH_HOOK, encoding="utf-8")
+
+
+_FORMULA_RE = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.S)
+
+
+def count_formulas(markdown: str) -> int:
+    """Inline and display formulas in a synthetic post (its code blocks hold no ``$``)."""
+    return len(_FORMULA_RE.findall(markdown))
 
 
 def write_pelican(root: Path, posts: list[Post]) -> None:
@@ -212,7 +259,7 @@ REAL_EXCLUDED = (
 _MATH_RE = re.compile(r"(\$\$?)([^$]+?)(\1)")
 
 
-def write_real(root: Path, copies: int) -> int:
+def write_real(root: Path, copies: int, search: bool = True) -> int:
     """``copies`` perturbed copies of every real post; returns the number of posts.
 
     Each copy changes its title, every inline and display formula (a trailing
@@ -224,7 +271,9 @@ def write_real(root: Path, copies: int) -> int:
     _fresh(root)
     macros = "\n".join(f'{name} = "{body.replace(chr(92), chr(92) * 2)}"' for name, body in REAL_MACROS.items())
     (root / "site.toml").write_text(
-        f'title = "Real posts"\nbase_url = "http://localhost:8000/"\n\n[macros]\n{macros}\n', encoding="utf-8"
+        f'title = "Real posts"\nbase_url = "http://localhost:8000/"\n{"" if search else "search = false"}\n'
+        f"\n[macros]\n{macros}\n",
+        encoding="utf-8",
     )
     folder = root / "content" / "posts"
     folder.mkdir(parents=True)
