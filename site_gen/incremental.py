@@ -11,7 +11,10 @@ mtime; ``site.toml`` and Python code change everything.
 writing anything; ``Preview.rebuild(changed_files)`` does it, writing a file
 only when its bytes differ, so unchanged files keep their mtime. Only edited
 posts are re-read; anything structural (a post added, removed, renamed,
-drafted) runs discovery again.
+drafted) runs discovery again. A post is also re-read when a file it reads
+at the content stage changed: its ``.bib`` files (its own or the site's) and
+its ``.csl`` style, wherever in the site they are (``watched_files`` names
+those the watcher's folders do not cover).
 
 A rebuild writes into a staging folder beside the output and moves its files
 into place only once the whole layout succeeded: a rebuild that fails halfway
@@ -111,6 +114,10 @@ class Preview:
         self._memo = {key: value for key, value in self._memo.items() if key[0] in live}
         return Rebuild(plan, frozenset(out.written | plan.delete), rendered.warnings)
 
+    def watched_files(self) -> set[Path]:
+        """The bibliographies and styles the posts of the last good build read."""
+        return set(_read_files(self.root, self._posts or []))
+
     def _prepare(self, changed: set[Path]) -> tuple[Config, list[Post], RenderedSite, bool]:
         changed = {Path(os.path.abspath(path)) for path in changed}
         code_changed = any(path.suffix == ".py" for path in changed)
@@ -152,9 +159,20 @@ class Preview:
         assert self._posts is not None
         by_source = {post.source: post for post in self._posts}
         owners = {asset: post for post in self._posts for asset in post.assets}
+        readers = _read_files(self.root, self._posts)
         content = config.content_dir
         replaced: dict[Path, Post] = {}
         for path in changed:
+            if path in readers:  # a .bib or .csl: the posts that read it are read again (the text is in the Post)
+                for source in readers[path]:
+                    if source.suffix != ".md":
+                        return None
+                    try:
+                        replaced[source] = read_post(source, config)
+                    except ContentError as exc:
+                        errors.append(exc)
+                if not path.is_relative_to(content) or path not in owners:
+                    continue
             if not path.is_relative_to(content):
                 continue
             if path in by_source and path.suffix == ".md" and path.is_file():
@@ -169,11 +187,23 @@ class Preview:
                 replaced[path] = post
             elif path in owners and path.is_file():
                 # The copy's fingerprint notices the edit; the post is re-read in case its cells read the file.
-                replaced[owners[path].source] = replaced.get(owners[path].source, owners[path])
+                replaced.setdefault(owners[path].source, owners[path])
             elif path.exists() or path in by_source or any(known.is_relative_to(path) for known in by_source):
                 return None
             # else: a file that came and went (an editor's temporary file): nothing to do
         return [replaced.get(post.source, post) for post in self._posts], list(replaced.values())
+
+
+def _read_files(root: Path, posts: Iterable[Post]) -> dict[Path, list[Path]]:
+    """Each .bib and .csl file the posts read, with the sources of the posts that read it."""
+    readers: dict[Path, list[Path]] = {}
+    for post in posts:
+        names = [bib.path for bib in post.bibliography]
+        if post.csl is not None and post.csl.xml:  # a style file, not a name citeproc-py knows
+            names.append(Path(post.csl.name))
+        for name in names:
+            readers.setdefault(Path(os.path.abspath(root / name)), []).append(post.source)
+    return readers
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

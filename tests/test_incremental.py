@@ -213,3 +213,64 @@ def test_diagram_edit_rerenders_the_posts_naming_it(site: tuple[Path, Preview]) 
     diagram.write_text('{"nodes": [1]}', encoding="utf-8")
     preview.rebuild([diagram])
     assert len(preview.cache) == renders + 1  # p042 rendered again; no other post was
+
+
+BIB = """@article{turing1950,
+  author = {Turing, Alan},
+  title = {Computing Machinery and Intelligence},
+  journal = {Mind},
+  year = {1950},
+}
+"""
+
+
+def cited_site(root: Path) -> Path:
+    """Two posts citing the site-wide bibliography (``refs/site.bib``, outside content/), one its own (a bundle's)."""
+    generate_site(root, posts=3)
+    (root / "site.toml").write_text('title = "Cited"\nbibliography = "refs/site.bib"\n', encoding="utf-8")
+    (root / "refs").mkdir()
+    (root / "refs/site.bib").write_text(BIB, encoding="utf-8")
+    for name in ("c1", "c2"):
+        (root / f"content/posts/{name}.md").write_text(
+            f"---\ntitle: {name}\ndate: 2026-02-01\n---\nAs argued [@turing1950].\n", encoding="utf-8"
+        )
+    (root / "content/posts/own").mkdir()
+    (root / "content/posts/own/refs.bib").write_text(BIB, encoding="utf-8")
+    (root / "content/posts/own/index.md").write_text(
+        "---\ntitle: own\ndate: 2026-02-02\nbibliography: refs.bib\n---\nSee [@turing1950].\n", encoding="utf-8"
+    )
+    return root
+
+
+def test_editing_a_bibliography_rerenders_the_posts_citing_it(tmp_path: Path) -> None:
+    root = cited_site(tmp_path / "site")
+    preview = Preview(root, tmp_path / "out")
+    preview.rebuild()
+    page = preview.output / "posts/own/index.html"
+    assert "Computing Machinery and Intelligence" in page.read_text(encoding="utf-8")
+
+    own = root / "content/posts/own/refs.bib"
+    edit(own, "Computing Machinery and Intelligence", "On Computable Numbers")
+    assert "posts/own/index.html" in preview.plan([own]).render
+    touched = rebuild_and_diff(preview, [own])
+    assert "posts/own/index.html" in touched and "posts/c1/index.html" not in touched
+    assert "On Computable Numbers" in page.read_text(encoding="utf-8")
+
+    site_bib = root / "refs/site.bib"
+    edit(site_bib, "{1950}", "{1936}")
+    touched = rebuild_and_diff(preview, [site_bib])
+    assert {"posts/c1/index.html", "posts/c2/index.html"} <= touched and "posts/own/index.html" not in touched
+    assert "Turing, 1936" in (preview.output / "posts/c1/index.html").read_text(encoding="utf-8")
+    assert preview.watched_files() == {own, site_bib}, "what the watcher must follow beyond its folders"
+
+
+def test_a_no_change_build_notices_an_edited_bibliography(tmp_path: Path) -> None:
+    root = cited_site(tmp_path / "site")
+    assert not build_site(root).up_to_date
+    assert build_site(root).up_to_date
+    edit(root / "refs/site.bib", "{1950}", "{1936}")  # outside content/: the manifest must know it
+    again = build_site(root)
+    assert not again.up_to_date and "Turing, 1936" in (root / "public/posts/c1/index.html").read_text(encoding="utf-8")
+    edit(root / "content/posts/own/refs.bib", "Computing Machinery", "Thinking Machinery")
+    assert not build_site(root).up_to_date
+    assert "Thinking Machinery" in (root / "public/posts/own/index.html").read_text(encoding="utf-8")

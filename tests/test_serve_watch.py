@@ -133,3 +133,26 @@ def test_a_bundle_symlink_out_of_the_site_is_never_published(make_site: Callable
     with pytest.raises(BuildFailed):  # and a fresh preview refuses it from the start
         Preview(root, tmp_path / "fresh").rebuild()
     assert not any(b"root:x:0" in data for data in snapshot(tmp_path / "fresh").values())
+
+
+def test_watcher_follows_bibliographies_outside_its_folders(tmp_path: Path) -> None:
+    """A site-wide .bib in refs/ or beside site.toml: the preview names it, the watcher follows it."""
+    (tmp_path / "content/posts").mkdir(parents=True)
+    (tmp_path / "refs").mkdir()
+    (tmp_path / "site.toml").write_text("", encoding="utf-8")
+    nested, top = tmp_path / "refs/site.bib", tmp_path / "top.bib"
+    for bib in (nested, top):
+        bib.write_text("@misc{a, title = {A}}\n", encoding="utf-8")
+    queue = ChangeQueue(debounce=0.3)
+    watcher = Watcher(tmp_path, queue)
+    watcher.start()
+    watcher.watch_files({nested, top})
+    try:
+        (tmp_path / "refs/notes.txt").write_text("not a source", encoding="utf-8")
+        (tmp_path / "other.bib").write_text("@misc{b, title = {B}}\n", encoding="utf-8")  # no post reads it
+        nested.write_text("@misc{a, title = {A, edited}}\n", encoding="utf-8")
+        top.write_text("@misc{a, title = {A, edited}}\n", encoding="utf-8")
+        assert queue.take() == {nested, top}
+    finally:
+        queue.close()
+        watcher.stop()

@@ -71,6 +71,7 @@ def serve(
         rebuild(preview, events, server, set())
         indexer = _search_index(preview, folder)
         watcher.start()
+        watcher.watch_files(preview.watched_files())  # .bib/.csl files outside content/
         http.start()
         url = f"http://{_display_host(host)}:{server.server_address[1]}{server.base_path}"
         where = str(folder) if write else f"{folder} (not public/)"
@@ -79,8 +80,10 @@ def serve(
             webbrowser.open(url)
         while (changed := queue.take()) is not None:
             watcher.watch_new_folders()
-            if rebuild(preview, events, server, changed) and indexer is not None:
-                indexer.request()
+            if rebuild(preview, events, server, changed):
+                watcher.watch_files(preview.watched_files())  # a post may name another .bib now
+                if indexer is not None:
+                    indexer.request()
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:

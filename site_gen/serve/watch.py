@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -80,6 +81,7 @@ class _Handler(FileSystemEventHandler):
     def __init__(self, root: Path, queue: ChangeQueue) -> None:
         self.root = root
         self.queue = queue
+        self.files: frozenset[Path] = frozenset()  # followed one by one (see ``Watcher.watch_files``)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
@@ -94,6 +96,8 @@ class _Handler(FileSystemEventHandler):
             self.queue.add(path)
 
     def _relevant(self, path: Path) -> bool:
+        if path in self.files:
+            return True
         if path.parent == self.root:
             return path.name == CONFIG_NAME or path.name in WATCHED_DIRS
         try:
@@ -111,6 +115,7 @@ class Watcher:
         self.observer = Observer()
         self.handler = _Handler(root, queue)
         self._watched: set[str] = set()
+        self._folders: set[Path] = set()  # of single files followed outside WATCHED_DIRS
 
     def start(self) -> None:
         self.observer.schedule(self.handler, str(self.root), recursive=False)  # site.toml, new folders
@@ -124,6 +129,27 @@ class Watcher:
             if name not in self._watched and folder.is_dir():
                 self.observer.schedule(self.handler, str(folder), recursive=True)
                 self._watched.add(name)
+
+    def watch_files(self, paths: Iterable[Path]) -> None:
+        """Also follow these files: the bibliographies and styles posts read, which may lie
+        outside the watched folders (``bibliography = "refs/site.bib"`` in site.toml).
+
+        Their folders are watched without their subfolders; other files there stay ignored.
+        """
+        files = frozenset(Path(path) for path in paths)
+        self.handler.files = files  # one assignment: the observer's thread sees the old set or the new
+        for folder in sorted({path.parent for path in files}):
+            if folder == self.root or folder in self._folders or self._covered(folder) or not folder.is_dir():
+                continue
+            self.observer.schedule(self.handler, str(folder), recursive=False)
+            self._folders.add(folder)
+
+    def _covered(self, folder: Path) -> bool:
+        try:
+            first = folder.relative_to(self.root).parts[0]
+        except (ValueError, IndexError):
+            return False
+        return first in self._watched
 
     def stop(self) -> None:
         self.observer.stop()
