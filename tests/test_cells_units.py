@@ -189,7 +189,13 @@ def test_figure_alt_size_and_plate_come_from_options_and_metadata():
     assert 'alt="A falling curve"' in image(fig_cap="Loss by step", fig_alt="A falling curve")
     assert 'class="cell-image cell-plot"' in image() and "loading" not in image()
     output["metadata"]["image/png"]["min_width"] = 300
-    assert 'style="--min-width: 300px"' in image() and '<div class="cell-output" tabindex="0">' in image()
+    wide = '<div class="cell-output" tabindex="0" data-wide style="--plot-width: 320px">'
+    assert 'style="--min-width: 300px"' in image() and wide in image()
+    # With a dark render (cells.figures), a <picture>: the dark source by media query, its min width.
+    output["data"]["image/x-site-gen-dark+png"] = "f-dark.png"
+    output["metadata"]["image/x-site-gen-dark+png"] = {"width": 320, "height": 240, "min_width": 280}
+    dark = '<source media="(prefers-color-scheme: dark)" srcset="f-dark.png" width="320" height="240">'
+    assert f'<picture class="cell-picture">{dark}<img ' in image() and 'style="--min-width: 280px"' in image()
 
 
 def test_kernel_file_names_in_outputs_become_cell_references():
