@@ -2,9 +2,9 @@
 
 - Its size in CSS pixels, for ``width`` and ``height`` on the ``<img>``: the
   browser keeps the room from the start, so the caption under it does not jump.
-- Whether it is a plot drawn on a white (or transparent) page, like matplotlib's:
-  in dark mode the stylesheet turns such plates dark instead of showing a bright
-  white rectangle (see ``.cell-plot`` in site.css). Photographs are left alone.
+- Whether it is a plot drawn on a white (or transparent) page, like matplotlib's
+  (the ``cell-plot`` class; its dark twin comes from the kernel, ``figures``).
+- For a plot, the narrowest it may be drawn with its smallest text still 12 px.
 
 Read from the file's own header; nothing is decoded beyond the first pixel.
 """
