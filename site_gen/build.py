@@ -76,6 +76,7 @@ def build_site(
     from .cells.execute import execute_posts
     from .content import discover
     from .fingerprints import IncrementalOutput
+    from .post_cache import PostCache
     from .render import available_cpus, render_all
     from .render_cache import DiskRenderCache
     from .write import write_site
@@ -85,7 +86,10 @@ def build_site(
         settings = replace(settings, timeout=config.cell_timeout)
 
     discovery_warnings: list[ContentWarning] = []
-    sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings)
+    posts = PostCache.load(config) if use_cache else None
+    sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts)
+    if posts is not None:
+        posts.save()  # what was read is valid whatever the rest of the build does
     executed = execute_posts(sources, site_root=config.root, settings=settings)
     errors.extend(executed.errors)
     failed = {error.path for error in executed.errors}  # reported once, by the stage that found it

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .citations import BibFile, CslStyle, read_bibliography, read_style
 from .config import CONFIG_NAME, Config
@@ -24,6 +24,9 @@ from .readers.markdown import line_of as _line_of
 from .readers.markdown import split_front_matter  # noqa: F401  (bench/ imports it from here)
 from .sidenotes import FOOTNOTE_MODES
 from .textfile import XML_INVALID, check_inside_site
+
+if TYPE_CHECKING:
+    from .post_cache import PostCache
 
 POSTS_DIR = "posts"
 # A folder holding one of these is a page bundle: that file is the page, the rest travels with it.
@@ -114,13 +117,19 @@ def slugify(text: str) -> str:
 
 
 def discover(
-    config: Config, *, drafts: bool = False, warnings: list[ContentWarning] | None = None
+    config: Config,
+    *,
+    drafts: bool = False,
+    warnings: list[ContentWarning] | None = None,
+    cache: PostCache | None = None,
 ) -> tuple[list[Post], list[ContentError]]:
     """Every post and page under ``content/``, sorted by URL, and the errors met.
 
     Errors are collected rather than raised so one build reports every broken
     file at once, the way a compiler lists all its errors. Files that are not
     read (other markup, Markdown inside a bundle) are added to ``warnings``.
+    ``cache`` holds the posts of the last build, reused while their files are
+    unchanged (see ``site_gen.post_cache``).
     """
     posts: list[Post] = []
     errors: list[ContentError] = []
@@ -135,6 +144,7 @@ def discover(
             )
         )
         return posts, errors
+    read: set[str] = set()  # the files read as posts, to keep in the cache
     for path in sorted(config.content_dir.rglob("*")):
         rel = path.relative_to(config.content_dir)
         if _is_hidden(rel):
@@ -157,7 +167,12 @@ def discover(
             continue
         try:
             check_inside_site(path, config.root, _relative(path, config.root))
-            post = read_post(path, config)
+            read.add(str(path))
+            post = cache.get(path, config.root) if cache is not None else None
+            if post is None:
+                post = read_post(path, config)
+                if cache is not None:
+                    cache.put(path, post, config.root)
         except ContentError as exc:
             errors.append(exc)
             continue
@@ -169,6 +184,8 @@ def discover(
         posts.append(post)
     errors.extend(_duplicate_urls(posts))
     posts.sort(key=lambda p: p.url_path)
+    if cache is not None:
+        cache.keep_only(read)
     return posts, errors
 
 

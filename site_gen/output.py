@@ -231,9 +231,10 @@ class StagedOutput:
             file, folder = (clash, rel_path) if clash is not None else (rel_path, rel_path + "/…")
             raise OutputConflict(f"one output is both a file and a folder: {file} and {folder}")
         self._written.add(rel_path)
-        self._folders.update(folders)
         destination = self.staging.joinpath(*parts)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        if folders and folders[-1] not in self._folders:  # one mkdir per folder, not per file
+            destination.parent.mkdir(parents=True, exist_ok=True)
+        self._folders.update(folders)
         return destination
 
     def commit(self) -> None:

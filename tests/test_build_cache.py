@@ -5,10 +5,13 @@ Correctness only; speed lives in bench/run.py.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
+from site_gen import content
 from site_gen.build import build_site
 from site_gen.errors import BuildFailed
 
@@ -158,3 +161,74 @@ def test_an_image_replaced_beside_a_post_re_renders_it(make_site):
     result = build_site(root)
     assert "posts/bundle/" in result.rendered
     assert 'width="30" height="20"' in (root / "public/posts/bundle/index.html").read_text(encoding="utf-8")
+
+
+def settle(root: Path) -> None:
+    """Age every source by a minute: the post cache trusts no file changed within two seconds."""
+    age(root / "site.toml", *root.joinpath("content").rglob("*"), seconds=60)
+
+
+def age(*paths: Path, seconds: float = 30) -> None:
+    past = time.time() - seconds
+    for path in paths:
+        os.utime(path, (past, past))
+
+
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The posts read from their files (not taken from the post cache), as the build reads them."""
+    seen: list[str] = []
+    real = content.read_post
+
+    def counting(path: Path, config: object) -> content.Post:
+        seen.append(path.as_posix().split("/content/", 1)[1])
+        return real(path, config)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(content, "read_post", counting)
+    return seen
+
+
+def test_a_post_whose_files_did_not_change_is_not_read_again(make_site, monkeypatch):
+    root = make_site()
+    settle(root)
+    build_site(root)
+    seen = reads(monkeypatch)
+    source = root / "content/posts/first.md"
+    source.write_text(source.read_text().replace("Gradient of", "The gradient of"))
+    age(source)
+    result = build_site(root)
+    assert seen == ["posts/first.md"] and result.rendered == {FIRST}
+    seen.clear()
+    (root / "content/posts/bundle/extra.txt").write_text("a new asset")  # a bundle's files are its inputs
+    age(root / "content/posts/bundle/extra.txt")
+    result = build_site(root)
+    assert seen == ["posts/bundle/index.md"]
+    assert (root / "public/posts/bundle/extra.txt").read_text() == "a new asset"
+
+
+def test_site_toml_and_deleted_posts_reach_the_post_cache(make_site, monkeypatch):
+    root = make_site()
+    settle(root)
+    build_site(root)
+    seen = reads(monkeypatch)
+    toml = root / "site.toml"
+    toml.write_text(toml.read_text().replace('title = "', 'title = "New '))
+    age(toml)
+    build_site(root)
+    assert len(seen) == 5, "a new site.toml may change how every post reads (time zone, bibliography)"
+    seen.clear()
+    (root / "content/posts/second.md").unlink()
+    result = build_site(root)
+    assert seen == [] and not (root / "public/posts/second").exists() and SECOND not in result.rendered
+
+
+def test_a_post_written_within_two_seconds_is_read_again(make_site, monkeypatch):
+    root = make_site()
+    settle(root)
+    source = root / "content/posts/first.md"
+    source.write_text(source.read_text() + "\nFresh.\n")  # its mtime is now: not trusted
+    build_site(root)
+    seen = reads(monkeypatch)
+    (root / "static").mkdir(exist_ok=True)
+    (root / "static/touch.css").write_text("a {}")  # a change somewhere, so the build runs
+    build_site(root)
+    assert seen == ["posts/first.md"]

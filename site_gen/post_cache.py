@@ -1,0 +1,122 @@
+"""Discovered posts, kept between builds by the signatures of the files they were read from.
+
+Reading a post (its reader, its YAML, its bibliography) costs about a
+millisecond, so a one-post edit in a 1000-post site would spend a second
+re-reading the 999 posts that did not change. A ``Post`` is a function of its
+file, the files read with it (a bundle's folder, its ``.bib`` files),
+``site.toml`` and site_gen itself; it is kept with the size and mtime of each
+file and reused only while every one of them still matches.
+
+Like git's index, an entry whose files changed within the last two seconds is
+not kept: a file rewritten within the same mtime tick as its read would look
+unchanged to the next build. Such a post is simply read again next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import CONFIG_NAME, Config
+from .content import BUNDLE_INDEXES, Post
+from .identity import renderer_fingerprint
+
+CACHE_NAME = "posts.pickle"
+RACY_NS = 2_000_000_000
+
+Signature = tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns) of every file a post was read from
+
+
+@dataclass
+class PostCache:
+    """``get`` a post still valid for its files, ``put`` one just read, ``save`` at the end."""
+
+    path: Path
+    salt: str  # site.toml and site_gen: a change to either invalidates every entry
+    entries: dict[str, tuple[Signature, Post]] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def load(cls, config: Config) -> PostCache:
+        salt = _salt(config)
+        path = config.cache_dir / CACHE_NAME
+        try:
+            with path.open("rb") as file:
+                stored_salt, entries = pickle.load(file)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            return cls(path, salt)
+        return cls(path, salt, entries if stored_salt == salt else {}, changed=stored_salt != salt)
+
+    def get(self, source: Path, root: Path) -> Post | None:
+        entry = self.entries.get(str(source))
+        if entry is None:
+            return None
+        signature, post = entry
+        return post if _signature(post_files(source, post, root)) == signature else None
+
+    def put(self, source: Path, post: Post, root: Path) -> None:
+        signature = _signature(post_files(source, post, root))
+        if not cacheable(source) or any(mtime > time.time_ns() - RACY_NS for _, _, mtime in signature):
+            self.entries.pop(str(source), None)  # too fresh to trust its mtime; read it again next time
+        else:
+            self.entries[str(source)] = (signature, post)
+        self.changed = True
+
+    def keep_only(self, sources: set[str]) -> None:
+        """Forget posts whose files are gone, so the cache does not grow with deleted drafts."""
+        for gone in set(self.entries) - sources:
+            del self.entries[gone]
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(prefix=".posts-", dir=self.path.parent)
+        with os.fdopen(fd, "wb") as file:
+            pickle.dump((self.salt, self.entries), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(scratch, self.path)
+
+
+def post_files(source: Path, post: Post, root: Path) -> list[Path]:
+    """The files ``post`` was read from: its own, a bundle's whole folder, its bibliographies and style."""
+    files = [source]
+    if source.name in BUNDLE_INDEXES:
+        files.extend(sorted(path for path in source.parent.rglob("*") if path != source))
+    files.extend(root / bib.path for bib in post.bibliography)
+    if post.csl is not None and post.csl.xml:  # a .csl file, by its site-relative path
+        files.append(root / post.csl.name)
+    return files
+
+
+def cacheable(source: Path) -> bool:
+    """Whether ``post_files`` names every file a post's reader read. A Quarto post may paste in
+    any file with ``{{< include >}}``, which the Post does not record: it is always read afresh."""
+    return source.suffix.lower() != ".qmd"
+
+
+def _signature(files: list[Path]) -> Signature:
+    signature = []
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            signature.append((str(path), -1, -1))
+            continue
+        signature.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+def _salt(config: Config) -> str:
+    try:
+        settings = (config.root / CONFIG_NAME).read_bytes()
+    except OSError:
+        settings = b""
+    return hashlib.sha256(
+        b"%s\0%s\0%s" % (renderer_fingerprint().encode(), str(config.root).encode(), settings)
+    ).hexdigest()
