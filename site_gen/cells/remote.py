@@ -191,6 +191,15 @@ class _Client(GatewayKernelClient):
         router = self.response_router
         return router is not None and not router.is_alive() and not self._channels_stopped
 
+    def stop_channels(self) -> None:
+        # The websocket never opened (the gateway answered its handshake with an error): nothing
+        # to stop, and jupyter_server's version would fail an assertion instead of letting the
+        # refusal be reported.
+        if self.channel_socket is None:
+            self._channels_stopped = True
+            return
+        super().stop_channels()  # type: ignore[no-untyped-call]
+
     async def start_channels(  # type: ignore[override]
         self, shell: bool = True, iopub: bool = True, stdin: bool = True, hb: bool = True, control: bool = True
     ) -> None:
@@ -412,7 +421,7 @@ def _shut_down(manager: _Manager) -> None:
     client = manager.last_client
     if client is not None and client.channel_socket is not None and not client._channels_stopped:
         with contextlib.suppress(Exception):  # half-open already: closing is all that was left to do
-            client.stop_channels()  # type: ignore[no-untyped-call]
+            client.stop_channels()
     if manager.has_kernel:
         run_sync(manager.shutdown_kernel)(now=True)  # errors suppressed there: the gateway may be gone
 
