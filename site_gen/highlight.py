@@ -53,6 +53,8 @@ _KEYS_HINT = (
 
 # Info strings that later stages own; rendered as plain text for now.
 RESERVED_PLAIN = {"diagram"}
+# Longer code blocks are highlighted afresh each time, not memoised (see ``highlight``).
+MEMO_MAX_CHARS = 2000
 
 _PAIR_RE = re.compile(r"""\s*([A-Za-z_][\w-]*)\s*=\s*("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}"']+)\s*,?""")
 _CELL_RE = re.compile(r"\{\s*([A-Za-z][\w+-]*)(?:\s+(.*?))?\s*\}", re.DOTALL)
@@ -249,7 +251,20 @@ def get_formatter(code_class: str, options: FenceOptions) -> HtmlFormatter:
 
 
 def highlight(code: str, fence: Fence) -> Highlighted:
-    """Render a fenced block as ``<figure class="code">`` with Pygments HTML."""
+    """Render a fenced block as ``<figure class="code">`` with Pygments HTML.
+
+    Blocks up to ``MEMO_MAX_CHARS`` are memoised per process, keyed by all the
+    HTML depends on: the code and the whole fence (language, options, cell or
+    not), for posts that repeat a snippet (a blog's usual imports or setup).
+    The real posts of ``bench/memo_hits.py`` repeat none, so the memo is kept
+    small, and a longer block, rarely repeated, would hold memory for nothing.
+    """
+    if len(code) > MEMO_MAX_CHARS:
+        return _highlight(code, fence)
+    return highlight_cached(code, fence)
+
+
+def _highlight(code: str, fence: Fence) -> Highlighted:
     lexer, warning = _choose_lexer(fence.lang)
     code_class = f"language-{fence.lang}" if fence.lang else ""
     body = pygments_highlight(code, lexer, get_formatter(code_class, fence.options))
@@ -258,6 +273,12 @@ def highlight(code: str, fence: Fence) -> Highlighted:
         caption = f'<figcaption class="code-filename">{escape(fence.options.filename)}</figcaption>'
     css = "code cell" if fence.cell else "code"
     return Highlighted(f'<figure class="{css}">{caption}{body}</figure>\n', warning)
+
+
+# The warning comes back with every hit, so each block in an unknown language
+# is still reported at its own line. 512 blocks of at most MEMO_MAX_CHARS hold
+# a few MB of HTML at most.
+highlight_cached = lru_cache(maxsize=512)(_highlight)
 
 
 def _choose_lexer(lang: str) -> tuple[Lexer, str | None]:

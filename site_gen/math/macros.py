@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from site_gen.math.tex import (
     TexError,
@@ -124,8 +125,16 @@ def expand_macros(tex: str, macros: Mapping[str, str]) -> str:
     check_braces(tokens)
     if not macros:
         return tex
-    expanded = _Expander(parse_macros(macros)).expand(tokens)
+    expanded = _Expander(_parsed(tuple(macros.items()))).expand(tokens)
     return join_tokens(expanded)
+
+
+@lru_cache(maxsize=64)
+def _parsed(macros: tuple[tuple[str, str], ...]) -> dict[str, Macro]:
+    """``parse_macros``, once per set of macros: a post's macros are the same for
+    each of its formulas, and tokenizing every body for each one was a twentieth
+    of the conversion. The expander only reads the result."""
+    return parse_macros(dict(macros))
 
 
 # --------------------------------------------------------------------------

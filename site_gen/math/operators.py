@@ -197,7 +197,8 @@ def upright_words(math: ET.Element) -> None:
         while i < len(children) - 1:
             a, b = children[i], children[i + 1]
             if (
-                all(
+                a.tag == b.tag == "mi"  # the cheap test first: this runs on every pair of siblings
+                and all(
                     x.tag == "mi" and x.get("mathvariant") == "normal" and len(x.attrib) == 1 and _text(x).isascii()
                     for x in (a, b)
                 )
@@ -316,13 +317,18 @@ def dots_before_closings(math: ET.Element) -> None:
 def between_texts(math: ET.Element) -> None:
     """``\\text{Q} \\cdot \\text{K}``: Chromium drops an operator's spaces between
     two ``<mtext>``; say them with ``<mspace>``."""
+    if next(math.iter("mtext"), None) is None:  # most formulas have no text: nothing to look at
+        return
     for parent in math.iter():
         children = list(parent)
         for i in range(len(children) - 2, 0, -1):
             a, op, b = children[i - 1 : i + 2]
-            spaced = _text(op) in BINARY or (_text(op) in _RELATIONS and not "\u2190" <= _text(op) <= "\u21ff")
-            if a.tag == b.tag == "mtext" and op.tag == "mo" and spaced and not op.get("form") and not op.get("lspace"):
-                width = "0.222em" if _text(op) in BINARY else THICK
+            if not (a.tag == b.tag == "mtext" and op.tag == "mo"):
+                continue
+            text = _text(op)
+            spaced = text in BINARY or (text in _RELATIONS and not "\u2190" <= text <= "\u21ff")
+            if spaced and not op.get("form") and not op.get("lspace"):
+                width = "0.222em" if text in BINARY else THICK
                 parent.insert(i + 1, ET.Element("mspace", {"width": width}))
                 parent.insert(i, ET.Element("mspace", {"width": width}))
 
@@ -380,17 +386,16 @@ def lone_operators(math: ET.Element) -> None:
     """``{=}``, ``x^{*}``: an operator alone in braces is an ordinary symbol
     in TeX, so it loses its spaces; so does one at either end of a braced group
     (``x_{=y}``, ``x^{-1}``), as Temml sets them."""
-    parents = _parents(math)
-    for el in math.iter("mrow"):
+    # Every row with its parent (<math> itself is no row); only attributes change below.
+    rows = [(el, parent) for parent in math.iter() for el in parent if el.tag == "mrow"]
+    for el, parent in rows:
         if len(el) != 1 or el[0].tag != "mo" or el[0].get("lspace") or _text(el[0]) in LARGE:
             continue
-        parent = parents.get(el)
-        if parent is not None and parent.tag in SCRIPTS and parent[0] is el:
+        if parent.tag in SCRIPTS and parent[0] is el:
             continue  # \overset{a}{=}: the base keeps its class, a relation
         el[0].attrib.update({"lspace": ZERO, "rspace": ZERO})
-    for el in math.iter():  # x_{=y}, x^{-1}, \frac{-b}{2a}: a braced group's end operators
-        parent = parents.get(el)
-        if el.tag != "mrow" or len(el) < 2 or parent is None or not _is_group(el, parent):
+    for el, parent in rows:  # x_{=y}, x^{-1}, \frac{-b}{2a}: a braced group's end operators
+        if len(el) < 2 or not _is_group(el, parent):
             continue
         for end in (el[0], el[-1]):
             fence = _text(end) in OPENING | CLOSING | LARGE or "true" in (end.get("fence"), end.get("stretchy"))
