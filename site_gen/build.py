@@ -9,8 +9,11 @@ at once or not at all. First of all, the manifest says whether anything changed.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import manifest
 from .cells.device import cuda_available
@@ -18,6 +21,12 @@ from .cells.settings import ExecuteSettings
 from .config import REDIRECTS_DIR, Config, load_config
 from .errors import BuildFailed, ContentError, ContentWarning
 from .output import OutputConflict, StagedOutput, check_output_folder
+
+if TYPE_CHECKING:
+    from .cells.execute import ExecuteReport
+    from .content import Post
+    from .render import RenderedSite
+    from .render_cache import RenderCache
 
 
 @dataclass
@@ -73,11 +82,10 @@ def build_site(
 
     # Only now is there work to do, so only now are the stages imported: a no-change
     # build must not pay for Jinja2, Pygments, latex2mathml and nbclient to learn that.
-    from .cells.execute import execute_posts
     from .content import discover
     from .fingerprints import IncrementalOutput
     from .post_cache import PostCache
-    from .render import available_cpus, render_all
+    from .render import available_cpus
     from .render_cache import DiskRenderCache
     from .write import write_site
 
@@ -90,18 +98,8 @@ def build_site(
     sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts)
     if posts is not None:
         posts.save()  # what was read is valid whatever the rest of the build does
-    executed = execute_posts(sources, site_root=config.root, settings=settings)
-    errors.extend(executed.errors)
-    failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
     cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
-    rendered = render_all(
-        config,
-        [p for p in sources if p.rel_source not in failed],
-        errors,
-        cache=cache,
-        cells=executed.cells,
-        jobs=jobs or available_cpus(),
-    )
+    executed, rendered = _execute_and_render(config, sources, errors, settings, cache, jobs or available_cpus())
     rendered.warnings[:0] = discovery_warnings
     rendered.warnings.extend(executed.warnings)
     if errors:
@@ -157,6 +155,71 @@ def build_site(
         changed=changed,
         made=made,
     )
+
+
+def _execute_and_render(
+    config: Config,
+    sources: list[Post],
+    errors: list[ContentError],
+    settings: ExecuteSettings,
+    cache: RenderCache | None,
+    jobs: int,
+) -> tuple[ExecuteReport, RenderedSite]:
+    """Run the cells, and render every post: the posts that cannot have a cell render in the
+    background while the kernels run, so start-up and execution are off the critical path."""
+    from .cells.execute import execute_posts, may_have_cells
+    from .render import MIN_POSTS_PER_JOB, render_all, worker_pool
+
+    with_cells = [post for post in sources if may_have_cells(post)]
+    early = [post for post in sources if not may_have_cells(post)]
+    if not with_cells:
+        executed = execute_posts([], site_root=config.root, settings=settings)
+        return executed, render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs)
+    # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
+    pool = worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 * MIN_POSTS_PER_JOB else None
+    try:
+        background = _Background(render_all, config, early, cache=cache, cells={}, jobs=jobs, pool=pool)
+        # On Ctrl-C, execute_posts stops its kernels and re-raises; the render thread dies with the process.
+        executed = execute_posts(with_cells, site_root=config.root, settings=settings)
+        early_site, early_errors = background.result()
+        errors.extend(executed.errors)
+        failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
+        later = [post for post in with_cells if post.rel_source not in failed]
+        late_site = render_all(config, later, errors, cache=cache, cells=executed.cells, jobs=jobs, pool=pool)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    if pool is not None:
+        pool.shutdown()
+    errors.extend(early_errors)
+    rendered = early_site.merged(late_site)
+    return executed, rendered
+
+
+class _Background(threading.Thread):
+    """``render_all`` in a thread of its own, its errors kept apart until it is joined."""
+
+    def __init__(self, render: Callable[..., RenderedSite], config: Config, posts: list[Post], **options: Any):
+        super().__init__(name="site-gen-render", daemon=True)
+        self._render, self._config, self._posts, self._options = render, config, posts, options
+        self._errors: list[ContentError] = []
+        self._site: RenderedSite | None = None
+        self._failure: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._site = self._render(self._config, self._posts, self._errors, **self._options)
+        except BaseException as failure:  # re-raised in the build's own thread by result()
+            self._failure = failure
+
+    def result(self) -> tuple[RenderedSite, list[ContentError]]:
+        self.join()
+        if self._failure is not None:
+            raise self._failure
+        assert self._site is not None
+        return self._site, self._errors
 
 
 def _index(config: Config, out: StagedOutput) -> None:

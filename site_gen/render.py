@@ -41,6 +41,17 @@ class RenderedSite:
     files: dict[str, bytes] = field(default_factory=dict)  # cell outputs (figures), by output path
     rendered: list[str] = field(default_factory=list)  # URLs of posts rendered afresh, not taken from a cache
 
+    def merged(self, other: RenderedSite) -> RenderedSite:
+        """Both sites' posts as one (rendered apart: the posts without cells, before kernels finished)."""
+        return RenderedSite(
+            sorted(self.posts + other.posts, key=lambda v: (v.date, v.url_path), reverse=True),
+            sorted(self.pages + other.pages, key=lambda v: v.url_path),
+            {**self.feed_html, **other.feed_html},
+            self.warnings + other.warnings,
+            {**self.files, **other.files},
+            self.rendered + other.rendered,
+        )
+
 
 def render_all(
     config: Config,
@@ -50,6 +61,7 @@ def render_all(
     cache: RenderCache | None = None,
     cells: Mapping[str, PostCells] | None = None,
     jobs: int = 1,
+    pool: ProcessPoolExecutor | None = None,
 ) -> RenderedSite:
     """Render every source, collecting errors instead of stopping at the first.
 
@@ -63,7 +75,7 @@ def render_all(
     missing = [i for i, key in enumerate(keys) if cache is None or key not in cache]
     # Fresh renders arrive in source order while the cached ones are read in
     # between: one post's full render is in memory at a time, not the site's.
-    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs))
+    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs, pool))
     missing_set = set(missing)
     views: list[PostView] = []
     feed_html: dict[str, str | StoredBody] = {}
@@ -110,9 +122,14 @@ MIN_POSTS_PER_JOB = 16
 
 
 def render_posts(
-    config: Config, posts: Sequence[Post], cells: Mapping[str, PostCells], jobs: int
+    config: Config,
+    posts: Sequence[Post],
+    cells: Mapping[str, PostCells],
+    jobs: int,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[RenderedPost | ContentError]:
-    """Render posts in order, in ``jobs`` processes when there are enough of them.
+    """Render posts in order, in ``jobs`` processes when there are enough of them
+    (those of ``pool`` if one is given: see ``worker_pool``).
 
     Each process builds its own MarkdownRenderer once; results come back in the
     order of ``posts``, so the output does not depend on the number of jobs.
@@ -127,8 +144,23 @@ def render_posts(
             yield _render_or_error(config, renderer, post, post_cells)
         return
     chunk = max(1, min(32, len(tasks) // (jobs * 4)))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as pool:
+    if pool is not None:
         yield from pool.map(_render_in_worker, tasks, chunksize=chunk)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as own:
+        yield from own.map(_render_in_worker, tasks, chunksize=chunk)
+
+
+def worker_pool(config: Config, jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` render processes, started now. The build starts them before any kernel:
+    forking a process while kernel threads hold locks could leave the child a held lock."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,))
+    list(pool.map(_ready, range(jobs)))  # one task each, so every process exists before we go on
+    return pool
+
+
+def _ready(_: int) -> None:
+    pass
 
 
 _worker: tuple[Config, MarkdownRenderer] | None = None

@@ -13,6 +13,7 @@ import pytest
 
 from site_gen import content
 from site_gen.build import build_site
+from site_gen.cells.settings import ExecuteSettings
 from site_gen.errors import BuildFailed
 
 from .conftest import write
@@ -131,6 +132,27 @@ def test_parallel_and_serial_builds_are_byte_identical(make_site, tmp_path):
     parallel = build_site(root, output=tmp_path / "parallel", jobs=2, use_cache=False)
     assert len(serial.rendered) == len(parallel.rendered) == 52
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
+
+
+def test_posts_rendered_while_kernels_run_give_the_same_bytes(make_site, tmp_path):
+    """Posts without cells render in the background while a kernel runs; with one job or two,
+    cached or not, the site is the same, and an error in either group is reported."""
+    posts = {
+        f"content/posts/p{i:03d}.md": f"---\ntitle: Post {i}\ndate: 2026-02-{1 + i % 28:02d}\n---\n$y_{{{i}}}$\n"
+        for i in range(40)
+    }
+    posts["content/posts/cells.md"] = "---\ntitle: Cells\ndate: 2026-03-01\n---\n```{python}\nprint(6 * 7)\n```\n"
+    root = make_site(posts)
+    serial = build_site(root, output=tmp_path / "serial", jobs=1, use_cache=False)
+    parallel = build_site(root, output=tmp_path / "parallel", jobs=2, execute=ExecuteSettings(rerun=True))
+    assert serial.kernels_started == parallel.kernels_started == 1
+    assert "42" in (tmp_path / "parallel/posts/cells/index.html").read_text(encoding="utf-8")
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
+    write(root, "content/posts/p003.md", "---\ntitle: Bad\ndate: 2026-01-01\n---\n\n$\\frac{1}{$\n")
+    write(root, "content/posts/cells.md", "---\ntitle: Cells\ndate: 2026-03-01\n---\n```{python}\n1 / 0\n```\n")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root, jobs=2)
+    assert sorted(str(e.path) for e in failed.value.errors) == ["content/posts/cells.md", "content/posts/p003.md"]
 
 
 def test_errors_found_in_worker_processes_are_reported(make_site):

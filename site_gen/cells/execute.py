@@ -266,8 +266,13 @@ def _cached(
 _MAYBE_CELL_RE = re.compile(r"\{\s*(?:" + "|".join(EXECUTABLE_LANGS) + r")\b")
 
 
+def may_have_cells(post: Post) -> bool:
+    """False only for a post that certainly has no executable cell: it can render before any kernel ran."""
+    return _MAYBE_CELL_RE.search(post.body) is not None
+
+
 def _cells_of(post: Post) -> list[Cell]:
-    if not _MAYBE_CELL_RE.search(post.body):
+    if not may_have_cells(post):
         return []
     return extract_cells(block_tokens(post.body), path=post.rel_source, first_line=post.body_line)
 
