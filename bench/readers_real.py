@@ -67,6 +67,7 @@ LEFTOVERS = {
 IMPORTED = ("hugo", "pelican", "jekyll", "fastpages", "d2l")  # blogs, converted by site-gen import first
 READ = ("quarto", "myst")  # posts, read as they are
 SITE_TOML = 'title = "Real posts"\nbase_url = "http://localhost/"\n'
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HIDDEN = re.compile(r"<(pre|code|math|svg|script|style)\b.*?</\1>", re.S)
 
 
@@ -146,7 +147,7 @@ def visible_text(page: str) -> str:
     """What a reader sees of the post: no code, math or tags; entities decoded."""
     start, end = page.find("<main"), page.find("</main>")
     body = page[start:end] if start >= 0 else page
-    body = _HIDDEN.sub(" ", body)
+    body = _HIDDEN.sub(" ", _COMMENT.sub(" ", body))  # a comment first: "<!-- {{< x >}} -->" holds a ">"
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 

@@ -564,3 +564,46 @@ def test_hugo_fence_attributes_and_a_fence_inside_a_fence(tmp_path):
     assert "youtube" in page
     text = article(site, "mindmap")
     assert leftovers(text) == [] and "{{" not in text
+
+
+def test_pelican_pandoc_header_references_and_equation_labels(tmp_path):
+    """A Pandoc-flavoured Pelican post (issue 12, kdheepak/blog): its ``references:`` header becomes the
+    post's .bib, pandoc-crossref's ``{#eq:x}`` / ``{@eq:x}`` / ``[@eq:x]`` / ``@eq:x`` our labels and
+    references, ``date``'s Unix spelling a date; a header with no blank line after it still ends there."""
+    src = Path(__file__).parent / "fixtures" / "pelican_pandoc"
+    site = tmp_path / "site"
+    report = import_blog("pelican", src, site).report_text
+    assert "date not understood" not in report and "no title" not in report
+    assert "references" not in report  # imported, so not among the keys left behind
+    bib = (site / "content/posts/towers-of-drops/references.bib").read_text(encoding="utf-8")
+    assert "@misc{someone2012," in bib and "author = {Writer, Some}" in bib and "year = {2012}" in bib
+    post = (site / "content/posts/towers-of-drops/index.md").read_text(encoding="utf-8")
+    assert "bibliography: references.bib" in post and "date: '2015-09-20T10:01:48'" in post
+    assert "$$ (eq:one)" in post and 'print("{@eq:one} stays code")' in post
+    build_site(site, jobs=1, use_cache=False)
+    text = article(site, "towers-of-drops")
+    assert "{#eq" not in text and "{@eq" not in text and "@eq:" not in text and "[@" not in text
+    assert "Writer" in text and "2012" in text  # the citation, formatted, and the reference list
+    page = (site / "public/posts/towers-of-drops/index.html").read_text(encoding="utf-8")
+    assert page.count('href="#eq-one"') == 3 and 'class="eq-number"' in page
+    assert leftovers(text) == []
+    first = (site / "content/posts/header-then-text.md").read_text(encoding="utf-8")
+    assert "title: Header lines, then the text at once" in first and "2014-11-04T13:12:00-07:00" in first
+    assert "The first line after the header is text" in article(site, "header-then-text")
+
+
+def test_hugo_theme_callouts_and_a_lone_katex_switch(tmp_path):
+    """Themes' own callouts (``{{< note >}}``, ``{{< warning >}}``, ``{{< box info >}}``) become ours,
+    Blowfish's lone ``{{< katex >}}`` (load KaTeX on this page) goes without a finding, and a paired
+    katex shortcode inside a sentence stays inline math (issue 12)."""
+    src = Path(__file__).parent / "fixtures" / "hugo_theme_shortcodes"
+    site = tmp_path / "site"
+    report = import_blog("hugo", src, site).report_text
+    assert "shortcode not converted" not in report
+    build_site(site, jobs=1, use_cache=False)
+    page = (site / "public/posts/softmax/index.html").read_text(encoding="utf-8")
+    assert 'class="callout callout-note"' in page and 'class="callout callout-warning"' in page
+    assert page.count("callout callout-note") == 2  # the note and the info box
+    assert "<p>Some sources write <math" in page  # inline: the sentence goes on around it
+    text = article(site, "softmax")
+    assert leftovers(text) == [] and "{{" not in text and "katex" not in text

@@ -119,7 +119,7 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     text = label_lines(shield.restore(text), labels)
     meta, body = our_meta(source, ctx, text)
     meta["execute"] = False
-    return Converted(source, meta, body, assets=ctx.assets)
+    return Converted(source, meta, body, assets=ctx.assets, generated=ctx.generated)
 
 
 def cells(text: str, ctx: PostContext) -> str:

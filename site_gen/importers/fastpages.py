@@ -89,7 +89,7 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     if source.notebook:
         return _convert_notebook(source, ctx)
     meta, body = our_meta(source, ctx, convert_body(source.header.body, ctx))
-    return Converted(source, meta, body, assets=ctx.assets)
+    return Converted(source, meta, body, assets=ctx.assets, generated=ctx.generated)
 
 
 def convert_body(text: str, ctx: PostContext) -> str:

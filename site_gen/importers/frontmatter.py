@@ -28,7 +28,7 @@ LAYOUT_KEYS = frozenset(
     {"layout", "comments", "toc", "hidden", "search_exclude", "sitemap", "share", "mathjax", "math", "katex",
      "badges", "hide", "nav_order", "htmlwidgets", "giscus_comments", "featured", "related_posts", "type", "weight",
      "markup", "template", "lang", "author", "authors", "future", "redirect_from", "aliases", "permalink", "url",
-     "excerpt_separator", "modified", "lastmod", "last_modified_at", "updated", "published", "status", "draft",
+     "excerpt_separator", "alias", "modified", "lastmod", "last_modified_at", "updated", "published", "status", "draft",
      "tags", "categories", "category", "keywords", "title", "date", "slug", "summary", "description", "excerpt"}
 )  # fmt: skip
 
@@ -75,7 +75,7 @@ def split(text: str) -> Header:
 
 
 def split_pelican(text: str) -> Header:
-    """Pelican's Markdown header: ``Key: value`` lines up to the first blank line."""
+    """Pelican's Markdown header: ``Key: value`` lines up to the first blank line or other line."""
     text = text.removeprefix("\ufeff")
     if text.startswith(("---", "+++")):
         return split(text)
@@ -93,9 +93,16 @@ def split_pelican(text: str) -> Header:
             meta[last] = match.group(2).strip()
         elif line[:1] in " \t" and last:  # Python-Markdown's meta extension continues a value indented
             meta[last] += " " + line.strip()
+        elif meta:  # as Python-Markdown's meta extension: the first other line ends the header and is text
+            return Header(meta, "".join(lines[number:]), number + 1)
         else:
             return Header({}, text, 1)
     return Header(meta, "".join(lines[index + 1 :]), index + 2)
+
+
+_UNIX_DATE = re.compile(
+    r"(?:[A-Z][a-z]{2},?\s+)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{1,2}:\d{2}:\d{2})\s+(?:[A-Z]{2,5}\s+)?(\d{4})"
+)
 
 
 def parse_date(value: Any) -> datetime | date | None:
@@ -104,7 +111,15 @@ def parse_date(value: Any) -> datetime | date | None:
         return value
     if not isinstance(value, str) or not value.strip():
         return None
+    unix = _UNIX_DATE.fullmatch(value.strip())
+    if unix:  # `date`'s own "Sun Sep 20 10:01:48 MDT 2015": the zone's name is dropped, its offset is not known
+        month, day, clock, year = unix.groups()
+        try:
+            return datetime.strptime(f"{year} {month} {day} {clock}", "%Y %b %d %H:%M:%S")
+        except ValueError:
+            return None
     text = value.strip().replace("/", "-")
+    text = re.sub(r"\s*(?:UTC|GMT)\s*(?=[+-]\d{2}:?\d{2}$)", " ", text)  # Pelican's "13:12 UTC-07:00"
     text = re.sub(r"\s+([+-]\d{2}):?(\d{2})$", r"\1:\2", text)  # "10:20 +0100" -> "10:20+01:00"
     text = re.sub(r"\s*(Z|UTC|GMT)$", "+00:00", text)
     text = re.sub(r"^(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}):(\d{2})(?=$|[:+-])", _pad_time, text)

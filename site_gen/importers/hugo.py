@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..content import slugify
-from . import assets, kramdown, shortcodes
+from . import assets, crossref, kramdown, shortcodes
 from .context import PostContext, SiteInfo
 from .frontmatter import date_from_name, parse_date, split
 from .macros import find_mathjax_macros
@@ -159,7 +159,7 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     text = shortcodes.highlight(text, shield)
     text = shield.code(text)
     text = shortcodes.convert(text, ctx, shield)
-    text = kramdown.escaped_math(text, ctx, shield)
+    text = crossref.equations(kramdown.escaped_math(text, ctx, shield))
     text = assets.rewrite(text, ctx)
     meta, body = our_meta(source, ctx, shield.restore(text))
-    return Converted(source, meta, body, assets=ctx.assets)
+    return Converted(source, meta, body, assets=ctx.assets, generated=ctx.generated)

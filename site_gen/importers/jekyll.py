@@ -137,7 +137,7 @@ def uses_kramdown(site: SiteInfo) -> bool:
 
 
 def convert(source: Source, ctx: PostContext) -> Converted:
-    return Converted(source, *convert_markdown(source, ctx), assets=ctx.assets)
+    return Converted(source, *convert_markdown(source, ctx), assets=ctx.assets, generated=ctx.generated)
 
 
 def more_marker(text: str, ctx: PostContext) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..content import slugify
-from . import assets, includes, kramdown, notebooks
+from . import assets, crossref, includes, kramdown, notebooks
 from .context import PostContext, SiteInfo
 from .frontmatter import parse_date, split_pelican
 from .macros import find_mathjax_macros
@@ -114,7 +114,7 @@ def convert(source: Source, ctx: PostContext) -> Converted:
     content = "/" + content_dir(ctx.src, ctx.site).relative_to(ctx.src).as_posix()
     text = shield.code(_LINK_PREFIX.sub(content + "/", source.header.body))
     text = kramdown.abbreviations(_TOC_MARKER.sub(lambda m: _toc(m, text, ctx), text), ctx)
-    text = _TAG.sub(lambda m: _tag(m, text, ctx, shield), text)
+    text = crossref.equations(_TAG.sub(lambda m: _tag(m, text, ctx, shield), text))
     text = assets.rewrite(text, ctx)
     meta, body = our_meta(source, ctx, shield.restore(text), comma_tags=True)
     return Converted(source, meta, body, assets=ctx.assets, generated=ctx.generated)

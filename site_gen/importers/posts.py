@@ -15,8 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from ..content import slugify
+from . import references
 from .context import PostContext
-from .frontmatter import Header, file_date, format_date, parse_date, title_from_heading, unique, unused_keys, words
+from .frontmatter import (
+    LAYOUT_KEYS,
+    Header,
+    file_date,
+    format_date,
+    parse_date,
+    title_from_heading,
+    unique,
+    unused_keys,
+    words,
+)
 from .markup import Shield, tidy
 
 
@@ -34,9 +45,9 @@ class Source:
 
     @property
     def aliases(self) -> list[str]:
-        """Other old addresses: Hugo's ``aliases``, jekyll-redirect-from's ``redirect_from``."""
+        """Other old addresses: Hugo's ``aliases``, Pandoc's ``alias``, jekyll-redirect-from's ``redirect_from``."""
         meta = {str(k).lower(): v for k, v in self.header.meta.items()}
-        found = [*words(meta.get("aliases")), *words(meta.get("redirect_from"))]
+        found = [*words(meta.get("aliases")), *words(meta.get("alias")), *words(meta.get("redirect_from"))]
         return ["/" + alias.lstrip("/") for alias in found if isinstance(alias, str)]
 
 
@@ -87,8 +98,14 @@ def our_meta(source: Source, ctx: PostContext, body: str, *, comma_tags: bool = 
     if source.draft or _is_draft(meta):
         ours["draft"] = True
     ours["slug"] = source.slug
+    used = LAYOUT_KEYS
+    bib = references.to_bibtex(meta.get("references"), ctx)
+    if bib and not meta.get("bibliography"):  # Pandoc's references in the header: a .bib in the bundle
+        ctx.generated[references.BIB_NAME] = bib.encode("utf-8")
+        ours["bibliography"] = references.BIB_NAME
+        used = used | {"references"}
     body = tidy(body)
-    dropped = unused_keys(meta)
+    dropped = unused_keys(meta, used)
     if dropped:
         ctx.warn(1, "front matter keys not imported: " + ", ".join(dropped))
     return ours, body

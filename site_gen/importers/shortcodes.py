@@ -18,8 +18,12 @@ from .markup import Shield, attributes, html_comment, line_at
 
 _OPEN = r"\{\{([<%])-?\s*"
 _CLOSE = r"\s*-?[>%]\}\}"
+# The body holds no opener of the same name: the innermost pair first, and a lone "{{< katex >}}" before a
+# paired one stays single (nested pairs of one name resolve over the passes of ``convert``).
 _PAIRED = re.compile(
-    _OPEN + r"(\w[\w/-]*)(?P<args>[^}]*?)" + _CLOSE + r"(?P<body>.*?)\{\{[<%]-?\s*/\s*\2" + _CLOSE, re.S
+    _OPEN + r"(\w[\w/-]*)(?P<args>[^}]*?)" + _CLOSE + r"(?P<body>(?:(?!\{\{[<%]-?\s*\2[\s>%]).)*?)"
+    r"\{\{[<%]-?\s*/\s*\2" + _CLOSE,
+    re.S,
 )
 _SINGLE = re.compile(_OPEN + r"(\w[\w/-]*)(?P<args>.*?)" + _CLOSE, re.S)
 _ESCAPED = re.compile(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}", re.S)
@@ -99,15 +103,32 @@ def _single(match: re.Match[str], text: str, ctx: PostContext, shield: Shield) -
 
 
 def _math(args: str, body: str, ctx: PostContext, line: int) -> str:
+    inline = "\n" not in body and "display" not in args  # "{{< katex >}} V {{< /katex >}}" inside a sentence
     body = body.strip()
-    return body if body.startswith(("$", "\\[", "\\(")) else f"\n$$\n{body}\n$$\n"
+    if body.startswith(("$", "\\[", "\\(")):
+        return body
+    return f"${body}$" if inline else f"\n$$\n{body}\n$$\n"
 
 
-def _callout(args: str, body: str, ctx: PostContext, line: int) -> str:
+def _callout(args: str, body: str, ctx: PostContext, line: int, default: str = "note") -> str:
     values = attributes(args)
-    kind = (values.get("type") or values.get("kind") or next(iter(_positional(args)), "note")).lower()
+    kind = (values.get("type") or values.get("kind") or next(iter(_positional(args)), default)).lower()
     title = values.get("title", "")
     return f"\n::: {_CALLOUT_KINDS.get(kind, 'note')}{' ' + title if title else ''}\n{body.strip()}\n:::\n"
+
+
+def _named_callout(kind: str) -> Paired:
+    """``{{< warning >}}`` … ``{{< /warning >}}``: themes name their callouts for their kind."""
+
+    def callout(args: str, body: str, ctx: PostContext, line: int) -> str:
+        return _callout(args, body, ctx, line, default=kind)
+
+    return callout
+
+
+def _page_switch(args: str, ctx: PostContext, line: int) -> str:
+    """A lone ``{{< katex >}}`` (Blowfish, Congo) loads KaTeX for the page; math renders here on every page."""
+    return ""
 
 
 def _details(args: str, body: str, ctx: PostContext, line: int) -> str:
@@ -168,11 +189,20 @@ _PAIRED_CODES: dict[str, Paired] = {
     "alert": _callout,
     "admonition": _callout,
     "hint": _callout,
+    "box": _callout,
+    "note": _named_callout("note"),
+    "info": _named_callout("info"),
+    "tip": _named_callout("tip"),
+    "warning": _named_callout("warning"),
+    "caution": _named_callout("caution"),
+    "danger": _named_callout("danger"),
+    "important": _named_callout("important"),
     "details": _details,
     "spoiler": _details,
 }
 _SINGLE_CODES: dict[str, Single] = {
     "figure": _figure,
+    "katex": _page_switch,
     "youtube": _youtube,
     "ref": _ref,
     "relref": _ref,
