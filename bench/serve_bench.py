@@ -45,6 +45,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--hugo", action="store_true", help="also `hugo server` on the same corpus (bench/.venv)")
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="`search = false`: no Pagefind index re-built in the background after each save (it competes for CPU)",
+    )
     args = parser.parse_args()
     posts = [make_post(i) for i in range(args.posts)]
     slug = posts[args.posts // 2].slug
@@ -52,9 +57,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="site-gen-serve-bench-") as scratch:
         root = Path(scratch) / "site"
         write_site_gen(root, posts)
+        if args.no_search:
+            with (root / "site.toml").open("a", encoding="utf-8") as toml:
+                toml.write("search = false\n")
         started = time.perf_counter()
         server = Served(root, timeout=600)
-        print(f"site_gen, {args.posts} posts: first build and start in {time.perf_counter() - started:.1f}s")
+        name = "site_gen (no search)" if args.no_search else "site_gen"
+        print(f"{name}, {args.posts} posts: first build and start in {time.perf_counter() - started:.1f}s")
         try:
             wait_live = "#site-gen-livereload[data-state=open]"
             result = measure(server.url + f"posts/{slug}/", root / f"content/posts/{slug}.md", args.edits, wait_live)
