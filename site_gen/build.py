@@ -10,7 +10,7 @@ at once or not at all. First of all, the manifest says whether anything changed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,7 +87,7 @@ def build_site(
     from .post_cache import PostCache
     from .render import available_cpus
     from .render_cache import DiskRenderCache
-    from .write import write_site
+    from .write import indexed_pages, write_site
 
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
@@ -114,7 +114,7 @@ def build_site(
         try:
             pages = write_site(config, rendered, out)
             if config.search:
-                _index(config, out)
+                _index(config, out, indexed_pages(rendered))
         except ContentError as exc:
             raise BuildFailed([exc]) from None
         except OutputConflict as exc:
@@ -222,14 +222,18 @@ class _Background(threading.Thread):
         return self._site, self._errors
 
 
-def _index(config: Config, out: StagedOutput) -> None:
+def _index(config: Config, out: StagedOutput, pages: list[str]) -> None:
+    """The search index, shard by shard (see ``site_gen.search``): a shard whose pages are
+    the same as last time, byte for byte, is linked from the previous output, not re-indexed."""
     from . import search
 
-    """The search index: the previous one when no page's bytes changed (a stylesheet edit, say),
-    else a new one; Pagefind re-reads every page, so this is the costly case."""
-    pages_changed = any(path.endswith(".html") for path in out.changed)
-    if pages_changed or not out.keep_previous(search.INDEX_DIR):
-        search.index_into(out.staging, out.staging / search.INDEX_DIR, language=config.language)
+    before = search.previous_plan(out.target / search.INDEX_DIR)
+
+    def keep(folder: str, members: Sequence[str]) -> bool:
+        unchanged = before.get(folder) == list(members) and not any(page in out.changed for page in members)
+        return unchanged and out.keep_previous(folder.rstrip("/"))
+
+    search.index_shards(out.staging, out.staging, search.deal(pages), language=config.language, keep=keep)
     out.adopt(search.INDEX_DIR)
 
 

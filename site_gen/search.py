@@ -11,24 +11,45 @@ build or read time. Its cost is about 4 ms a post (3.5 s at 1000 posts on a
 2-core machine, whatever the pages' size: it is the word index, not the HTML),
 paid only when a page changed; ``bench/search_cost.py`` measures it.
 
+So that one edit does not re-index a thousand posts, the index is dealt into
+*shards* of about ``SHARD_SIZE`` pages, each page to a shard by a hash of its
+path (``pagefind/0/``, ``pagefind/1/``…). A build re-indexes only the shards
+whose pages changed (two at a time: Pagefind itself uses about one core) and
+hard-links the rest from the previous output. In the browser the search page
+loads the first shard and merges the others into it (Pagefind's ``mergeIndex``,
+made for searching several sites at once), so one query searches them all.
+
 Only elements marked ``data-pagefind-body`` are indexed (the templates mark
-posts and pages, not listings). The search page's small script is ours
-(``static/js/search.js``); Pagefind writes its own UI files into the index
-folder.
+posts and pages, not listings). The search page's script is ours
+(``static/js/search.js``, over Pagefind's ``pagefind.js``): it also drops the
+results Pagefind makes up from a word's longest indexed prefix, which each
+shard lacking the word would otherwise add. Pagefind's own UI files are not
+published.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ContentError
 
 INDEX_DIR = "pagefind"  # the index folder inside the site, as the search page expects
+PLAN = "shards.json"  # inside INDEX_DIR: which pages each shard holds
+SHARD_SIZE = 128  # pages per shard: re-indexing one costs about half a second
+MAX_SHARDS = 16  # each shard is one more small fetch per search in the browser
+# Pagefind writes its own UIs into every bundle (about 730 KB); the search page has its own
+# small script (static/js/search.js) over pagefind.js, so they are not published.
+_UI_FILES = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight")
 TIMEOUT_S = 300
 _WITHOUT = "set `search = false` in site.toml to build without search"
 
@@ -41,6 +62,91 @@ def executable() -> Path | None:
         return None
     found: Path | None = get_executable()
     return found
+
+
+def shard_count(pages: int) -> int:
+    """A power of two, so that a growing site re-deals its pages only when it doubles."""
+    count = 1
+    while count * SHARD_SIZE < pages and count < MAX_SHARDS:
+        count *= 2
+    return count
+
+
+def bundles(shards: Mapping[str, Sequence[str]]) -> list[str]:
+    """The shards the search page loads: those holding a page. The first carries the UI."""
+    return [folder for folder, pages in shards.items() if pages]
+
+
+def deal(pages: Iterable[str]) -> dict[str, list[str]]:
+    """Each indexed page (a site-relative path) to its shard's folder, by a hash of its path."""
+    ordered = sorted(pages)
+    folders = [f"{INDEX_DIR}/{shard}/" for shard in range(shard_count(len(ordered)))]
+    shards: dict[str, list[str]] = {folder: [] for folder in folders}
+    for page in ordered:
+        number = int.from_bytes(hashlib.sha256(page.encode("utf-8")).digest()[:4], "big") % len(folders)
+        shards[folders[number]].append(page)
+    return shards
+
+
+def previous_plan(index: Path) -> dict[str, list[str]]:
+    """The shards of the index at ``index`` (a site's ``pagefind/``), as its plan recorded them."""
+    try:
+        plan = json.loads((index / PLAN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return plan if isinstance(plan, dict) else {}
+
+
+def index_shards(
+    site: Path,
+    into: Path,
+    shards: Mapping[str, Sequence[str]],
+    *,
+    language: str,
+    keep: Callable[[str, Sequence[str]], bool],
+) -> list[str]:
+    """Index the pages of ``site`` shard by shard into ``into`` (a site folder: shards go to
+    ``into/pagefind/<n>/``), two shards at a time, except those whose previous index ``keep``
+    put in place; then record the plan. Returns the folders indexed afresh."""
+    fresh = [folder for folder in bundles(shards) if not keep(folder, shards[folder])]
+
+    def index(folder: str) -> None:
+        _index_pages(site, shards[folder], into / folder, language=language)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(index, fresh))
+    (into / INDEX_DIR).mkdir(parents=True, exist_ok=True)
+    (into / INDEX_DIR / PLAN).write_text(json.dumps(shards, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    return fresh
+
+
+def indexed_pages(site: Path) -> list[str]:
+    """The pages of a written site that Pagefind indexes: those with a ``data-pagefind-body``."""
+    pages = []
+    for path in site.rglob("*.html"):
+        rel = path.relative_to(site).as_posix()
+        if not rel.startswith(INDEX_DIR + "/") and b"data-pagefind-body" in path.read_bytes():
+            pages.append(rel)
+    return sorted(pages)
+
+
+def _index_pages(site: Path, pages: Sequence[str], destination: Path, *, language: str) -> None:
+    """Pagefind over just ``pages``: they are hard-linked into a scratch site of their own."""
+    scratch = Path(tempfile.mkdtemp(prefix=".pagefind-pages-", dir=site.parent))
+    try:
+        for page in pages:
+            target = scratch / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(site / page, target)
+            except OSError:
+                shutil.copyfile(site / page, target)
+        index_into(scratch, destination, language=language)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    for path in destination.iterdir():
+        if path.name.startswith(_UI_FILES):
+            path.unlink()
 
 
 def index_into(site: Path, destination: Path, *, language: str) -> None:
@@ -72,18 +178,54 @@ def index_into(site: Path, destination: Path, *, language: str) -> None:
         raise ContentError(None, None, f"the search indexer failed: {detail[0]}", _WITHOUT)
 
 
-def refresh(site: Path, *, language: str) -> None:
-    """Rebuild ``site/pagefind`` in place for the preview: indexed beside it, then swapped in whole."""
+Signatures = dict[str, tuple[int, int, int]]  # page -> (inode, size, mtime): a replaced file has a new inode
+
+
+def refresh(site: Path, *, language: str, seen: Signatures | None = None) -> Signatures:
+    """Rebuild ``site/pagefind`` in place for the preview: beside it, then swapped in whole.
+
+    A shard whose pages all have the signatures ``seen`` by the last refresh (the
+    preview replaces a changed page, so its inode changes) is linked, not
+    re-indexed. Returns the signatures taken before this index read the pages.
+    """
+    index = site / INDEX_DIR
+    before = previous_plan(index) if seen else {}
+    shards = deal(indexed_pages(site))
+    now = {page: _signature(site / page) for pages in shards.values() for page in pages}
+    seen = seen or {}
+
+    def keep(folder: str, pages: Sequence[str]) -> bool:
+        if before.get(folder) != list(pages) or any(seen.get(page) != now[page] for page in pages):
+            return False
+        return _link_tree(site / folder, scratch / folder)
+
     scratch = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site.parent))
     try:
-        index_into(site, scratch / INDEX_DIR, language=language)
-        old = site / INDEX_DIR
+        index_shards(site, scratch, shards, language=language, keep=keep)
         retired = scratch / "old"
-        if old.exists():
-            old.rename(retired)
-        (scratch / INDEX_DIR).rename(old)
+        if index.exists():
+            index.rename(retired)
+        (scratch / INDEX_DIR).rename(index)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return now
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _link_tree(source: Path, destination: Path) -> bool:
+    """``source``'s files hard-linked under ``destination``; False if it is missing or links fail."""
+    if not source.is_dir():
+        return False
+    try:
+        shutil.copytree(source, destination, copy_function=os.link)
+    except (OSError, shutil.Error):
+        shutil.rmtree(destination, ignore_errors=True)
+        return False
+    return True
 
 
 class BackgroundIndex:
@@ -100,6 +242,7 @@ class BackgroundIndex:
         self.language = language
         self._wanted = threading.Event()
         self._closing = False
+        self._seen: Signatures = {}  # the pages as the last good index read them
         self._thread = threading.Thread(target=self._run, name="site-gen-search", daemon=True)
         self._thread.start()
 
@@ -118,6 +261,6 @@ class BackgroundIndex:
             if self._closing:
                 return
             try:
-                refresh(self.site, language=self.language)
+                self._seen = refresh(self.site, language=self.language, seen=self._seen)
             except ContentError as error:  # the pages are fine; only search is stale
                 print(f"{error}\n  (search shows the previous index)", file=sys.stderr, flush=True)

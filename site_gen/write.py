@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__
+from . import __version__, search
 from .config import REDIRECTS_DIR, Config
 from .content import Tag
 from .feed import FeedEntry, atom_feed, sitemap
@@ -75,7 +75,7 @@ def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jin
     _write_tags(config, site, writer, main_feed)
     writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
     if config.search:
-        writer.page("search.html", "search/", "Search")
+        writer.page("search.html", "search/", "Search", bundles=search.bundles(search.deal(indexed_pages(site))))
     if out.needs("404.html", renderer.common, "404.html"):
         out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
 
@@ -101,6 +101,12 @@ def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jin
         for asset in view.post.assets:
             out.copy(view.url_path + asset.relative_to(view.post.source.parent).as_posix(), asset)
     return len(writer.sitemap) + 1  # + 404.html
+
+
+def indexed_pages(site: RenderedSite) -> list[str]:
+    """The pages the search index holds: every post and standalone page (their templates
+    mark the article ``data-pagefind-body``), not the listings."""
+    return [view.url_path + "index.html" for view in site.posts + site.pages]
 
 
 def _home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, str, list[PostView], Pagination]]:
