@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import os
 import re
@@ -607,3 +608,33 @@ def test_hugo_theme_callouts_and_a_lone_katex_switch(tmp_path):
     assert "<p>Some sources write <math" in page  # inline: the sentence goes on around it
     text = article(site, "softmax")
     assert leftovers(text) == [] and "{{" not in text and "katex" not in text
+
+
+def test_tex_that_is_not_math_is_kept_as_latex_code(tmp_path):
+    """``\\begin{algorithm}`` or ``\\begin{tikzpicture}`` between ``$$`` (issue 12, PinkBro05/blog-portfolio)
+    and ``\\usepackage`` inline are no formulas any typesetter takes: they stay visible as LaTeX code, each
+    named in the report with its line, and the post builds; an undefined macro still asks for --macros."""
+    src = Path(__file__).parent / "fixtures" / "hugo_not_math"
+    macros = tmp_path / "macros.toml"
+    macros.write_text('E = "\\\\mathbb{E}"\n', encoding="utf-8")
+    site = tmp_path / "site"
+    report = import_blog("hugo", src, site).report_text
+    post = src / "content/posts/pseudocode.md"
+    kept = "is not math site_gen can typeset; kept as"
+    assert f"{post}:9: warning: could not convert: \\begin{{algorithm}} {kept} a LaTeX code block" in report
+    assert f"{post}:29: warning: could not convert: \\begin{{tikzpicture}} {kept} a LaTeX code block" in report
+    assert f"{post}:34: warning: could not convert: \\usepackage {kept} inline code" in report
+    assert f"{post}:34: warning: TeX macro \\E is used but defined nowhere in SRC" in report
+    assert "\\usepackage is used" not in report
+    import_blog("hugo", src, site, macros=macros)
+    build_site(site, jobs=1, use_cache=False)
+    page = (site / "public/posts/pseudocode/index.html").read_text(encoding="utf-8")
+    main_part = page.split("<main", 1)[-1].split("</main>", 1)[0]
+    assert main_part.count('<code class="language-latex">') == 2
+    code = html.unescape(re.sub(r"<[^>]+>", "", main_part))
+    assert "\\begin{algorithmic}" in code and "\\draw[->] (0,0)" in code  # highlighted, every character kept
+    assert "<code>\\usepackage{tikz}</code>" in main_part
+    assert main_part.count("<math") >= 3  # the prose's formulas and the loss are still math
+    assert "$$" not in page
+    text = article(site, "pseudocode")
+    assert leftovers(text) == [] and "\\begin" not in text

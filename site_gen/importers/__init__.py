@@ -22,7 +22,7 @@ from .macros import read_macros_file
 from .plan import plan_files
 from .posts import Converted, Source
 from .report import Report
-from .texcheck import undefined_macros
+from .texcheck import keep_not_math, undefined_macros
 from .writer import MANIFEST, ours_as_written, write
 
 GENERATORS = ("jekyll", "fastpages", "hugo", "pelican", "d2l")
@@ -64,7 +64,8 @@ def import_blog(
 def _convert(
     module: ModuleType, source: Source, root: Path, site: SiteInfo, report: Report, new_urls: dict[str, str]
 ) -> Converted:
-    """One post through its generator's converter, then checked for macros nothing defines."""
+    """One post through its generator's converter, then its TeX checked: what is no math becomes
+    LaTeX code, and macros nothing defines are named."""
     ctx = PostContext(
         src=root,
         path=source.path,
@@ -76,9 +77,21 @@ def _convert(
         meta=dict(source.header.meta),
     )
     post: Converted = module.convert(source, ctx)
+    _keep_not_math(post, site, ctx)
     _report_undefined_macros(post, site, ctx)
     report.posts.append(source.path.relative_to(root).as_posix())
     return post
+
+
+def _keep_not_math(post: Converted, site: SiteInfo, ctx: PostContext) -> None:
+    """A ``\\begin{algorithm}`` between ``$$`` fails the build: it stays visible as code, reported."""
+    if post.suffix != ".md":
+        return
+    post.body, kept = keep_not_math(post.body, site.macros)
+    for found in kept:
+        line = _line_of(post.source.header.body, found.tex, ctx.first_line)
+        shown = "a LaTeX code block" if found.block else "inline code"
+        ctx.warn(line, f"could not convert: {found.construct} is not math site_gen can typeset; kept as {shown}")
 
 
 def _report_undefined_macros(post: Converted, site: SiteInfo, ctx: PostContext) -> None:
