@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import make_post, write_site_gen  # noqa: E402
+from corpus import make_post, write_site_gen
 
-from site_gen import search  # noqa: E402
+from site_gen import search
 
 
 def cold_build(root: Path) -> float:
