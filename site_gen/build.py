@@ -10,7 +10,7 @@ at once or not at all. First of all, the manifest says whether anything changed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .content import Post
     from .render import RenderedSite
     from .render_cache import RenderCache
+    from .search import ShardIndexer
 
 
 @dataclass
@@ -87,7 +88,6 @@ def build_site(
     from .post_cache import PostCache
     from .render import available_cpus
     from .render_cache import DiskRenderCache
-    from .write import indexed_pages, write_site
 
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
@@ -112,9 +112,7 @@ def build_site(
     )
     with StagedOutput(target, fingerprints) as out:
         try:
-            pages = write_site(config, rendered, out)
-            if config.search:
-                _index(config, out, indexed_pages(rendered))
+            pages = _write(config, rendered, out)
         except ContentError as exc:
             raise BuildFailed([exc]) from None
         except OutputConflict as exc:
@@ -222,7 +220,32 @@ class _Background(threading.Thread):
         return self._site, self._errors
 
 
-def _index(config: Config, out: StagedOutput, pages: list[str]) -> None:
+def _write(config: Config, rendered: RenderedSite, out: StagedOutput) -> int:
+    """The layout stage, and the search index beside it: posts are written shard by shard,
+    and each shard is indexed as soon as it is complete, while the rest are written."""
+    from . import search
+    from .write import indexed_pages, write_site
+
+    if not config.search:
+        return write_site(config, rendered, out)
+    indexer = _indexer(config, out, indexed_pages(rendered))
+    shard = {page: n for n, folder in enumerate(indexer.shards) for page in indexer.shards[folder]}
+    try:
+        pages = write_site(
+            config,
+            rendered,
+            _Announced(out, indexer.written),
+            post_order=lambda view: shard.get(view.url_path + "index.html", -1),
+        )
+        indexer.finish()
+    except BaseException:
+        indexer.abandon()
+        raise
+    out.adopt(search.INDEX_DIR)
+    return pages
+
+
+def _indexer(config: Config, out: StagedOutput, pages: list[str]) -> ShardIndexer:
     """The search index, shard by shard (see ``site_gen.search``): a shard whose pages are
     the same as last time, byte for byte, is linked from the previous output, not re-indexed."""
     from . import search
@@ -233,8 +256,27 @@ def _index(config: Config, out: StagedOutput, pages: list[str]) -> None:
         unchanged = before.get(folder) == list(members) and not any(page in out.changed for page in members)
         return unchanged and out.keep_previous(folder.rstrip("/"))
 
-    search.index_shards(out.staging, out.staging, search.deal(pages), language=config.language, keep=keep)
-    out.adopt(search.INDEX_DIR)
+    return search.ShardIndexer(out.staging, out.staging, search.deal(pages), language=config.language, keep=keep)
+
+
+class _Announced:
+    """An Output that reports each file once it is in place, written or linked (see ShardIndexer)."""
+
+    def __init__(self, out: StagedOutput, written: Callable[[str], None]) -> None:
+        self.out, self.written = out, written
+
+    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
+        made = self.out.needs(rel_path, inputs, template)
+        if not made:  # linked from the previous build: in place already
+            self.written(rel_path)
+        return made
+
+    def write(self, rel_path: str, data: bytes) -> None:
+        self.out.write(rel_path, data)
+        self.written(rel_path)
+
+    def copy(self, rel_path: str, source: Path) -> None:
+        self.out.copy(rel_path, source)
 
 
 def checked_output(

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ContentError
@@ -108,16 +108,71 @@ def index_shards(
     """Index the pages of ``site`` shard by shard into ``into`` (a site folder: shards go to
     ``into/pagefind/<n>/``), two shards at a time, except those whose previous index ``keep``
     put in place; then record the plan. Returns the folders indexed afresh."""
-    fresh = [folder for folder in bundles(shards) if not keep(folder, shards[folder])]
+    indexer = ShardIndexer(site, into, shards, language=language, keep=keep)
+    for pages in shards.values():
+        for page in pages:
+            indexer.written(page)
+    return indexer.finish()
 
-    def index(folder: str) -> None:
-        _index_pages(site, shards[folder], into / folder, language=language)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(index, fresh))
-    (into / INDEX_DIR).mkdir(parents=True, exist_ok=True)
-    (into / INDEX_DIR / PLAN).write_text(json.dumps(shards, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-    return fresh
+class ShardIndexer:
+    """Indexes each shard as soon as the last of its pages is written, two at a time on threads
+    of their own, so Pagefind runs on the core the layout stage leaves idle.
+
+    ``written`` is told of each page in place (made, or linked from the previous build);
+    a shard complete and unchanged is kept if ``keep`` can put its previous index in place.
+    ``finish`` waits for every shard, raises the first indexing error, and records the plan.
+    """
+
+    def __init__(
+        self,
+        site: Path,
+        into: Path,
+        shards: Mapping[str, Sequence[str]],
+        *,
+        language: str,
+        keep: Callable[[str, Sequence[str]], bool],
+    ) -> None:
+        self.site, self.into, self.shards, self.language, self.keep = site, into, shards, language, keep
+        self._missing = {folder: set(pages) for folder, pages in shards.items() if pages}
+        self._shard_of = {page: folder for folder, pages in shards.items() for page in pages}
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="site-gen-search")
+        self._running: dict[str, Future[None]] = {}
+
+    def written(self, page: str) -> None:
+        folder = self._shard_of.get(page)
+        missing = self._missing.get(folder or "")
+        if folder is None or missing is None or page not in missing:
+            return
+        missing.discard(page)
+        if not missing:
+            self._start(folder)
+
+    def finish(self) -> list[str]:
+        try:
+            for folder, missing in self._missing.items():
+                if missing and folder not in self._running:  # a page never announced: index what is there
+                    self._start(folder)
+            for future in self._running.values():
+                future.result()
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        (self.into / INDEX_DIR).mkdir(parents=True, exist_ok=True)
+        plan = json.dumps(self.shards, indent=0, sort_keys=True) + "\n"
+        (self.into / INDEX_DIR / PLAN).write_text(plan, encoding="utf-8")
+        return sorted(self._running)
+
+    def abandon(self) -> None:
+        """The build failed: start nothing more (a Pagefind already running ends on its own)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _start(self, folder: str) -> None:
+        if self.keep(folder, self.shards[folder]):
+            return
+        pages = self.shards[folder]
+        self._running[folder] = self._pool.submit(
+            _index_pages, self.site, pages, self.into / folder, language=self.language
+        )
 
 
 def indexed_pages(site: Path) -> list[str]:

@@ -8,7 +8,7 @@ not change since the last build.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -43,10 +43,19 @@ class PageWriter:
             self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
 
 
-def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jinja2.BytecodeCache | None = None) -> int:
+def write_site(
+    config: Config,
+    site: RenderedSite,
+    out: Output,
+    *,
+    compiled: jinja2.BytecodeCache | None = None,
+    post_order: Callable[[PostView], int] | None = None,
+) -> int:
     """Lay out and write every page, feed and asset. Returns the number of HTML pages.
 
-    ``compiled`` keeps compiled templates between calls (the preview server rebuilds often).
+    ``compiled`` keeps compiled templates between calls (the preview server rebuilds often);
+    ``post_order`` sorts the order posts are *written* in (the search index's shards, so each
+    can be indexed while the rest are written), never what a page shows.
     """
     nav = [NavItem(page.title, page.url_path) for page in site.pages]
     main_feed = ("Atom feed", config.abs_url("feed.xml"))
@@ -54,7 +63,10 @@ def write_site(config: Config, site: RenderedSite, out: Output, *, compiled: jin
     renderer.env.bytecode_cache = compiled
     writer = PageWriter(renderer, out)
 
-    for index, post in enumerate(site.posts):
+    numbered = list(enumerate(site.posts))
+    if post_order is not None:
+        numbered.sort(key=lambda pair: post_order(pair[1]))
+    for index, post in numbered:
         newer = site.posts[index - 1] if index > 0 else None
         older = site.posts[index + 1] if index + 1 < len(site.posts) else None
         feeds = [main_feed] + [(f"{config.title}: {t.name}", config.abs_url(t.feed_path)) for t in post.tags]
