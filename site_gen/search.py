@@ -73,7 +73,7 @@ def shard_count(pages: int) -> int:
 
 
 def bundles(shards: Mapping[str, Sequence[str]]) -> list[str]:
-    """The shards the search page loads: those holding a page. The first carries the UI."""
+    """The shards the search page loads, those holding a page: the first, and the others merged into it."""
     return [folder for folder, pages in shards.items() if pages]
 
 

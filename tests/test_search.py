@@ -225,3 +225,13 @@ def test_one_search_box_finds_pages_of_every_shard(make_site, monkeypatch):
     for number, (page, titles) in enumerate(found.items()):
         assert titles == [f"Note {number}"], (page, homes[page], titles)
     assert absent == [] and typed == ["Note 1"], (absent, typed)
+
+
+def test_a_sharded_index_is_the_same_whatever_the_jobs_and_caches(make_site, monkeypatch, tmp_path):
+    from .test_build import tree_digest
+
+    root = many_posts(make_site, monkeypatch)
+    build_site(root, output=tmp_path / "serial", jobs=1, use_cache=False)
+    build_site(root, output=tmp_path / "parallel", jobs=2)
+    build_site(root, output=tmp_path / "again", jobs=2, record=False)  # every post from the render cache
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel") == tree_digest(tmp_path / "again")
