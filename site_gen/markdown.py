@@ -1,4 +1,4 @@
-"""Markdown -> HTML: the markdown-it setup, its token rules and render rules.
+"""Markdown -> HTML: the markdown-it setup and its core rules.
 
 One ``MarkdownIt`` is configured per ``MarkdownRenderer`` (plugins are slow to
 set up) and reused; everything about the post being rendered lives in the
@@ -19,7 +19,8 @@ A post goes through three steps:
    Render rules read the URL base from ``env``, so nothing is parsed twice.
 
 The math rules (finding, numbering, converting and rendering formulas and
-equation references) live in ``site_gen.markdown_math``.
+equation references) live in ``site_gen.markdown_math``, the render rules of
+step 3 in ``site_gen.markdown_render``.
 """
 
 from __future__ import annotations
@@ -35,10 +36,9 @@ from typing import Any
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
-from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+from markdown_it.utils import EnvType
 from markupsafe import Markup
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.container import container_plugin
@@ -47,10 +47,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from site_gen import citations, crossrefs, fenced_divs, sidenotes
-from site_gen.cells.images import image_size
 from site_gen.cells.model import EXECUTABLE_LANGS, CellResult, PostCells
 from site_gen.cells.options import parse_cell_options, split_options
-from site_gen.cells.outputs import render_cell
 from site_gen.diagram import render_figure
 from site_gen.errors import ContentError, ContentWarning
 from site_gen.highlight import FenceError, highlight, parse_fence_info
@@ -64,13 +62,9 @@ from site_gen.markdown_math import (
     convert_math,
     eqref_inline,
     number_equations,
-    render_eqref,
-    render_math_block,
-    render_math_inline,
-    render_math_inline_display,
     top_level_amsmath,
 )
-from site_gen.math import TexError, to_mathml
+from site_gen.markdown_render import MORE_MARKER, RENDER_RULES, SCHEME_RE, omit_raw_html, plain_text
 from site_gen.textfile import check_inside_site, decode_utf8
 
 # Our kinds are Quarto's five plus MyST's admonitions, so posts port from either.
@@ -87,12 +81,9 @@ CALLOUT_KINDS = {
     "error": "Error",
 }
 TOC_LEVELS = (2, 3, 4)
-MORE_MARKER = "<!--more-->"
 
 _ENV_KEY = ENV_KEY  # where the per-render _DocState lives in env (markdown_math reads it too)
-_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DIAGRAM_REF_RE = re.compile(r"/?diagrams/((?:[\w-]+/)*[\w.-]+\.json)")
-_SOURCE_TEXT = ("citation", "crossref")  # in plain text (ids, alt text, TOC) as their text: "Figure 2"
 
 
 @dataclass(frozen=True)
@@ -125,7 +116,7 @@ class UrlBase:
 
     def resolve(self, url: str) -> str:
         """Make a content URL work from any page that shows this content."""
-        if not url or url.startswith(("#", "//")) or _SCHEME_RE.match(url):
+        if not url or url.startswith(("#", "//")) or SCHEME_RE.match(url):
             return url
         rel = url[1:] if url.startswith("/") else self.page_dir + url
         return self.root + _normalise_path(rel)
@@ -177,8 +168,8 @@ class MarkdownRenderer:
         self.macros = dict(macros or {})
         self.md = build_parser()
         if not raw_html:  # site.toml `raw_html = false`: the author's HTML is left out, as Hugo does
-            self.md.add_render_rule("html_block", _omit_raw_html)
-            self.md.add_render_rule("html_inline", _omit_raw_html)
+            self.md.add_render_rule("html_block", omit_raw_html)
+            self.md.add_render_rule("html_inline", omit_raw_html)
 
     def render(
         self,
@@ -330,13 +321,6 @@ def build_parser() -> MarkdownIt:
     return md
 
 
-def _omit_raw_html(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-    """Raw HTML written in Markdown, replaced by a comment that says it was there (``<!--more-->`` kept)."""
-    if tokens[idx].content.strip() == MORE_MARKER:
-        return str(tokens[idx].content)
-    return "<!-- raw HTML omitted -->" + ("\n" if tokens[idx].type == "html_block" else "")
-
-
 def _is_callout(params: str, markup: str) -> bool:
     # Accept any word so a typo ("::: notes") is an error, not silent text.
     return bool(params.strip())
@@ -395,19 +379,6 @@ def slugify(text: str) -> str:
     """Heading text -> id: lowercase, letters/digits/-/_ kept, spaces -> '-'."""
     text = re.sub(r"[^\w\s-]", "", text.lower())
     return re.sub(r"\s+", "-", text.strip()) or "section"
-
-
-def plain_text(children: Sequence[Token] | None) -> str:
-    """The readable text of inline tokens (for ids, TOC titles, word counts)."""
-    parts: list[str] = []
-    for child in children or []:
-        if child.type in ("text", "code_inline", *_SOURCE_TEXT) or child.type in MATH_TYPES:
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(plain_text(child.children))
-    return "".join(parts)
 
 
 def heading_ids(state: StateCore) -> None:
@@ -559,146 +530,6 @@ def _cell(doc: _DocState, token: Token, line: int | None) -> dict[str, Any]:
             raise doc.error(line, "this cell is not the one that was executed", "a bug in site_gen: please report it")
         result = doc.cells.results.get(index)
     return {"code": code, "cell_options": options, "cell_result": result}
-
-
-# --------------------------------------------------------------------------
-# Render rules (called once per output; they must not change tokens)
-
-
-def render_link_open(
-    self: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    token = tokens[idx]
-    href = str(token.attrGet("href") or "")
-    resolved = token.copy(attrs={**token.attrs, "href": _doc(env).urls.resolve(href)})
-    return self.renderToken([resolved], 0, options, env)
-
-
-def render_image(
-    self: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    token = tokens[idx]
-    src = str(token.attrGet("src") or "")
-    resolved = token.copy(attrs={**token.attrs, "src": _doc(env).urls.resolve(src), **_image_size(_doc(env), src)})
-    if any(child.type in MATH_TYPES or child.type in _SOURCE_TEXT for child in token.children or []):
-        # Alt text is plain text: math in it is its TeX source, not MathML (a citation, its text).
-        resolved.attrs["alt"] = plain_text(token.children)
-        return self.renderToken([resolved], 0, options, env)
-    return RendererHTML.image(self, [resolved], 0, options, env)
-
-
-_SIZED = {".png": "png", ".gif": "gif", ".jpg": "jpg", ".jpeg": "jpg", ".svg": "svg"}
-
-
-def _image_size(doc: _DocState, src: str) -> dict[str, str | int | float]:
-    """``width``/``height`` of an image beside the post, read from its header, so the page
-    does not jump as it loads; nothing for remote images or files it cannot read."""
-    ext = _SIZED.get(Path(src).suffix.lower())
-    if ext is None or doc.site_root is None or _SCHEME_RE.match(src) or src.startswith(("/", "#")):
-        return {}
-    file = (doc.site_root / doc.path.parent / src.split("?")[0].split("#")[0]).resolve()
-    try:
-        if not file.is_relative_to(doc.site_root.resolve()) or file.stat().st_size > _MAX_SIZED_BYTES:
-            return {}
-        size = image_size(file.read_bytes(), ext)
-    except OSError:
-        return {}
-    return {"width": size[0], "height": size[1]} if size else {}
-
-
-_MAX_SIZED_BYTES = 32 * 2**20
-
-
-def render_heading_open(
-    self: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    # The anchor is hidden from assistive tech (the heading itself is the
-    # landmark) and from the tab order; it is a mouse convenience for copying.
-    slug = escape(str(tokens[idx].attrGet("id")))
-    anchor = f'<a class="anchor" href="#{slug}" aria-hidden="true" tabindex="-1">#</a>'
-    return self.renderToken(tokens, idx, options, env) + anchor
-
-
-def render_callout_open(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    plan: fenced_divs.Plan = tokens[idx].meta["plan"]
-    return fenced_divs.render_open(tokens[idx], escape(plan.title))
-
-
-def render_callout_close(
-    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
-) -> str:
-    return fenced_divs.render_close(tokens[idx])
-
-
-def render_tab_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-    return fenced_divs.render_tab_open(tokens[idx])
-
-
-def render_tab_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
-    return fenced_divs.render_tab_close(tokens[idx])
-
-
-def render_fence(
-    self: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    meta = tokens[idx].meta
-    if "cell_options" not in meta:
-        return str(meta["html"])
-    doc = _doc(env)
-
-    def latex(tex: str) -> str | None:
-        try:
-            return to_mathml(tex, display=True, macros=doc.macros)
-        except TexError:
-            return None  # shown as its text/plain form instead
-
-    return render_cell(meta["html"], meta["cell_result"], meta["cell_options"], url=doc.urls.resolve, latex=latex)
-
-
-def render_nothing(*args: Any) -> str:
-    return ""  # a diagram reference's paragraph close: the figure is already complete
-
-
-RENDER_RULES = {
-    "link_open": render_link_open,
-    "image": render_image,
-    "heading_open": render_heading_open,
-    "container_callout_open": render_callout_open,
-    "container_callout_close": render_callout_close,
-    "tab_open": render_tab_open,
-    "raw_other": lambda *args: "",
-    "tab_close": render_tab_close,
-    "fence": render_fence,
-    "diagram": render_fence,
-    "diagram_close": render_nothing,
-    "math_inline": render_math_inline,
-    "math_inline_double": render_math_inline_display,
-    "math_block": render_math_block,
-    "math_block_label": render_math_block,
-    "amsmath": render_math_block,
-    "eqref": render_eqref,
-    **citations.RENDER_RULES,
-    **crossrefs.RENDER_RULES,
-    **sidenotes.RENDER_RULES,
-}
 
 
 # --------------------------------------------------------------------------
