@@ -1,6 +1,6 @@
 """Every post with executed cells, as a notebook a reader can download and run.
 
-The *writer* twin of ``cells/notebook.py``: the post's prose becomes Markdown
+The *writer* twin of ``readers/notebook.py``: the post's prose becomes Markdown
 cells, each ```` ```{python} ```` fence a code cell holding the outputs this
 build showed, and the front matter a first raw cell (Quarto's convention,
 which our notebook reader reads back), so a downloaded notebook is also a

@@ -15,7 +15,6 @@ their outputs land on the page. The modules, in the order a cell meets them:
 - ``limit``: the cap on how much text one cell publishes;
 - ``outputs``: outputs to safe HTML, called by the Markdown renderer;
 - ``sanitize``: the allow-lists that make HTML, inline SVG/MathML and SVG figures inert;
-- ``notebook``: ``.ipynb`` files read as posts.
 
-This file imports nothing so that ``content`` can use ``notebook`` without a cycle.
+This file imports nothing, so that importing one module of the package imports no other.
 """
