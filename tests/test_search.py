@@ -63,21 +63,28 @@ def test_search_can_be_switched_off(make_site):
     [("zymurgy", "Attention from scratch"), ("First steps", "First steps"), ("softmax", "Attention from scratch")],
 )
 def test_the_search_page_finds_a_word_a_title_and_a_formula_by_its_tex(make_site, query, finds):
+    [titles] = searched(build_site(built(make_site)).output, [query])
+    assert finds in titles, titles
+
+
+def searched(public: Path, queries: list[str]) -> list[list[str]]:
+    """The titles the search page lists for each query, in Chromium, once its status has settled."""
     from playwright.sync_api import sync_playwright
 
-    public = build_site(built(make_site)).output
+    found = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context()
             serve(context, public)
             page = context.new_page()
-            page.goto(f"{ORIGIN}/search/?q={query}")
-            page.wait_for_selector("#search-results a", timeout=20_000)
-            titles = page.locator("#search-results a").all_inner_texts()
+            for query in queries:
+                page.goto(f"{ORIGIN}/search/?q={query}")
+                page.wait_for_function("/ for /.test(document.getElementById('search-status').textContent)")
+                found.append(page.locator("#search-results a").all_inner_texts())
         finally:
             browser.close()
-    assert finds in titles, titles
+    return found
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -196,30 +203,12 @@ def test_the_preview_re_indexes_only_shards_whose_pages_were_replaced(make_site,
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_one_search_box_finds_pages_of_every_shard(make_site, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     public = build_site(many_posts(make_site, monkeypatch)).output
     shards = shards_of(public)
-    found = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            serve(context, public)
-            page = context.new_page()
-            for number, word in enumerate(RARE):
-                page.goto(f"{ORIGIN}/search/?q={word}")
-                page.wait_for_selector("#search-results a", timeout=20_000)
-                found[f"posts/note-{number}/index.html"] = page.locator("#search-results a").all_inner_texts()
-            # A word no page holds: Pagefind's longest-prefix answers ("a", "aa…") are not shown.
-            page.goto(f"{ORIGIN}/search/?q=aardvark")
-            page.wait_for_function("document.getElementById('search-status').textContent.startsWith('No results')")
-            absent = page.locator("#search-results a").all_inner_texts()
-            page.goto(f"{ORIGIN}/search/?q=axolo")  # typing: a prefix finds the word
-            page.wait_for_selector("#search-results a", timeout=20_000)
-            typed = page.locator("#search-results a").all_inner_texts()
-        finally:
-            browser.close()
+    # A word no page holds: Pagefind's longest-prefix answers ("a", "aa…") are not shown;
+    # and as one types, a prefix finds the word.
+    *titles, absent, typed = searched(public, [*RARE, "aardvark", "axolo"])
+    found = {f"posts/note-{number}/index.html": listed for number, listed in enumerate(titles)}
     homes = {page: folder for folder, pages in shards.items() for page in pages}
     assert len({homes[page] for page in found}) >= 4, "the notes are spread over several shards"
     for number, (page, titles) in enumerate(found.items()):
