@@ -163,8 +163,9 @@ class ShardIndexer:
         return sorted(self._running)
 
     def abandon(self) -> None:
-        """The build failed: start nothing more (a Pagefind already running ends on its own)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """The build failed or was interrupted: start nothing more, and wait for a Pagefind
+        already running, which writes into the staging folder the build is about to remove."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _start(self, folder: str) -> None:
         if self.keep(folder, self.shards[folder]):

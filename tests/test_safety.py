@@ -285,7 +285,10 @@ def test_a_bug_is_a_short_internal_error_naming_the_post(make_site, capsys, monk
         main(["--debug", "build", "--root", str(root), "-j", "1"])
 
 
-def test_sigterm_during_a_build_leaves_no_staging_folder(make_site, tmp_path):
+@pytest.mark.parametrize("moment", [".public.building-*", ".pagefind-pages-*"], ids=["staging", "indexing"])
+def test_sigterm_during_a_build_leaves_no_staging_folder(make_site, tmp_path, moment):
+    """SIGTERM once the output is staged, or once the search index of a shard is being made
+    (Pagefind, on a thread, writing into the staging folder): nothing is left behind."""
     root = make_site()
     for number in range(400):
         write(
@@ -297,13 +300,13 @@ def test_sigterm_during_a_build_leaves_no_staging_folder(make_site, tmp_path):
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while not list(root.glob(".public.building-*")):
-        assert process.poll() is None, "the build ended before its output was staged"
+    while not list(root.glob(moment)):
+        assert process.poll() is None, f"the build ended before {moment} appeared"
         assert time.monotonic() < deadline
         time.sleep(0.005)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 143
-    assert not list(root.glob(".public.*")), os.listdir(root)
+    assert not list(root.glob(".public.*")) and not list(root.glob(".pagefind-*")), os.listdir(root)
     assert not (root / "public").exists()
     assert b"Traceback" not in process.stderr.read() if process.stderr else True
 
