@@ -87,8 +87,15 @@ def parse_attributes(text: str) -> Attributes | None:
 
 
 def plan(info: str, callout_kinds: dict[str, str]) -> Plan | None:
-    """The plan for a ``:::`` block whose info is a brace group; None leaves it to the callout syntaxes."""
-    brace, rest = _split_brace_group(info.strip())
+    """The plan for a ``:::`` block whose info is a brace group; None leaves it to the callout syntaxes.
+
+    Pandoc also reads one bare word as a class (``::: callout-tip`` is ``::: {.callout-tip}``);
+    a bare word that is one of Quarto's classes is read so, while ``::: tip`` stays our callout.
+    """
+    info = info.strip()
+    if _is_quarto_class(info):
+        info = "{." + info + "}"
+    brace, rest = _split_brace_group(info)
     attributes = parse_attributes(brace)
     if attributes is None or not (attributes.id or attributes.classes):
         return None  # not Pandoc's: MyST's ``{tip} Title`` or our ``tip Title``
@@ -110,6 +117,11 @@ def plan(info: str, callout_kinds: dict[str, str]) -> Plan | None:
     if "content-visible" in attributes.classes or "content-hidden" in attributes.classes:
         return Plan("unwrap" if _visible(attributes) else "drop", attributes)
     return Plan("div", attributes)
+
+
+def _is_quarto_class(word: str) -> bool:
+    quarto = word.startswith(("callout-", "column-")) or word in (TABSET_CLASS, "content-visible", "content-hidden")
+    return quarto and re.fullmatch(r"[\w-]+", word) is not None
 
 
 def _split_brace_group(info: str) -> tuple[str, str]:

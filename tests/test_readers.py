@@ -8,6 +8,7 @@ import pickle
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from site_gen.build import build_site
@@ -839,3 +840,40 @@ def test_quarto_echo_fenced_shows_the_code(make_site):
     page = (root / "public/posts/hooks/index.html").read_text(encoding="utf-8")
     assert result.cells_run == 1 and '<span class="nb">print</span>' in page
     assert '<pre class="cell-stream cell-stdout" tabindex="0">2' in page
+
+
+KNITR_POST = """
+---
+title: Knitr things
+date: 2024-01-01
+date-modified: '`r format(Sys.Date())`'
+---
+
+::: callout-important
+A callout written as Pandoc's one-word class.
+:::
+
+::: column-margin
+An aside in the margin.
+:::
+
+```{stan, output.var="model"}
+data { int N; }
+```
+"""
+
+
+def test_quarto_one_word_classes_other_engines_and_inline_r_in_front_matter(make_site):
+    """Three things real Quarto posts do (alexpghayes, medewitt, tjmahr blogs, bench/real_posts.md)."""
+    root = make_site()
+    write(root, "content/posts/knitr.qmd", KNITR_POST)
+    result = build_site(root)
+    page = root / "public/posts/knitr/index.html"
+    tree = lxml.html.fromstring(page.read_text(encoding="utf-8"))
+    [callout] = tree.find_class("callout-important")
+    assert "one-word class" in callout.text_content()
+    assert "An aside in the margin." in " ".join(el.text_content() for el in tree.find_class("column-margin"))
+    assert tree.xpath("//code[@class='language-stan']") and "{stan" not in visible_text(page)
+    warned = sorted(str(w) for w in result.warnings if "knitr.qmd" in str(w))
+    assert any("knitr.qmd:4: warning: 'date-modified' is inline code" in w for w in warned), warned
+    assert any("{stan} chunk shown as code, not run" in w for w in warned), warned

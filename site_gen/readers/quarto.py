@@ -40,9 +40,12 @@ _MONTHS = {month: n for n, month in enumerate(calendar.month_name) if month} | {
     month: n for n, month in enumerate(calendar.month_abbr) if month
 }
 _NAMED_DATE = re.compile(r"^(?:([A-Za-z]+)\.? (\d{1,2}),? (\d{4})|(\d{1,2}) ([A-Za-z]+)\.? (\d{4}))$")
-_CHUNK = re.compile(r"^(\s*)(`{3,})\{(r|julia|ojs|bash|sql|mermaid|dot)\b([^}]*)\}\s*$")
+# Any other engine: knitr has dozens (stan, Rcpp, sql, bash…), and Quarto adds ojs, mermaid and dot.
+_CHUNK = re.compile(r"^(\s*)(`{3,})\{(?!python\b)([A-Za-z][A-Za-z0-9_]*)\b([^}]*)\}\s*$")
 # knitr's header form, ```{python setup, echo=FALSE}: a label and options after the language.
 _PYTHON_CHUNK = re.compile(r"^(\s*)(`{3,})\{python([\s,][^}]*)\}\s*$")
+# knitr's inline code, `r format(Sys.Date())` (or Quarto's `{r} …`, `{python} …`), as a whole value.
+_INLINE_CODE = re.compile(r"`(?:\{\w+\}|r)\s[^`]*`")
 _HIDDEN_CHUNK = re.compile(r"\binclude\s*=\s*(FALSE|F)\b")
 
 
@@ -72,6 +75,16 @@ def translate_front_matter(meta: dict[str, Any], rel: Path, text: str) -> tuple[
         if key in ("reference-location", "citation-location"):  # Quarto's footnotes (or citations) in the margin
             if key == "reference-location":
                 ours["footnotes"] = "margin" if value == "margin" else "bottom"
+            continue
+        if isinstance(value, str) and _INLINE_CODE.fullmatch(value.strip()):
+            warnings.append(
+                ContentWarning(
+                    rel,
+                    markdown.line_of(text, key),
+                    f"'{key}' is inline code ({value.strip()}), which Quarto's engine evaluates and site_gen "
+                    "does not; left out\n  hint: write the value itself",
+                )
+            )
             continue
         if key in ("date", "date-modified") and isinstance(value, str):
             value = iso_date(value)
