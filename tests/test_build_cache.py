@@ -254,3 +254,14 @@ def test_a_post_written_within_two_seconds_is_read_again(make_site, monkeypatch)
     (root / "static/touch.css").write_text("a {}")  # a change somewhere, so the build runs
     build_site(root)
     assert seen == ["posts/first.md"]
+
+
+def test_library_versions_read_from_the_dist_info_names_match_importlib_metadata():
+    from importlib import metadata
+
+    from site_gen.identity import RENDER_LIBRARIES, library_versions
+
+    found = library_versions((*RENDER_LIBRARIES, "no-such-library-anywhere"))
+    expected = {name: metadata.version(name) for name in RENDER_LIBRARIES}
+    assert {name: found[name] for name in RENDER_LIBRARIES} == expected
+    assert found["no-such-library-anywhere"] == "absent"
