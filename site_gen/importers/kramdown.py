@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 import textwrap
+from collections.abc import Callable
 
 from .context import PostContext
 from .markup import Shield, html_comment, line_at
@@ -67,19 +68,11 @@ def raw_html_math(text: str, shield: Shield) -> str:
     ``$ x $`` loses its inner spaces. Blocks with ``markdown="1"`` are kramdown's and
     are left to the passes after this one.
     """
-    lines = text.split("\n")
-    out: list[str] = []
-    index = 0
-    while index < len(lines):
-        opened = _BLOCK_OPEN.match(lines[index])
-        end = _block_end(lines, index, opened.group(2)) if opened else None
-        if opened is None or end is None or _MARKDOWN_ON.search(opened.group(3)):
-            out.append(lines[index])
-            index += 1
-            continue
-        out.append(_hide_raw_math("\n".join(lines[index : end + 1]), shield))
-        index = end + 1
-    return "\n".join(out)
+
+    def change(block: str, opened: re.Match[str]) -> str:
+        return block if _MARKDOWN_ON.search(opened.group(3)) else _hide_raw_math(block, shield)
+
+    return _each_html_block(text, change)
 
 
 def _hide_raw_math(block: str, shield: Shield) -> str:
@@ -251,6 +244,17 @@ def markdown_blocks(text: str) -> str:
     blank lines between, and its content dedented (or it would be code); a
     ``<p>`` becomes a ``<div>``, which may hold paragraphs.
     """
+
+    def change(block: str, opened: re.Match[str]) -> str:
+        if not (_MARKDOWN_ON.search(opened.group(3)) or _MATH_INSIDE.search(block)):
+            return block
+        return "\n".join(_opened_up(block, opened))
+
+    return _each_html_block(text, change)
+
+
+def _each_html_block(text: str, change: Callable[[str, re.Match[str]], str]) -> str:
+    """``text`` with each HTML block (a ``_BLOCK_OPEN`` line to its closing tag) passed through ``change``."""
     lines = text.split("\n")
     out: list[str] = []
     index = 0
@@ -261,11 +265,7 @@ def markdown_blocks(text: str) -> str:
             out.append(lines[index])
             index += 1
             continue
-        block = "\n".join(lines[index : end + 1])
-        if not (_MARKDOWN_ON.search(opened.group(3)) or _MATH_INSIDE.search(block)):
-            out.extend(lines[index : end + 1])
-        else:
-            out.extend(_opened_up(block, opened))
+        out.append(change("\n".join(lines[index : end + 1]), opened))
         index = end + 1
     return "\n".join(out)
 
