@@ -62,10 +62,11 @@ class PostCache:
     def put(self, source: Path, post: Post, root: Path) -> None:
         signature = _signature(post_files(source, post, root))
         if not cacheable(source) or any(mtime > time.time_ns() - RACY_NS for _, _, mtime in signature):
-            self.entries.pop(str(source), None)  # too fresh to trust its mtime; read it again next time
+            # Too fresh to trust its mtime: read it again next time (and rewrite the cache only if it held it).
+            self.changed |= self.entries.pop(str(source), None) is not None
         else:
             self.entries[str(source)] = (signature, post)
-        self.changed = True
+            self.changed = True
 
     def keep_only(self, sources: set[str]) -> None:
         """Forget posts whose files are gone, so the cache does not grow with deleted drafts."""

@@ -254,6 +254,11 @@ def test_a_post_written_within_two_seconds_is_read_again(make_site, monkeypatch)
     (root / "static/touch.css").write_text("a {}")  # a change somewhere, so the build runs
     build_site(root)
     assert seen == ["posts/first.md"]
+    stored = (root / ".cache/posts.pickle").stat().st_mtime_ns
+    (root / "static/touch.css").write_text("b {}")
+    build_site(root)
+    assert seen == ["posts/first.md"] * 2, "still too fresh: read again"
+    assert (root / ".cache/posts.pickle").stat().st_mtime_ns == stored, "and the cache, which lacks it, not rewritten"
 
 
 def test_library_versions_read_from_the_dist_info_names_match_importlib_metadata():
