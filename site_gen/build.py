@@ -106,11 +106,14 @@ def build_site(
         raise BuildFailed(errors)
     # The last build's fingerprints let unchanged pages be linked rather than rendered,
     # as long as its output is intact (options, hence the output path, are in the inputs).
-    trusted = previous.fingerprints if previous and manifest.output_intact(previous, target) else {}
+    # That output is then updated in place: only new and changed files are staged.
+    intact = previous is not None and manifest.output_intact(previous, target)
+    trusted = previous.fingerprints if previous and intact else {}
     fingerprints = (
         IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs={}) if record else None
     )
-    with StagedOutput(target, fingerprints) as out:
+    in_place = previous.outputs.keys() if previous and intact and trusted else ()
+    with StagedOutput(target, fingerprints, in_place=in_place) as out:
         try:
             pages = _write(config, rendered, out)
         except ContentError as exc:
@@ -256,7 +259,7 @@ def _indexer(config: Config, out: StagedOutput, pages: list[str]) -> ShardIndexe
         unchanged = before.get(folder) == list(members) and not any(page in out.changed for page in members)
         return unchanged and out.keep_previous(folder.rstrip("/"))
 
-    return search.ShardIndexer(out.staging, out.staging, search.deal(pages), language=config.language, keep=keep)
+    return search.ShardIndexer(out.located, out.staging, search.deal(pages), language=config.language, keep=keep)
 
 
 class _Announced:

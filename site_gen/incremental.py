@@ -43,7 +43,7 @@ from .config import CONFIG_NAME, Config, load_config
 from .content import Post, discover, read_post
 from .errors import BuildFailed, ContentError, ContentWarning
 from .fingerprints import IncrementalOutput, Plan
-from .output import OutputConflict, mark_as_output
+from .output import OutputConflict, mark_as_output, publish_in_place
 from .render import RenderedSite, render_all
 from .render_cache import RenderCache
 from .write import write_site
@@ -101,7 +101,7 @@ class Preview:
             )
             _layout(config, rendered, out, self._compiled)
             plan = out.plan()
-            _commit(staging, self.output, out.written, plan.delete)
+            publish_in_place(staging, self.output, out.written, plan.delete)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.fingerprints = out.fingerprints
@@ -282,28 +282,5 @@ def _check_inside(source: Path, root: Path) -> None:
         )
 
 
-def _commit(staging: Path, output: Path, staged: set[str], stale: frozenset[str]) -> None:
-    """Move a finished rebuild's files (each one differs from the served one) into the output."""
-    for rel_path in stale:
-        _remove(output, rel_path)
-    for rel_path in sorted(staged):
-        parts = PurePosixPath(rel_path).parts
-        destination = output.joinpath(*parts)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging.joinpath(*parts), destination)  # one rename: the server never sends half a file
-
-
 def _same_bytes(a: Path, b: Path) -> bool:
     return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
-
-
-def _remove(folder: Path, rel_path: str) -> None:
-    path = folder.joinpath(*PurePosixPath(rel_path).parts)
-    path.unlink(missing_ok=True)
-    for parent in path.parents:
-        if parent == folder or not parent.is_relative_to(folder):
-            break
-        try:
-            parent.rmdir()
-        except OSError:
-            break  # not empty

@@ -13,7 +13,7 @@ import os
 import secrets
 import shutil
 import signal
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Protocol
@@ -111,11 +111,25 @@ class OutputConflict(Exception):
 
 
 class StagedOutput:
-    """A temporary output folder that becomes ``target`` on ``commit()``."""
+    """A temporary output folder whose files become ``target``'s on ``commit()``.
 
-    def __init__(self, target: Path, fingerprints: Fingerprints | None = None) -> None:
+    It publishes in one of two ways. By default the staging folder holds the
+    whole site (unchanged files hard-linked from the previous one) and commit()
+    swaps the two folders. Given ``in_place`` — every file of the previous
+    output, which the manifest has just found intact — it holds only the files
+    that are new or different; commit() moves each into ``target`` with one
+    rename and removes the files no build made this time, so an edit costs what
+    it changes, not a link, a folder and an unlink for every page of the site.
+    Either way nothing reaches ``target`` before commit(), so a failed build
+    leaves the previous site as it was.
+    """
+
+    def __init__(
+        self, target: Path, fingerprints: Fingerprints | None = None, *, in_place: Collection[str] = ()
+    ) -> None:
         self.target = target.resolve()
         self.fingerprints = fingerprints
+        self.previous = frozenset(in_place) if self.target.is_dir() else frozenset()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         # Named before it exists, so a Ctrl-C or SIGTERM at any moment leaves a path that
         # discard() can remove: nothing half-made survives an interrupted build.
@@ -123,13 +137,15 @@ class StagedOutput:
         try:
             os.mkdir(self.staging, 0o700)
             marker = self.target / MARKER
-            if not (_holds(marker, MARKER_TEXT) and _link(marker, self.staging / MARKER)):
+            if not (self.previous or (_holds(marker, MARKER_TEXT) and _link(marker, self.staging / MARKER))):
                 (self.staging / MARKER).write_bytes(MARKER_TEXT)
         except BaseException:
             self.discard()
             raise
         self._written: set[str] = set()
         self._folders: set[str] = set()  # every folder above a written file
+        self._staged: set[str] = set()  # files in the staging folder
+        self._kept_folders: set[str] = set()  # in place: previous folders kept whole (keep_previous)
         self._changed: set[str] = set()
         self._made: set[str] = set()  # through a template, as needs() asked
 
@@ -151,60 +167,89 @@ class StagedOutput:
         """Files that are new or whose bytes differ from the previous build's."""
         return frozenset(self._changed)
 
+    def located(self, rel_path: str) -> Path:
+        """Where a file written so far is now: staged, or still the previous build's."""
+        folder = self.staging if rel_path in self._staged else self.target
+        return folder.joinpath(*PurePosixPath(rel_path).parts)
+
     def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
         """Whether ``rel_path`` must be made. With the last build's fingerprints, a page
-        whose inputs did not change is hard-linked from the previous output instead of
-        rendered again; without them (or when linking fails) everything is made."""
+        whose inputs did not change is kept (in place) or hard-linked from the previous
+        output instead of rendered again; without them (or when linking fails) everything is made."""
         if self.fingerprints is not None and not self.fingerprints.changed(rel_path, inputs, template):
-            if _link(self.target.joinpath(rel_path), self._claim(rel_path)):
+            if rel_path in self.previous:
+                self._claim(rel_path)
+                return False
+            if _link(self.target.joinpath(rel_path), self._stage(self._claim(rel_path))):
                 return False
             self._written.discard(rel_path)  # the previous file is gone: make it after all
+            self._staged.discard(rel_path)
         self._made.add(rel_path)
         return True
 
     def write(self, rel_path: str, data: bytes) -> None:
         """Write one output file; ``rel_path`` is site-relative, POSIX style."""
-        destination = self._claim(rel_path)
+        self._claim(rel_path)
         previous = self.target.joinpath(rel_path)
-        if _holds(previous, data) and _link(previous, destination):
+        if rel_path in self.previous and _holds(previous, data):
+            return
+        destination = self._stage(rel_path)
+        if not self.previous and _holds(previous, data) and _link(previous, destination):
             return
         destination.write_bytes(data)
         self._changed.add(rel_path)
 
     def copy(self, rel_path: str, source: Path) -> None:
         """Copy a file (an image of a bundle, a stylesheet) into the output."""
-        destination = self._claim(rel_path)
+        self._claim(rel_path)
         previous = self.target.joinpath(rel_path)
-        if _same_file_contents(previous, source) and _link(previous, destination):
+        if rel_path in self.previous and _same_file_contents(previous, source):
+            return
+        destination = self._stage(rel_path)
+        if not self.previous and _same_file_contents(previous, source) and _link(previous, destination):
             return
         shutil.copyfile(source, destination)
         self._changed.add(rel_path)
 
     def adopt(self, rel_dir: str) -> None:
-        """Count as written the files a tool made itself under ``rel_dir`` (the search index).
+        """Count as written the files a tool made itself under ``rel_dir`` (the search index),
+        and those of the folders under it that ``keep_previous`` kept.
 
-        A file whose bytes match the previous build's is swapped for a hard link
-        to it, so it keeps its mtime like every other unchanged file.
+        A file whose bytes match the previous build's is the previous file (kept,
+        or its hard link), so it keeps its mtime like every other unchanged file.
         """
         for path in sorted((self.staging / rel_dir).rglob("*")):
             if not path.is_file():
                 continue
             rel_path = path.relative_to(self.staging).as_posix()
-            self._claim_existing(rel_path)
+            self._claim(rel_path)
             previous = self.target / rel_path
             if _is_same_file(previous, path):  # kept whole from the previous build (keep_previous)
+                self._staged.add(rel_path)
                 continue
+            if rel_path in self.previous and _same_file_contents(previous, path):
+                path.unlink()
+                continue
+            self._staged.add(rel_path)
             linked = path.with_name(path.name + ".previous")
-            if _same_file_contents(previous, path) and _link(previous, linked):
+            if not self.previous and _same_file_contents(previous, path) and _link(previous, linked):
                 os.replace(linked, path)
                 continue
             self._changed.add(rel_path)
+        for folder in sorted(self._kept_folders):
+            for rel_path in sorted(self.previous):
+                if rel_path.startswith(folder + "/"):
+                    self._claim(rel_path)
 
     def keep_previous(self, rel_dir: str) -> bool:
-        """Hard-link the previous build's ``rel_dir`` into the staging folder, whole; False if it has none."""
+        """Keep the previous build's ``rel_dir`` whole (hard-linked into the staging folder
+        unless the build is in place); False if it has none. Safe from any thread."""
         previous = self.target / rel_dir
         if not previous.is_dir():
             return False
+        if self.previous:
+            self._kept_folders.add(rel_dir)
+            return True
         for path in sorted(previous.rglob("*")):
             if path.is_file():
                 destination = self.staging / path.relative_to(self.target)
@@ -214,12 +259,8 @@ class StagedOutput:
                     return False
         return True
 
-    def _claim_existing(self, rel_path: str) -> None:
-        if rel_path in self._written:
-            raise OutputConflict(f"two sources write the same output file: {rel_path}")
-        self._written.add(rel_path)
-
-    def _claim(self, rel_path: str) -> Path:
+    def _claim(self, rel_path: str) -> str:
+        """Record ``rel_path`` as written, refusing a path out of the folder, twice, or as file and folder."""
         parts = PurePosixPath(rel_path).parts
         if not parts or PurePosixPath(rel_path).is_absolute() or ".." in parts or rel_path == MARKER:
             raise OutputConflict(f"refusing to write outside the output folder: {rel_path!r}")
@@ -231,18 +272,30 @@ class StagedOutput:
             file, folder = (clash, rel_path) if clash is not None else (rel_path, rel_path + "/…")
             raise OutputConflict(f"one output is both a file and a folder: {file} and {folder}")
         self._written.add(rel_path)
-        destination = self.staging.joinpath(*parts)
-        if folders and folders[-1] not in self._folders:  # one mkdir per folder, not per file
-            destination.parent.mkdir(parents=True, exist_ok=True)
         self._folders.update(folders)
+        return rel_path
+
+    def _stage(self, rel_path: str) -> Path:
+        """The staging path of a claimed file, its folder made."""
+        parts = PurePosixPath(rel_path).parts
+        destination = self.staging.joinpath(*parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        self._staged.add(rel_path)
         return destination
 
     def commit(self) -> None:
-        """Replace ``target`` with the staged folder, keeping the old one until the new is in place.
+        """Publish the staged files (see the class docstring), keeping the old ones until then.
 
-        Ctrl-C or SIGTERM between the two renames would leave no site at all, so
-        they wait until both are done (and then take effect as usual).
+        Ctrl-C or SIGTERM in the middle would leave half a site (or none, between
+        the two renames of a swap), so they wait until it is done (and then take
+        effect as usual).
         """
+        if self.previous:
+            with _signals_deferred():
+                publish_in_place(self.staging, self.target, self._staged, self.previous - self._written)
+            mark_as_output(self.target)  # output written before the marker existed gets it now
+            self.discard()
+            return
         os.chmod(self.staging, 0o755)  # the staging folder is private until published
         previous = None
         with _signals_deferred():
@@ -321,3 +374,28 @@ def _link(previous: Path, destination: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def publish_in_place(staging: Path, output: Path, staged: Iterable[str], stale: Iterable[str]) -> None:
+    """Move finished files from ``staging`` into ``output``, one rename each (a server never
+    sends half a file), after removing the ``stale`` files no build makes any more."""
+    for rel_path in sorted(stale):
+        remove_file(output, rel_path)
+    for rel_path in sorted(staged):
+        parts = PurePosixPath(rel_path).parts
+        destination = output.joinpath(*parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging.joinpath(*parts), destination)
+
+
+def remove_file(folder: Path, rel_path: str) -> None:
+    """Remove a file of ``folder``, and the folders above it that it leaves empty."""
+    path = folder.joinpath(*PurePosixPath(rel_path).parts)
+    path.unlink(missing_ok=True)
+    for parent in path.parents:
+        if parent == folder or not parent.is_relative_to(folder):
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break  # not empty

@@ -108,7 +108,7 @@ def index_shards(
     """Index the pages of ``site`` shard by shard into ``into`` (a site folder: shards go to
     ``into/pagefind/<n>/``), two shards at a time, except those whose previous index ``keep``
     put in place; then record the plan. Returns the folders indexed afresh."""
-    indexer = ShardIndexer(site, into, shards, language=language, keep=keep)
+    indexer = ShardIndexer(lambda page: site / page, into, shards, language=language, keep=keep)
     for pages in shards.values():
         for page in pages:
             indexer.written(page)
@@ -119,21 +119,23 @@ class ShardIndexer:
     """Indexes each shard as soon as the last of its pages is written, two at a time on threads
     of their own, so Pagefind runs on the core the layout stage leaves idle.
 
-    ``written`` is told of each page in place (made, or linked from the previous build);
+    ``page`` says where a written page is (the staging folder, or the previous output for
+    a page a build in place kept); ``written`` is told of each page in place (made, kept, or
+    linked from the previous build);
     a shard complete and unchanged is kept if ``keep`` can put its previous index in place.
     ``finish`` waits for every shard, raises the first indexing error, and records the plan.
     """
 
     def __init__(
         self,
-        site: Path,
+        page: Callable[[str], Path],
         into: Path,
         shards: Mapping[str, Sequence[str]],
         *,
         language: str,
         keep: Callable[[str, Sequence[str]], bool],
     ) -> None:
-        self.site, self.into, self.shards, self.language, self.keep = site, into, shards, language, keep
+        self.page, self.into, self.shards, self.language, self.keep = page, into, shards, language, keep
         self._missing = {folder: set(pages) for folder, pages in shards.items() if pages}
         self._shard_of = {page: folder for folder, pages in shards.items() for page in pages}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="site-gen-search")
@@ -173,7 +175,7 @@ class ShardIndexer:
             return
         pages = self.shards[folder]
         self._running[folder] = self._pool.submit(
-            _index_pages, self.site, pages, self.into / folder, language=self.language
+            _index_pages, self.page, pages, self.into / folder, scratch_in=self.into.parent, language=self.language
         )
 
 
@@ -187,17 +189,19 @@ def indexed_pages(site: Path) -> list[str]:
     return sorted(pages)
 
 
-def _index_pages(site: Path, pages: Sequence[str], destination: Path, *, language: str) -> None:
+def _index_pages(
+    located: Callable[[str], Path], pages: Sequence[str], destination: Path, *, scratch_in: Path, language: str
+) -> None:
     """Pagefind over just ``pages``: they are hard-linked into a scratch site of their own."""
-    scratch = Path(tempfile.mkdtemp(prefix=".pagefind-pages-", dir=site.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=".pagefind-pages-", dir=scratch_in))
     try:
         for page in pages:
             target = scratch / page
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(site / page, target)
+                os.link(located(page), target)
             except OSError:
-                shutil.copyfile(site / page, target)
+                shutil.copyfile(located(page), target)
         index_into(scratch, destination, language=language)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

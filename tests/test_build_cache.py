@@ -62,6 +62,26 @@ def test_post_edit_renders_that_post_and_rewrites_only_what_shows_it(make_site):
     assert untouched == kept - result.changed, "unchanged files keep their mtime"
 
 
+def test_an_edit_updates_the_output_in_place_to_what_a_fresh_build_writes(make_site, tmp_path):
+    """An incremental build moves only new and changed files into public/ and removes the
+    ones no longer made (a deleted post, its stale index fragments): same bytes as a fresh build."""
+    root = make_site()
+    build_site(root)
+    public = root / "public"
+    folder, kept = public.stat().st_ino, (public / "about/index.html").stat().st_ino
+    source = root / "content/posts/first.md"
+    source.write_text(source.read_text().replace("See \\eqref", "Now see \\eqref"))
+    (root / "content/posts/bundle/index.md").unlink()
+    result = build_site(root)
+    assert public.stat().st_ino == folder, "updated in place, not swapped"
+    assert (public / "about/index.html").stat().st_ino == kept, "an unchanged page is left alone"
+    assert not (public / "posts/bundle").exists(), "a deleted post's folder goes with it"
+    assert not [p for p in root.iterdir() if ".building-" in p.name or ".previous-" in p.name]
+    fresh = build_site(root, output=tmp_path / "fresh", use_cache=False)
+    assert tree_digest(public) == tree_digest(fresh.output)
+    assert result.files == len(tree_digest(public)) - 1  # every file but the marker
+
+
 def test_template_edit_re_renders_no_post(make_site):
     root = make_site()
     build_site(root)
