@@ -9,10 +9,12 @@ trust a ``Post``.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +104,14 @@ class Post:
     @property
     def output_path(self) -> str:
         return self.url_path + "index.html"
+
+    @cached_property
+    def digest(self) -> str:
+        """A hash of every field: what the render key and the page fingerprints say of the post.
+
+        Kept in the instance's ``__dict__``, so the post cache stores it with the post and an
+        unchanged post is not hashed again by the next build."""
+        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()
 
     @property
     def last_modified(self) -> datetime:

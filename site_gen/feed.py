@@ -11,9 +11,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .textfile import xml_safe
+
+if TYPE_CHECKING:
+    from .layout import StoredBody
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -32,7 +36,7 @@ class FeedEntry:
     updated: datetime
     tags: tuple[str, ...]
     summary: str
-    content_html: str
+    content_html: str | StoredBody  # a body in the render cache is read only when the feed is written
 
 
 def atom_feed(
@@ -75,7 +79,8 @@ def _entry(feed: ET.Element, config: Config, entry: FeedEntry) -> None:
         ET.SubElement(element, _atom("category"), {"term": tag})
     if entry.summary:
         _text(element, "summary", entry.summary)
-    _text(element, "content", entry.content_html, type="html")
+    content = entry.content_html if isinstance(entry.content_html, str) else entry.content_html.load()
+    _text(element, "content", content, type="html")
 
 
 def sitemap(config: Config, pages: Sequence[tuple[str, datetime | None]]) -> bytes:

@@ -35,6 +35,7 @@ import jinja2.meta
 from .config import Config
 from .layout import PostView, make_environment
 from .output import OutputConflict
+from .render_cache import CachedBody
 
 # Roles in a template's context that show only a link to a post, or the whole post.
 LINK_ROLES = frozenset({"prev_post", "next_post"})
@@ -153,6 +154,8 @@ class IncrementalOutput:
             return value  # repr is faithful
         if type(value) is PostView:
             return self._view_digest(value, role)
+        if type(value) is CachedBody:  # a body in the render cache: its key stands for it, unread
+            return ("cached", value.key, value.feed)
         if type(value) is list or type(value) is tuple:
             return [self._describe(item, role) for item in value]
         if type(value) is dict:
@@ -183,9 +186,10 @@ class IncrementalOutput:
         elif kind == "card":
             post = view.post
             seen = (post.url_path, post.title, post.date, post.updated, post.tags, view.summary_html, view.reading_time)
+        elif view.digest:  # the render key covers the post and so all that its render made of it
+            seen = (view.digest, view.notebook)
         else:
-            body = view.digest or view.html  # the render key stands for a body kept on disk
-            seen = (repr(view.post), body, view.summary_html, view.description, view.toc, view.word_count)
+            seen = (repr(view.post), view.html, view.summary_html, view.description, view.toc, view.word_count)
         digest = hashlib.sha256(repr(seen).encode("utf-8")).hexdigest()
         self.memo[(id(view), kind)] = (view, digest)
         return digest

@@ -65,6 +65,7 @@ class PostCache:
             # Too fresh to trust its mtime: read it again next time (and rewrite the cache only if it held it).
             self.changed |= self.entries.pop(str(source), None) is not None
         else:
+            _ = post.digest  # hashed now, so it is stored with the post and never hashed again
             self.entries[str(source)] = (signature, post)
             self.changed = True
 

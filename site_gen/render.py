@@ -84,7 +84,9 @@ def render_all(
     rendered: list[str] = []
     for index, post in enumerate(sources):
         post_cells = cells.get(post.url_path)
-        outcome = next(fresh) if index in missing_set else cache.lookup(keys[index]) if cache is not None else None
+        outcome = (
+            next(fresh) if index in missing_set else cache.lookup(keys[index], post) if cache is not None else None
+        )
         if outcome is None:  # a cache entry that could not be read back: render it here
             outcome = _render_or_error(
                 config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html), post, post_cells
@@ -96,7 +98,7 @@ def render_all(
         if index in missing_set:
             rendered.append(post.url_path)
             if cache is not None:
-                outcome = cache.store(keys[index], outcome)
+                outcome = cache.store(keys[index], outcome, post)
         view, feed_body, post_warnings = outcome
         if post_cells is not None:
             files.update((post.url_path + name, data) for name, data in post_cells.files.items())

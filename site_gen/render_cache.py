@@ -43,43 +43,64 @@ class RenderCache(dict[str, RenderedPost]):
     def __init__(self) -> None:
         super().__init__()
         self._keys: dict[int, tuple[Post, Config, str]] = {}
+        self._settings: tuple[Config, str, list[Diagram]] | None = None
 
     def key(self, config: Config, post: Post) -> str:
         known = self._keys.get(id(post))
         if known is not None and known[0] is post and known[1] == config:
             return known[2]
-        key = render_key(config, post)
+        if self._settings is None or (self._settings[0] is not config and self._settings[0] != config):
+            self._settings = (config, _config_digest(config), diagram_files(config))
+        key = render_key(self._settings[1], post, self._settings[2])
         self._keys[id(post)] = (post, config, key)
         return key
 
     def forget_keys(self) -> None:
         self._keys.clear()
+        self._settings = None
 
-    def lookup(self, key: str) -> RenderedPost | None:
-        """A finished render, as the build keeps it."""
+    def lookup(self, key: str, post: Post) -> RenderedPost | None:
+        """A finished render of ``post``, as the build keeps it."""
         return self.get(key)
 
-    def store(self, key: str, entry: RenderedPost) -> RenderedPost:
-        """Keep a fresh render; returns what the build should hold of it (here: all of it)."""
+    def store(self, key: str, entry: RenderedPost, post: Post) -> RenderedPost:
+        """Keep a fresh render of ``post``; returns what the build should hold of it (here: all of it)."""
         self[key] = entry
         return entry
 
 
-def render_key(config: Config, post: Post) -> str:
-    """Everything a post's render depends on: the settings, the parsed post, and
-    the diagram files its source names (a diagram edit must re-render it)."""
-    digest = hashlib.sha256(repr((config, post)).encode("utf-8"))
+Diagram = tuple[str, str, bytes]  # a file of diagrams/: name, stem, a hash of its bytes
+
+
+def render_key(settings: str, post: Post, diagrams: list[Diagram]) -> str:
+    """Everything a post's render depends on: the settings (``_config_digest``), the
+    parsed post, and the diagram files its source names (a diagram edit must re-render it)."""
+    digest = hashlib.sha256(f"{settings}\0{post.digest}\n".encode())
     for asset in post.assets:  # images beside the post: the page carries their width and height
         try:
             stat = asset.stat()
         except OSError:
             continue
         digest.update(f"{asset}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    if config.diagrams_dir.is_dir():
-        for path in sorted(config.diagrams_dir.rglob("*")):
-            if path.is_file() and (path.name in post.body or path.stem in post.body):
-                digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    for name, stem, content in diagrams:
+        if name in post.body or stem in post.body:
+            digest.update(name.encode("utf-8") + b"\0" + content)
     return digest.hexdigest()
+
+
+def _config_digest(config: Config) -> str:
+    return hashlib.sha256(repr(config).encode("utf-8")).hexdigest()
+
+
+def diagram_files(config: Config) -> list[Diagram]:
+    """The files of ``diagrams/``, read once per build rather than once per post."""
+    if not config.diagrams_dir.is_dir():
+        return []
+    return [
+        (path.name, path.stem, hashlib.sha256(path.read_bytes()).digest())
+        for path in sorted(config.diagrams_dir.rglob("*"))
+        if path.is_file()
+    ]
 
 
 class DiskRenderCache(RenderCache):
@@ -108,30 +129,33 @@ class DiskRenderCache(RenderCache):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self._path(key).is_file()
 
-    def lookup(self, key: str) -> RenderedPost | None:
+    def lookup(self, key: str, post: Post) -> RenderedPost | None:
         try:
             with self._path(key).open("rb") as stream:
-                view, warnings = pickle.load(stream)
+                card, warnings = pickle.load(stream)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None  # missing, torn or from an incompatible build: render again
-        return self._kept(key, view), CachedBody(self, key, feed=True), warnings
+        return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
-    def store(self, key: str, entry: RenderedPost) -> RenderedPost:
+    def store(self, key: str, entry: RenderedPost, post: Post) -> RenderedPost:
         view, feed_html, warnings = entry
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write aside, then rename: a build killed mid-write leaves no torn entry.
         handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "wb") as stream:
-            card = replace(view, post=replace(view.post, body=""), body=Markup(""))
+            # The card is stored without its post: a build has the post already, read or cached
+            # (and unpickling a thousand Posts, Paths and all, would cost more than the rest of an edit).
+            card = replace(view, post=None, body=Markup(""))  # type: ignore[arg-type]  # _held puts it back
             pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
-        return self._kept(key, view), CachedBody(self, key, feed=True), warnings
+        return self._held(key, view, post), CachedBody(self, key, feed=True), warnings
 
-    def _kept(self, key: str, view: PostView) -> PostView:
-        """What a build holds of a post: no Markdown source, no HTML; the key stands for both."""
-        return replace(view, post=replace(view.post, body=""), body=CachedBody(self, key), digest=key)
+    def _held(self, key: str, card: PostView, post: Post) -> PostView:
+        """What a build holds of a rendered post: the Post it read (the key covers all of it, so
+        it is the one rendered) and no HTML, which the key finds on disk when a page needs it."""
+        return replace(card, post=post, body=CachedBody(self, key), digest=key)
 
     def bodies(self, key: str) -> tuple[str, str]:
         """(page HTML, feed HTML) of an entry this build stored or found."""

@@ -19,7 +19,7 @@ from .config import REDIRECTS_DIR, Config
 from .content import Tag
 from .feed import FeedEntry, atom_feed, sitemap
 from .highlight import stylesheet
-from .layout import NavItem, Pagination, PostView, Renderer, StoredBody, TagView
+from .layout import NavItem, Pagination, PostView, Renderer, TagView
 from .output import Output
 from .render import RenderedSite
 from .textfile import check_inside_site
@@ -183,14 +183,10 @@ def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> 
             updated=post.post.last_modified,
             tags=tuple(tag.name for tag in post.tags),
             summary=post.description,
-            content_html=_text(site.feed_html[post.url_path]),
+            content_html=site.feed_html[post.url_path],
         )
         for post in posts[: config.feed_size]
     ]
-
-
-def _text(body: str | StoredBody) -> str:
-    return body if isinstance(body, str) else body.load()
 
 
 def _by_year(posts: list[PostView]) -> list[tuple[int, list[PostView]]]:
