@@ -39,7 +39,6 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import lxml.html
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -572,6 +571,8 @@ def _format(doc: _DocState, library: Library, tokens: Sequence[Token]) -> list[R
 
 
 def _text_of(html: str) -> str:
+    import lxml.html  # here, not above: importing lxml costs ~60 ms of every build, most of which cite nothing
+
     return str(lxml.html.fragment_fromstring(html, create_parent="span").text_content())
 
 
