@@ -155,16 +155,18 @@ def discover(
         )
         return posts, errors
     read: set[str] = set()  # the files read as posts, to keep in the cache
+    bundles = _Bundles(config.content_dir)
+    resolved: dict[Path, Path] = {}  # folders, symlinks resolved
     for path in sorted(config.content_dir.rglob("*")):
         rel = path.relative_to(config.content_dir)
         if _is_hidden(rel):
             continue
         if reader_for(path) is None:
-            if path.suffix.lower() in UNREAD_SUFFIXES and _bundle_of(path, config.content_dir) is None:
+            if path.suffix.lower() in UNREAD_SUFFIXES and bundles.owner(path) is None:
                 warnings.append(_unread(path, config))
             continue
-        if _inside_bundle(path, config.content_dir):
-            owner = _bundle_of(path, config.content_dir)
+        if bundles.inside(path):
+            owner = bundles.owner(path)
             if owner is not None and path.suffix.lower() in TEXT_SUFFIXES:
                 warnings.append(
                     ContentWarning(
@@ -176,7 +178,7 @@ def discover(
                 )
             continue
         try:
-            check_inside_site(path, config.root, _relative(path, config.root))
+            check_inside_site(path, config.root, _relative(path, config.root), resolved)
             read.add(str(path))
             post = cache.get(path, config.root) if cache is not None else None
             if post is None:
@@ -495,23 +497,29 @@ def _unread(path: Path, config: Config) -> ContentWarning:
     return ContentWarning(rel, None, f"not read: site_gen reads {readable} files, not {path.suffix}; skipped ({hint})")
 
 
-def _bundle_of(path: Path, content_dir: Path) -> Path | None:
-    """The index file of the page bundle ``path`` lies in (its own folder or one above, below content/)."""
-    for folder in path.parents:
-        if folder == content_dir or not folder.is_relative_to(content_dir):
-            return None
-        for name in BUNDLE_INDEXES:
-            index = folder / name
-            if index != path and index.exists():
-                return index
-    return None
+class _Bundles:
+    """Which files of content/ lie in a page bundle, each folder looked at once per discovery
+    (a thousand posts in content/posts/ would otherwise stat its would-be index files a thousand times)."""
 
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        self._indexes: dict[Path, list[Path]] = {}  # folder -> the bundle index files it holds
 
-def _inside_bundle(path: Path, content_dir: Path) -> bool:
-    """True for posts nested inside a page bundle: they belong to its index (the index itself is not)."""
-    if path.name in BUNDLE_INDEXES:
-        return _bundle_of(path.parent, content_dir) is not None
-    return _bundle_of(path, content_dir) is not None
+    def owner(self, path: Path) -> Path | None:
+        """The index file of the bundle ``path`` lies in (its own folder or one above, below content/)."""
+        for folder in path.parents:
+            if folder == self.content_dir or not folder.is_relative_to(self.content_dir):
+                return None
+            if folder not in self._indexes:
+                self._indexes[folder] = [folder / name for name in BUNDLE_INDEXES if (folder / name).exists()]
+            found = next((index for index in self._indexes[folder] if index != path), None)
+            if found is not None:
+                return found
+        return None
+
+    def inside(self, path: Path) -> bool:
+        """True for posts nested inside a page bundle: they belong to its index (the index itself is not)."""
+        return self.owner(path.parent if path.name in BUNDLE_INDEXES else path) is not None
 
 
 def _is_hidden(rel: Path) -> bool:

@@ -85,10 +85,18 @@ def xml_safe(text: str) -> str:
     return XML_INVALID.sub("", text)
 
 
-def check_inside_site(path: Path, root: Path, rel: Path) -> None:
-    """Refuse a file that a symlink (the file's own or a folder's) leads out of the site, or nowhere."""
+def check_inside_site(path: Path, root: Path, rel: Path, folders: dict[Path, Path] | None = None) -> None:
+    """Refuse a file that a symlink (the file's own or a folder's) leads out of the site, or nowhere.
+
+    ``folders`` remembers folders already resolved, for a caller that checks many files
+    (discovery): a file that is not a link itself is then one lstat, not one per path part."""
     try:
-        real = path.resolve(strict=True)
+        if folders is None or path.is_symlink():
+            real = path.resolve(strict=True)
+        else:
+            if path.parent not in folders:
+                folders[path.parent] = path.parent.resolve(strict=True)
+            real = folders[path.parent] / path.name
     except (FileNotFoundError, RuntimeError):
         raise ContentError(rel, None, "broken symlink: it points to nothing", "fix the link or delete it") from None
     if not real.is_relative_to(root.resolve()):
