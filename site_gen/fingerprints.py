@@ -141,41 +141,53 @@ class IncrementalOutput:
         known = self._values.get((role, id(value)))
         if known is not None and known[0] is value:
             return known[1]
-        described = repr(self._describe(value, role)).encode("utf-8")
+        described = self._describe(value, role).encode("utf-8")
         self._values[(role, id(value))] = (value, described)
         return described
 
-    def _describe(self, value: object, role: str) -> object:
-        """A plain, comparable stand-in for a template value (see the module docstring)."""
-        # type() rather than isinstance(): this runs ~40,000 times a rebuild on a large site.
+    def _describe(self, value: object, role: str) -> str:
+        """A text that stands for a template value: equal texts, equal values as the page
+        shows them (see the module docstring). Built as text, with no repr of a nested
+        structure at the end, since this runs ~40,000 times a rebuild on a large site."""
+        # type() rather than isinstance(), for the same reason.
         if type(value) is str:
-            return self._text_digest(value) if len(value) > LONG_TEXT else value
+            return self._text_digest(value) if len(value) > LONG_TEXT else repr(value)
         if type(value) in PLAIN:
-            return value  # repr is faithful
+            return repr(value)  # faithful
         if type(value) is PostView:
-            return self._view_digest(value, role)
+            return self._view_digest(value, _kind(role))  # 64 hex digits, unlike any repr
         if type(value) is CachedBody:  # a body in the render cache: its key stands for it, unread
-            return ("cached", value.key, value.feed)
-        if type(value) is list or type(value) is tuple:
-            return [self._describe(item, role) for item in value]
+            return f"<cached {value.key} {value.feed}>"
+        if type(value) is list or type(value) is tuple:  # most often a listing's posts: views first
+            kind = _kind(role)
+            described = [
+                self._view_digest(item, kind) if type(item) is PostView else self._describe(item, role)
+                for item in value
+            ]
+            return "[" + ",".join(described) + "]"
         if type(value) is dict:
-            return sorted((repr(k), self._describe(v, role)) for k, v in value.items())
+            items = sorted((repr(k), self._describe(v, role)) for k, v in value.items())
+            return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a FeedEntry carries a whole post
             fields = dataclasses.fields(value)
-            return [type(value).__name__, *(self._describe(getattr(value, f.name), role) for f in fields)]
-        return value  # anything else: its repr
+            return (
+                type(value).__name__
+                + "("
+                + ",".join(self._describe(getattr(value, f.name), role) for f in fields)
+                + ")"
+            )
+        return repr(value)  # anything else
 
     def _text_digest(self, text: str) -> str:
         # Long texts (a post's HTML) are the same objects from one rebuild to the next: hash each once.
         cached = self.memo.get((id(text), "text"))
         if cached is not None and cached[0] is text:
             return cached[1]
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.memo[(id(text), "text")] = (text, digest)
         return digest
 
-    def _view_digest(self, view: PostView, role: str) -> str:
-        kind = "link" if role in LINK_ROLES else "full" if role in FULL_ROLES else "card"
+    def _view_digest(self, view: PostView, kind: str) -> str:
         # Views are reused across rebuilds (the render cache), so remember their digests;
         # the memo holds the view itself, so its id cannot be recycled while cached.
         cached = self.memo.get((id(view), kind))
@@ -219,6 +231,11 @@ class IncrementalOutput:
             blob = "\0\0".join(f"{key}\0{value}" for key, value in sorted(files.items()))
             self._template_digests[name] = hashlib.sha256(blob.encode("utf-8")).hexdigest()
         return self._template_digests[name]
+
+
+def _kind(role: str) -> str:
+    """What a page in this role sees of a post (see the module docstring)."""
+    return "link" if role in LINK_ROLES else "full" if role in FULL_ROLES else "card"
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
