@@ -39,7 +39,8 @@ from queue import Empty
 from time import monotonic
 from typing import Any
 
-import nbformat
+from ..nbformat_import import nbformat  # isort: skip  # before nbclient and jupyter_server import it the slow way
+
 import websocket
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_core.utils import ensure_async, ensure_event_loop

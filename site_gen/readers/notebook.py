@@ -173,9 +173,8 @@ def _upgrade(data: dict[str, Any], rel: Path) -> dict[str, Any]:
         isinstance(sheet, dict) and isinstance(sheet.get("cells", []), list) for sheet in worksheets
     ):
         raise ContentError(rel, None, "not a valid Jupyter notebook: nbformat 3 needs a list of 'worksheets'", _RESAVE)
-    # Imported here, not at the top: with jupyter_server installed, nbformat pulls jsonschema's
-    # format checkers, whose grammars are built at import (0.6 s), and only version 3 files need it.
-    import nbformat
+    # Imported here, not at the top: only version 3 files need it (and see site_gen.nbformat_import).
+    from ..nbformat_import import nbformat
 
     try:
         upgraded = nbformat.convert(nbformat.from_dict(data), 4)  # type: ignore[no-untyped-call]
