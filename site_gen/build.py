@@ -23,7 +23,10 @@ from .errors import BuildFailed, ContentError, ContentWarning
 from .output import OutputConflict, StagedOutput, check_output_folder
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .cells.execute import ExecuteReport
+    from .cells.model import PostCells
     from .content import Post
     from .render import RenderedSite
     from .render_cache import RenderCache
@@ -167,9 +170,10 @@ def _execute_and_render(
     jobs: int,
 ) -> tuple[ExecuteReport, RenderedSite]:
     """Run the cells, and render every post: the posts that cannot have a cell render in the
-    background while the kernels run, so start-up and execution are off the critical path."""
+    background while the kernels run, and each post with cells as soon as its kernel is done,
+    so start-up and execution are off the critical path (only the last post's render is on it)."""
     from .cells.execute import execute_posts, may_have_cells
-    from .render import MIN_POSTS_PER_JOB, render_all, worker_pool
+    from .render import MIN_POSTS_PER_JOB, RenderedSite, render_all, worker_pool
 
     with_cells = [post for post in sources if may_have_cells(post)]
     early = [post for post in sources if not may_have_cells(post)]
@@ -178,24 +182,66 @@ def _execute_and_render(
         return executed, render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs)
     # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
     pool = worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 * MIN_POSTS_PER_JOB else None
+    late = _AsFinished(config, cache)
     try:
         background = _Background(render_all, config, early, cache=cache, cells={}, jobs=jobs, pool=pool)
-        # On Ctrl-C, execute_posts stops its kernels and re-raises; the render thread dies with the process.
-        executed = execute_posts(with_cells, site_root=config.root, settings=settings)
+        # On Ctrl-C, execute_posts stops its kernels and re-raises; the render threads die with the process.
+        executed = execute_posts(with_cells, site_root=config.root, settings=settings, finished=late.submit)
         early_site, early_errors = background.result()
         errors.extend(executed.errors)
         failed = {error.path for error in executed.errors}  # reported once, by the stage that found it
         later = [post for post in with_cells if post.rel_source not in failed]
-        late_site = render_all(config, later, errors, cache=cache, cells=executed.cells, jobs=jobs, pool=pool)
+        late_sites = late.results(later, executed.cells, errors)
     except BaseException:
+        late.abandon()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         raise
     if pool is not None:
         pool.shutdown()
     errors.extend(early_errors)
-    rendered = early_site.merged(late_site)
-    return executed, rendered
+    return executed, RenderedSite.combined([early_site, *late_sites])
+
+
+class _AsFinished:
+    """Renders each post with cells on a thread of its own as soon as its kernel is done
+    (``submit``, called from the kernel's thread); ``results`` gives them back in the posts'
+    order, rendering then the posts whose cells needed no kernel (all cached)."""
+
+    def __init__(self, config: Config, cache: RenderCache | None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.config, self.cache = config, cache
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="site-gen-render-cells")
+        self._futures: dict[str, Future[tuple[RenderedSite, list[ContentError]]]] = {}
+
+    def submit(self, post: Post, cells: PostCells) -> None:
+        self._futures[post.url_path] = self._pool.submit(self._render, post, cells)
+
+    def results(
+        self, posts: Sequence[Post], cells: Mapping[str, PostCells], errors: list[ContentError]
+    ) -> list[RenderedSite]:
+        sites = []
+        try:
+            for post in posts:
+                future = self._futures.get(post.url_path)
+                site, post_errors = future.result() if future else self._render(post, cells.get(post.url_path))
+                sites.append(site)
+                errors.extend(post_errors)
+        finally:
+            self._pool.shutdown()
+        return sites
+
+    def abandon(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _render(self, post: Post, cells: PostCells | None) -> tuple[RenderedSite, list[ContentError]]:
+        from .render import render_all
+
+        errors: list[ContentError] = []
+        found = {post.url_path: cells} if cells is not None else {}  # none: an error elsewhere named its file
+        site = render_all(self.config, [post], errors, cache=self.cache, cells=found, jobs=1)
+        return site, errors
 
 
 class _Background(threading.Thread):

@@ -41,15 +41,17 @@ class RenderedSite:
     files: dict[str, bytes] = field(default_factory=dict)  # cell outputs (figures), by output path
     rendered: list[str] = field(default_factory=list)  # URLs of posts rendered afresh, not taken from a cache
 
-    def merged(self, other: RenderedSite) -> RenderedSite:
-        """Both sites' posts as one (rendered apart: the posts without cells, before kernels finished)."""
+    @staticmethod
+    def combined(sites: Sequence[RenderedSite]) -> RenderedSite:
+        """The sites' posts as one, rendered apart (the posts without cells while kernels run,
+        each post with cells as its kernel finishes); warnings in the order of ``sites``."""
         return RenderedSite(
-            sorted(self.posts + other.posts, key=lambda v: (v.date, v.url_path), reverse=True),
-            sorted(self.pages + other.pages, key=lambda v: v.url_path),
-            {**self.feed_html, **other.feed_html},
-            self.warnings + other.warnings,
-            {**self.files, **other.files},
-            self.rendered + other.rendered,
+            sorted((v for site in sites for v in site.posts), key=lambda v: (v.date, v.url_path), reverse=True),
+            sorted((v for site in sites for v in site.pages), key=lambda v: v.url_path),
+            {url: body for site in sites for url, body in site.feed_html.items()},
+            [warning for site in sites for warning in site.warnings],
+            {path: data for site in sites for path, data in site.files.items()},
+            [url for site in sites for url in site.rendered],
         )
 
 

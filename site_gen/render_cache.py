@@ -159,8 +159,9 @@ class DiskRenderCache(RenderCache):
 
     def bodies(self, key: str) -> tuple[str, str]:
         """(page HTML, feed HTML) of an entry this build stored or found."""
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
+        last = self._last  # read once: renders on other threads may replace it
+        if last is not None and last[0] == key:
+            return last[1]
         try:
             with self._path(key).open("rb") as stream:
                 pickle.load(stream)  # the card

@@ -88,8 +88,19 @@ class _Plan:
     remote: RemoteConfig | None = None  # runs on this gateway (see ``route``), else here
 
 
-def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSettings) -> ExecuteReport:
-    """Run (or fetch) the cells of every post; errors are collected, not raised."""
+def execute_posts(
+    posts: Sequence[Post],
+    *,
+    site_root: Path,
+    settings: ExecuteSettings,
+    finished: Callable[[Post, PostCells], None] | None = None,
+) -> ExecuteReport:
+    """Run (or fetch) the cells of every post; errors are collected, not raised.
+
+    ``finished`` is told of each post whose cells ran, from its kernel's thread, as soon as
+    they are done (with what ``report.cells`` will hold), so the post can be rendered while
+    other kernels still run.
+    """
     settings = _with_site_defaults(settings, site_root)
     report = ExecuteReport()
     cache = CellCache(site_root / CACHE_DIR)
@@ -110,6 +121,12 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
     left = [len(waiting)]
     lock = threading.Lock()
     stale: dict[int, ContentWarning] = {}  # by plan: a gateway fault shown as the last frozen outputs
+    assembled: dict[int, tuple[PostCells, list[ContentWarning]]] = {}  # by plan, as each kernel finished
+
+    def assemble(plan: _Plan) -> tuple[PostCells, list[ContentWarning]]:
+        warnings: list[ContentWarning] = []
+        cells = _assemble(plan, settings, warnings)
+        return cells, [*warnings, *_freeze_warnings(plan)]
 
     def run(plan: _Plan, stopper: Stopper) -> ContentError | None:
         def on_cell(cell: Cell) -> None:
@@ -127,6 +144,11 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
                             stale[id(plan)] = warning
                 else:
                     _run(plan, cache, settings, on_cell, stopper)
+            done = assemble(plan)
+            with lock:
+                assembled[id(plan)] = done
+            if finished is not None:
+                finished(plan.post, done[0])
             return None
         except ContentError as exc:
             return None if stopper.stopped.is_set() else exc
@@ -156,10 +178,11 @@ def execute_posts(posts: Sequence[Post], *, site_root: Path, settings: ExecuteSe
         report.warnings.extend(stale[id(plan)] for plan in waiting if id(plan) in stale)
         report.stale = len(stale)
 
-    for plan in plans:
+    for plan in plans:  # in the posts' order, whichever kernel finished first
         if not any(error.path == plan.post.rel_source for error in report.errors):
-            report.cells[plan.post.url_path] = _assemble(plan, settings, report.warnings)
-            report.warnings.extend(_freeze_warnings(plan))
+            cells, warnings = assembled.get(id(plan)) or assemble(plan)
+            report.cells[plan.post.url_path] = cells
+            report.warnings.extend(warnings)
     return report
 
 
