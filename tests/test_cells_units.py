@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import html5lib
@@ -213,3 +215,18 @@ def test_kernel_file_names_in_outputs_become_cell_references():
     assert files.rewrite(error, cells[1])["traceback"] == ["\x1b[0;32mFile \x1b[0;32mcell 1, line 2\x1b[0m, in f()"]
     unknown = {"output_type": "stream", "name": "stderr", "text": "/tmp/ipykernel_1/999.py:7: W\n"}
     assert files.rewrite(unknown, cells[1])["text"] == "cell 2, line 7: W\n"  # another kernel's naming: this cell
+
+
+def test_nbformat_is_imported_without_building_the_iri_grammars():
+    """Beside JupyterLab, jsonschema builds rfc3987-syntax's Lark grammars at import (a second):
+    site_gen's kernels import nbformat without them, and leave the package importable after."""
+    pytest.importorskip("rfc3987_syntax")
+    probe = (
+        "import sys\n"
+        "import site_gen.cells.kernel\n"
+        "assert 'jsonschema' in sys.modules and 'rfc3987_syntax' not in sys.modules, sorted(sys.modules)\n"
+        "import rfc3987_syntax\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
