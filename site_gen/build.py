@@ -25,8 +25,7 @@ from .output import OutputConflict, StagedOutput, check_output_folder
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from .cells.execute import ExecuteReport
-    from .cells.model import PostCells
+    from .cells.model import ExecuteReport, PostCells
     from .content import Post
     from .render import RenderedSite
     from .render_cache import RenderCache
@@ -172,14 +171,15 @@ def _execute_and_render(
     """Run the cells, and render every post: the posts that cannot have a cell render in the
     background while the kernels run, and each post with cells as soon as its kernel is done,
     so start-up and execution are off the critical path (only the last post's render is on it)."""
-    from .cells.execute import execute_posts, may_have_cells
+    from .cells.model import ExecuteReport, may_have_cells
     from .render import MIN_POSTS_PER_JOB, RenderedSite, render_all, worker_pool
 
     with_cells = [post for post in sources if may_have_cells(post)]
     early = [post for post in sources if not may_have_cells(post)]
-    if not with_cells:
-        executed = execute_posts([], site_root=config.root, settings=settings)
-        return executed, render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs)
+    if not with_cells:  # the cell machinery is not even imported
+        return ExecuteReport(), render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs)
+    from .cells.execute import execute_posts
+
     # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
     pool = worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 * MIN_POSTS_PER_JOB else None
     late = _AsFinished(config, cache)

@@ -49,7 +49,6 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from site_gen import citations, crossrefs, fenced_divs, sidenotes
 from site_gen.cells.model import EXECUTABLE_LANGS, CellResult, PostCells
 from site_gen.cells.options import parse_cell_options, split_options
-from site_gen.diagram import render_figure
 from site_gen.errors import ContentError, ContentWarning
 from site_gen.highlight import FenceError, highlight, parse_fence_info
 from site_gen.markdown_math import (
@@ -468,7 +467,7 @@ def diagram_refs(state: StateCore) -> None:
         caption = str(image.attrGet("title") or "") or plain_text(image.children)
         file, rel = doc.site_root / "diagrams" / match.group(1), Path("diagrams", match.group(1))
         check_inside_site(file, doc.site_root, rel)
-        html = render_figure(
+        html = _diagram_figure(
             decode_utf8(file.read_bytes(), rel),
             path=rel,
             caption=caption,
@@ -500,7 +499,7 @@ def fences(state: StateCore) -> None:
         if fence.lang == "diagram":  # the body is diagram JSON, starting the line after the fence
             caption = crossrefs.diagram_caption(doc, token)  # "Figure 2: …" for a {.diagram #fig-x} fence
             token.meta = {
-                "html": render_figure(token.content, path=doc.path, first_line=(line or 0) + 1, caption=caption)
+                "html": _diagram_figure(token.content, path=doc.path, first_line=(line or 0) + 1, caption=caption)
             }
             continue
         cell = _cell(doc, token, line) if fence.cell and fence.lang in EXECUTABLE_LANGS else {}
@@ -556,3 +555,10 @@ def count_words(tokens: Sequence[Token]) -> int:
         elif token.type == "inline":
             words += len(plain_text(token.children).split())
     return words
+
+
+def _diagram_figure(source: str, **options: Any) -> str:
+    """A diagram's ``<figure>``; the diagram package (~12 ms to import) is loaded by the first post that draws one."""
+    from site_gen.diagram import render_figure
+
+    return render_figure(source, **options)

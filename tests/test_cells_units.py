@@ -15,7 +15,8 @@ from site_gen.cells.cache import cell_keys, externalize, imported_modules, inter
 from site_gen.cells.images import image_size, min_width, on_white
 from site_gen.cells.model import extract_cells
 from site_gen.cells.options import CellOptions, parse_cell_options, split_options
-from site_gen.cells.outputs import ansi_to_html, render_outputs, sanitize_html
+from site_gen.cells.outputs import ansi_to_html, render_outputs
+from site_gen.cells.sanitize import sanitize_html
 from site_gen.errors import ContentError
 from site_gen.markdown import block_tokens
 from site_gen.readers.notebook import read as read_notebook

@@ -36,7 +36,6 @@ from .images import image_size, min_width, on_white
 from .limit import limit_outputs
 from .model import (
     CACHED,
-    EXECUTABLE_LANGS,
     FROZEN,
     IMAGE_TYPES,
     NOT_RUN,
@@ -45,9 +44,11 @@ from .model import (
     STORED,
     Cell,
     CellResult,
+    ExecuteReport,
     Output,
     PostCells,
     extract_cells,
+    may_have_cells,
 )
 from .options import DEFAULT_TIMEOUT
 from .sanitize import sanitize_svg_file
@@ -63,17 +64,6 @@ if TYPE_CHECKING:
     from .kernel import CellFailure, Stopper
 
 Files = dict[str, bytes]
-
-
-@dataclass
-class ExecuteReport:
-    cells: dict[str, PostCells] = field(default_factory=dict)  # by Post.url_path
-    errors: list[ContentError] = field(default_factory=list)
-    warnings: list[ContentWarning] = field(default_factory=list)
-    kernels_started: int = 0
-    cells_run: int = 0
-    cells_cached: int = 0
-    stale: int = 0  # posts showing frozen outputs because their gateway failed: a build not to call up to date
 
 
 @dataclass
@@ -286,14 +276,6 @@ def _cached(
 
 
 # Cheaper than parsing: a body with no "{ python" anywhere has no executable fence.
-_MAYBE_CELL_RE = re.compile(r"\{\s*(?:" + "|".join(EXECUTABLE_LANGS) + r")\b")
-
-
-def may_have_cells(post: Post) -> bool:
-    """False only for a post that certainly has no executable cell: it can render before any kernel ran."""
-    return _MAYBE_CELL_RE.search(post.body) is not None
-
-
 def _cells_of(post: Post) -> list[Cell]:
     if not may_have_cells(post):
         return []

@@ -8,10 +8,11 @@ not base64 but the name of a file written next to the page.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
@@ -21,8 +22,20 @@ from site_gen.highlight import FenceError, parse_fence_info
 from .figures import DARK_PNG
 from .options import CellOptions, parse_cell_options, split_options
 
+if TYPE_CHECKING:
+    from site_gen.content import Post
+    from site_gen.errors import ContentError, ContentWarning
+
 Output = dict[str, Any]
 EXECUTABLE_LANGS = ("python",)
+_MAYBE_CELL_RE = re.compile(r"\{\s*(?:" + "|".join(EXECUTABLE_LANGS) + r")\b")
+
+
+def may_have_cells(post: Post) -> bool:
+    """False only for a post that certainly has no executable cell: it can render before any kernel ran."""
+    return _MAYBE_CELL_RE.search(post.body) is not None
+
+
 # The last is a figure's dark render (cells.figures): stored, cached and written like the others.
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg", "image/gif": "gif", DARK_PNG: "png"}
 
@@ -157,3 +170,16 @@ def _is_text(value: object) -> bool:
 def json_type(value: object) -> str:
     names = {dict: "an object", list: "an array", str: "a string", bool: "true/false", type(None): "null"}
     return names.get(type(value), "a number")
+
+
+@dataclass
+class ExecuteReport:
+    """What running the cells of a build's posts gave (``cells.execute.execute_posts``)."""
+
+    cells: dict[str, PostCells] = field(default_factory=dict)  # by Post.url_path
+    errors: list[ContentError] = field(default_factory=list)
+    warnings: list[ContentWarning] = field(default_factory=list)
+    kernels_started: int = 0
+    cells_run: int = 0
+    cells_cached: int = 0
+    stale: int = 0  # posts showing frozen outputs because their gateway failed: a build not to call up to date

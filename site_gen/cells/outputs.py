@@ -26,7 +26,6 @@ from markdown_it import MarkdownIt
 from .figures import DARK_PNG
 from .model import CACHED, FROZEN, IMAGE_TYPES, NOT_RUN, STALE, STORED, CellResult, Output
 from .options import CellOptions
-from .sanitize import rebalance_html, sanitize_html
 
 # Richest first. JSON and widgets are not shown; text/plain always exists.
 PREFERENCE = ("image/svg+xml", "image/png", "image/jpeg", "image/gif", "text/html", "text/markdown", "text/latex")
@@ -126,6 +125,8 @@ def render_outputs(
 
 
 def _one(output: Output, url: Resolve, latex: Latex, unsafe_html: bool, alt: str) -> str:
+    from .sanitize import rebalance_html, sanitize_html  # html5lib: ~15 ms of import, only for cell outputs
+
     clean = rebalance_html if unsafe_html else sanitize_html
     kind = output.get("output_type")
     if kind == "stream":
