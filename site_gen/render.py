@@ -15,9 +15,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
-import html5lib
-from html5lib.serializer import HTMLSerializer
-
 from . import notebook_export
 from .cells.model import PostCells
 from .config import Config
@@ -263,6 +260,9 @@ def balanced_html(fragment: str) -> str:
     closes inside its own listing entry instead of swallowing the home page."""
     if "<" not in fragment or _is_balanced(fragment):
         return fragment
+    import html5lib  # here: ~10 ms of import, and most summaries are balanced already
+    from html5lib.serializer import HTMLSerializer
+
     root = html5lib.parseFragment(fragment, treebuilder="etree", namespaceHTMLElements=False)
     walker = html5lib.getTreeWalker("etree")
     serializer = HTMLSerializer(quote_attr_values="always", omit_optional_tags=False, resolve_entities=False)

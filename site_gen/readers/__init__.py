@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..fenced_divs import balance_fences
-from . import markdown, myst, notebook, quarto
+from . import markdown, myst
 from .source import Source
 
 Reader = Callable[[Path, Path], Source]
@@ -35,7 +35,19 @@ def _markdown(path: Path, rel: Path) -> Source:
     return replace(source, body=balance_fences(source.body))  # Pandoc's ::: divs nest as in Pandoc
 
 
-READERS: dict[str, Reader] = {".md": _markdown, ".markdown": _markdown, ".qmd": quarto.read, ".ipynb": notebook.read}
+def _quarto(path: Path, rel: Path) -> Source:
+    from . import quarto  # the Quarto and notebook readers are imported by the first file that needs them
+
+    return quarto.read(path, rel)
+
+
+def _notebook(path: Path, rel: Path) -> Source:
+    from . import notebook
+
+    return notebook.read(path, rel)
+
+
+READERS: dict[str, Reader] = {".md": _markdown, ".markdown": _markdown, ".qmd": _quarto, ".ipynb": _notebook}
 
 
 def reader_for(path: Path) -> Reader | None:
