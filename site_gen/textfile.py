@@ -99,7 +99,13 @@ def check_inside_site(path: Path, root: Path, rel: Path, folders: dict[Path, Pat
             real = folders[path.parent] / path.name
     except (FileNotFoundError, RuntimeError):
         raise ContentError(rel, None, "broken symlink: it points to nothing", "fix the link or delete it") from None
-    if not real.is_relative_to(root.resolve()):
+    if folders is None:
+        site = root.resolve()
+    else:
+        if root not in folders:
+            folders[root] = root.resolve()
+        site = folders[root]
+    if not real.is_relative_to(site):
         raise ContentError(
             rel,
             None,
