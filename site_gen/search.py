@@ -15,7 +15,7 @@ So that one edit does not re-index a thousand posts, the index is dealt into
 *shards* of about ``SHARD_SIZE`` pages, each page to a shard by a hash of its
 path (``pagefind/0/``, ``pagefind/1/``…). A build re-indexes only the shards
 whose pages changed (two at a time: Pagefind itself uses about one core) and
-hard-links the rest from the previous output. In the browser the search page
+keeps the rest of the previous output (in place, or hard-linked into a new folder). In the browser the search page
 loads the first shard and merges the others into it (Pagefind's ``mergeIndex``,
 made for searching several sites at once), so one query searches them all.
 
