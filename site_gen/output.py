@@ -145,6 +145,7 @@ class StagedOutput:
         self._written: set[str] = set()
         self._folders: set[str] = set()  # every folder above a written file
         self._staged: set[str] = set()  # files in the staging folder
+        self._staged_folders: set[str] = set()  # folders made in it
         self._kept_folders: set[str] = set()  # in place: previous folders kept whole (keep_previous)
         self._changed: set[str] = set()
         self._made: set[str] = set()  # through a template, as needs() asked
@@ -276,10 +277,13 @@ class StagedOutput:
         return rel_path
 
     def _stage(self, rel_path: str) -> Path:
-        """The staging path of a claimed file, its folder made."""
+        """The staging path of a claimed file, its folder made (one mkdir per folder, not per file)."""
         parts = PurePosixPath(rel_path).parts
         destination = self.staging.joinpath(*parts)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        folder = "/".join(parts[:-1])
+        if folder and folder not in self._staged_folders:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            self._staged_folders.add(folder)
         self._staged.add(rel_path)
         return destination
 
