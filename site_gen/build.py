@@ -172,7 +172,7 @@ def _execute_and_render(
     background while the kernels run, and each post with cells as soon as its kernel is done,
     so start-up and execution are off the critical path (only the last post's render is on it)."""
     from .cells.model import ExecuteReport, may_have_cells
-    from .render import MIN_POSTS_PER_JOB, RenderedSite, render_all, worker_pool
+    from .render import RenderedSite, render_all, worker_pool
 
     with_cells = [post for post in sources if may_have_cells(post)]
     early = [post for post in sources if not may_have_cells(post)]
@@ -181,7 +181,8 @@ def _execute_and_render(
     from .cells.execute import execute_posts
 
     # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
-    pool = worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 * MIN_POSTS_PER_JOB else None
+    # Even a few posts render there, not on a thread competing with the kernels' clients.
+    pool = worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 else None
     late = _AsFinished(config, cache)
     try:
         background = _Background(render_all, config, early, cache=cache, cells={}, jobs=jobs, pool=pool)
