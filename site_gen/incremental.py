@@ -46,7 +46,7 @@ from .fingerprints import IncrementalOutput, Plan
 from .output import OutputConflict, mark_as_output, publish_in_place
 from .render import RenderedSite, render_all
 from .render_cache import RenderCache
-from .write import write_site
+from .write import indexed_pages, write_site
 
 
 @dataclass
@@ -68,6 +68,7 @@ class Preview:
         self.cache = RenderCache()
         self.config: Config | None = None  # of the last good build
         self._posts: list[Post] | None = None
+        self.indexed: list[str] = []  # the last good build's pages that the search index holds
         self._memo: dict[tuple[int, str], tuple[object, str]] = {}
         self._template_refs: dict[str, list[str]] = {}
         self._compiled = CompiledTemplates()
@@ -107,6 +108,7 @@ class Preview:
         self.fingerprints = out.fingerprints
         self.config = config
         self._posts = posts
+        self.indexed = indexed_pages(rendered)  # what the search index holds (see site_gen.search)
         self._cells = self._pending_cells
         live = {id(view) for view in rendered.posts + rendered.pages} | {
             id(text) for text in rendered.feed_html.values()

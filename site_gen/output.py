@@ -251,14 +251,7 @@ class StagedOutput:
         if self.previous:
             self._kept_folders.add(rel_dir)
             return True
-        for path in sorted(previous.rglob("*")):
-            if path.is_file():
-                destination = self.staging / path.relative_to(self.target)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                if not _link(path, destination):
-                    shutil.rmtree(self.staging / rel_dir, ignore_errors=True)
-                    return False
-        return True
+        return link_tree(previous, self.staging / rel_dir)
 
     def _claim(self, rel_path: str) -> str:
         """Record ``rel_path`` as written, refusing a path out of the folder, twice, or as file and folder."""
@@ -403,3 +396,16 @@ def remove_file(folder: Path, rel_path: str) -> None:
             parent.rmdir()
         except OSError:
             break  # not empty
+
+
+def link_tree(source: Path, destination: Path) -> bool:
+    """``source``'s files hard-linked under ``destination`` (which must not exist yet);
+    False, and nothing left behind, if ``source`` is missing or a link fails."""
+    if not source.is_dir():
+        return False
+    try:
+        shutil.copytree(source, destination, copy_function=os.link)
+    except (OSError, shutil.Error):
+        shutil.rmtree(destination, ignore_errors=True)
+        return False
+    return True

@@ -45,6 +45,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ContentError
+from .output import link_tree
 
 INDEX_DIR = "pagefind"  # the index folder inside the site, as the search page expects
 PLAN = "shards.json"  # inside INDEX_DIR: which pages each shard holds
@@ -256,23 +257,27 @@ def index_into(site: Path, destination: Path, *, language: str) -> None:
 Signatures = dict[str, tuple[int, int, int]]  # page -> (inode, size, mtime): a replaced file has a new inode
 
 
-def refresh(site: Path, *, language: str, seen: Signatures | None = None) -> Signatures:
+def refresh(
+    site: Path, *, language: str, seen: Signatures | None = None, pages: Sequence[str] | None = None
+) -> Signatures:
     """Rebuild ``site/pagefind`` in place for the preview: beside it, then swapped in whole.
 
-    A shard whose pages all have the signatures ``seen`` by the last refresh (the
-    preview replaces a changed page, so its inode changes) is linked, not
-    re-indexed. Returns the signatures taken before this index read the pages.
+    ``pages`` are those to index, as the rebuild knows them (``write.indexed_pages``);
+    without them every HTML file of ``site`` is read to find them. A shard whose pages
+    all have the signatures ``seen`` by the last refresh (the preview replaces a changed
+    page, so its inode changes) is linked, not re-indexed. Returns the signatures taken
+    before this index read the pages.
     """
     index = site / INDEX_DIR
     before = previous_plan(index) if seen else {}
-    shards = deal(indexed_pages(site))
+    shards = deal(indexed_pages(site) if pages is None else pages)
     now = {page: _signature(site / page) for pages in shards.values() for page in pages}
     seen = seen or {}
 
     def keep(folder: str, pages: Sequence[str]) -> bool:
         if before.get(folder) != list(pages) or any(seen.get(page) != now[page] for page in pages):
             return False
-        return _link_tree(site / folder, scratch / folder)
+        return link_tree(site / folder, scratch / folder)
 
     scratch = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site.parent))
     try:
@@ -291,18 +296,6 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def _link_tree(source: Path, destination: Path) -> bool:
-    """``source``'s files hard-linked under ``destination``; False if it is missing or links fail."""
-    if not source.is_dir():
-        return False
-    try:
-        shutil.copytree(source, destination, copy_function=os.link)
-    except (OSError, shutil.Error):
-        shutil.rmtree(destination, ignore_errors=True)
-        return False
-    return True
-
-
 class BackgroundIndex:
     """The preview's search index, rebuilt after each good rebuild but off its critical path.
 
@@ -318,10 +311,13 @@ class BackgroundIndex:
         self._wanted = threading.Event()
         self._closing = False
         self._seen: Signatures = {}  # the pages as the last good index read them
+        self._pages: list[str] = []  # the latest rebuild's pages to index
         self._thread = threading.Thread(target=self._run, name="site-gen-search", daemon=True)
         self._thread.start()
 
-    def request(self) -> None:
+    def request(self, pages: Sequence[str]) -> None:
+        """Index ``pages`` (the last good rebuild's, see ``write.indexed_pages``) when the indexer is free."""
+        self._pages = list(pages)
         self._wanted.set()
 
     def close(self) -> None:
@@ -336,6 +332,6 @@ class BackgroundIndex:
             if self._closing:
                 return
             try:
-                self._seen = refresh(self.site, language=self.language, seen=self._seen)
+                self._seen = refresh(self.site, language=self.language, seen=self._seen, pages=self._pages)
             except ContentError as error:  # the pages are fine; only search is stale
                 print(f"{error}\n  (search shows the previous index)", file=sys.stderr, flush=True)

@@ -201,6 +201,23 @@ def test_the_preview_re_indexes_only_shards_whose_pages_were_replaced(make_site,
     assert moved and all(rel.startswith(home) or rel.endswith(search.PLAN) for rel in moved), sorted(moved)
 
 
+def test_the_preview_indexes_the_pages_its_rebuild_made_without_reading_them_all(make_site, monkeypatch, tmp_path):
+    """The preview hands its indexer the pages the rebuild knows of; they are the pages a scan
+    of the written files finds, and the index it makes is dealt as the build's is."""
+    from site_gen.incremental import Preview
+
+    root = many_posts(make_site, monkeypatch)
+    preview = Preview(root, tmp_path / "preview")
+    preview.rebuild()
+    assert sorted(preview.indexed) == search.indexed_pages(tmp_path / "preview")
+    search.refresh(tmp_path / "preview", language="en", pages=preview.indexed)  # as BackgroundIndex calls it
+    assert shards_of(tmp_path / "preview") == search.deal(preview.indexed)
+    assert all(
+        (tmp_path / "preview" / folder / "pagefind-entry.json").is_file()
+        for folder in search.bundles(search.deal(preview.indexed))
+    )
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_one_search_box_finds_pages_of_every_shard(make_site, monkeypatch):
     public = build_site(many_posts(make_site, monkeypatch)).output

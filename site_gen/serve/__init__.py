@@ -83,7 +83,7 @@ def serve(
             if rebuild(preview, events, server, changed):
                 watcher.watch_files(preview.watched_files())  # a post may name another .bib now
                 if indexer is not None:
-                    indexer.request()
+                    indexer.request(preview.indexed)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:
@@ -155,7 +155,7 @@ def _search_index(preview: Preview, folder: Path) -> search.BackgroundIndex | No
     if not config.search:
         return None
     indexer = search.BackgroundIndex(folder, language=config.language)
-    indexer.request()
+    indexer.request(preview.indexed)
     return indexer
 
 
