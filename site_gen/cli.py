@@ -172,6 +172,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _collect_garbage_rarely() -> None:
+    """A build makes objects by the hundred thousand and almost never a reference cycle, but
+    CPython's default runs a collection every 700 allocations: loading the post cache of a
+    5000-post site took 0.48 s with it and 0.14 s without. One build is one short process, so
+    collect a hundred times less often (cycles are still collected; memory measured the same)."""
+    import gc
+
+    gc.set_threshold(100_000, 50, 1000)
+
+
 def _site_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--root", type=Path, default=Path("."), help="site root holding site.toml (default: .)")
     command.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
@@ -182,6 +192,7 @@ def _build(args: argparse.Namespace) -> int:
     from .cells.settings import ExecuteSettings
 
     started = time.perf_counter()
+    _collect_garbage_rarely()
     progress = _CellProgress(sys.stderr)
     settings = ExecuteSettings(
         rerun=args.rerun, freeze=args.freeze, timeout=args.timeout, progress=progress, remote_url=_remote_url(args)
