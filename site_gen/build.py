@@ -102,6 +102,8 @@ def build_site(
         posts.save()  # what was read is valid whatever the rest of the build does
     cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
     executed, rendered = _execute_and_render(config, sources, errors, settings, cache, jobs or available_cpus())
+    if cache is not None:
+        cache.save_cards()
     rendered.warnings[:0] = discovery_warnings
     rendered.warnings.extend(executed.warnings)
     if errors:

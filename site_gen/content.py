@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -113,9 +114,60 @@ class Post:
         unchanged post is not hashed again by the next build."""
         return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()
 
+    @cached_property
+    def diagram_refs(self) -> frozenset[str]:
+        """The files of ``diagrams/`` the body mentions (``diagrams/loop.json``, escapes undone):
+        the render key covers those, and only those. Kept like ``digest``, so that a post from
+        the post cache is keyed without its body."""
+        return frozenset(_DIAGRAM_MENTION.findall(html.unescape(_MARKDOWN_ESCAPE.sub("", self.body))))
+
+    @cached_property
+    def may_have_cells(self) -> bool:
+        """False only when the body certainly holds no executable cell, so the post can render
+        before any kernel ran. Kept like ``digest``."""
+        from .cells.model import body_may_have_cells  # the cell machinery, only for a post just read
+
+        return body_may_have_cells(self.body)
+
+    def __getattr__(self, name: str) -> Any:
+        """Called only for an attribute the instance lacks: the body of a post from the post
+        cache, which stays in its source file until something asks for it (a render, a
+        notebook export), since most builds never do (see ``site_gen.post_cache``)."""
+        if name != "body" or BODY_DIGEST not in self.__dict__:
+            raise AttributeError(name)
+        body = _read_back_body(self)
+        object.__setattr__(self, "body", body)
+        return body
+
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.date
+
+
+# What a post's body may mention of diagrams/ (the pattern markdown.diagram_refs draws), once
+# Markdown's backslash escapes are dropped and entities decoded as they are in a link.
+_DIAGRAM_MENTION = re.compile(r"diagrams/((?:[\w-]+/)*[\w.-]+\.json)")
+_MARKDOWN_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+# A post kept without its body holds, in its __dict__, a hash of that body and the path its
+# reader was given: enough to read the body back and be sure it is the same.
+BODY_DIGEST, READER_REL = "_body_digest", "_reader_rel"
+
+
+def body_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _read_back_body(post: Post) -> str:
+    """The body of a post kept without it, read again from its source file by its reader."""
+    reader = reader_for(post.source)
+    assert reader is not None  # it was read by one
+    try:
+        body = reader(post.source, post.__dict__[READER_REL]).body
+    except (ContentError, OSError):
+        body = None
+    if body is None or body_digest(body) != post.__dict__[BODY_DIGEST]:
+        raise ContentError(post.rel_source, None, "the file changed while the site was being built", "build again")
+    return body
 
 
 def slugify(text: str) -> str:

@@ -10,10 +10,17 @@ file and reused only while every one of them still matches.
 Like git's index, an entry whose files changed within the last two seconds is
 not kept: a file rewritten within the same mtime tick as its read would look
 unchanged to the next build. Such a post is simply read again next time.
+
+A post is kept without its body, nine tenths of its size (72 MB of 75 for 5000
+posts, all loaded and written again by each edit): an unchanged post is rarely
+rendered again (the render cache holds it), so its body stays in its file and
+``Post`` reads it back, checked against a hash, on first use. What the build
+asks of every post, its digest, the diagrams and cells it may hold, is kept.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -23,13 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config
-from .content import BUNDLE_INDEXES, Post
+from .content import BODY_DIGEST, BUNDLE_INDEXES, READER_REL, Post, body_digest
 from .identity import renderer_fingerprint
 
 CACHE_NAME = "posts.pickle"
 RACY_NS = 2_000_000_000
 
 Signature = tuple[tuple[str, int, int], ...]  # (path, size, mtime_ns) of every file a post was read from
+Kept = dict[str, object]  # what is stored of a Post: its __dict__ without the body (see Post.__getattr__)
 
 
 @dataclass
@@ -38,25 +46,31 @@ class PostCache:
 
     path: Path
     salt: str  # site.toml and site_gen: a change to either invalidates every entry
-    entries: dict[str, tuple[Signature, Post]] = field(default_factory=dict)
+    entries: dict[str, tuple[Signature, Post, Kept]] = field(default_factory=dict)
     changed: bool = False
 
     @classmethod
     def load(cls, config: Config) -> PostCache:
         salt = _salt(config)
         path = config.cache_dir / CACHE_NAME
+        collecting = gc.isenabled()
+        gc.disable()  # ~30 objects a post, no cycle among them: collections tripled the load time
         try:
             with path.open("rb") as file:
-                stored_salt, entries = pickle.load(file)
+                stored_salt, stored = pickle.load(file)
+            entries = {source: (signature, _revive(kept), kept) for source, (signature, kept) in stored.items()}
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
             return cls(path, salt)
+        finally:
+            if collecting:
+                gc.enable()
         return cls(path, salt, entries if stored_salt == salt else {}, changed=stored_salt != salt)
 
     def get(self, source: Path, root: Path) -> Post | None:
         entry = self.entries.get(str(source))
         if entry is None:
             return None
-        signature, post = entry
+        signature, post, _ = entry
         return post if _signature(post_files(source, post, root)) == signature else None
 
     def put(self, source: Path, post: Post, root: Path) -> None:
@@ -65,8 +79,7 @@ class PostCache:
             # Too fresh to trust its mtime: read it again next time (and rewrite the cache only if it held it).
             self.changed |= self.entries.pop(str(source), None) is not None
         else:
-            _ = post.digest  # hashed now, so it is stored with the post and never hashed again
-            self.entries[str(source)] = (signature, post)
+            self.entries[str(source)] = (signature, post, _kept(post, source, root))
             self.changed = True
 
     def keep_only(self, sources: set[str]) -> None:
@@ -80,9 +93,26 @@ class PostCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, scratch = tempfile.mkstemp(prefix=".posts-", dir=self.path.parent)
+        stored = {source: (signature, kept) for source, (signature, _, kept) in self.entries.items()}
         with os.fdopen(fd, "wb") as file:
-            pickle.dump((self.salt, self.entries), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((self.salt, stored), file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, self.path)
+
+
+def _kept(post: Post, source: Path, root: Path) -> Kept:
+    """What the cache stores of a post just read: all but its body, with what reads it back."""
+    _ = post.digest, post.diagram_refs, post.may_have_cells  # computed now, from the body, and kept
+    kept = {name: value for name, value in post.__dict__.items() if name != "body"}
+    kept[BODY_DIGEST] = body_digest(post.body)
+    kept[READER_REL] = source.relative_to(root) if source.is_relative_to(root) else source
+    return kept
+
+
+def _revive(kept: Kept) -> Post:
+    """A Post from what ``_kept`` stored, without calling ``__init__``: it is the post that was read."""
+    post = Post.__new__(Post)
+    post.__dict__.update(kept)
+    return post
 
 
 def post_files(source: Path, post: Post, root: Path) -> list[Path]:

@@ -13,10 +13,12 @@ the sources whenever it is missing or unreadable.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from .layout import PostView, StoredBody
 
 # Page view, feed body (or where it is kept), warnings.
 RenderedPost = tuple[PostView, str | StoredBody, list[ContentWarning]]
+Card = tuple[PostView, list[ContentWarning]]  # a view without its post and body, and the warnings
+CARDS = "cards.pickle"
 
 
 class RenderCache(dict[str, RenderedPost]):
@@ -69,12 +73,13 @@ class RenderCache(dict[str, RenderedPost]):
         return entry
 
 
-Diagram = tuple[str, str, bytes]  # a file of diagrams/: name, stem, a hash of its bytes
+Diagram = tuple[str, bytes]  # a file of diagrams/: its path there, a hash of its bytes
 
 
 def render_key(settings: str, post: Post, diagrams: list[Diagram]) -> str:
     """Everything a post's render depends on: the settings (``_config_digest``), the
-    parsed post, and the diagram files its source names (a diagram edit must re-render it)."""
+    parsed post, and the diagram files its source names (a diagram edit must re-render it;
+    ``Post.diagram_refs``, so that a post from the post cache is keyed without its body)."""
     digest = hashlib.sha256(f"{settings}\0{post.digest}\n".encode())
     for asset in post.assets:  # images beside the post: the page carries their width and height
         try:
@@ -82,8 +87,8 @@ def render_key(settings: str, post: Post, diagrams: list[Diagram]) -> str:
         except OSError:
             continue
         digest.update(f"{asset}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    for name, stem, content in diagrams:
-        if name in post.body or stem in post.body:
+    for name, content in diagrams:
+        if name in post.diagram_refs:
             digest.update(name.encode("utf-8") + b"\0" + content)
     return digest.hexdigest()
 
@@ -97,7 +102,7 @@ def diagram_files(config: Config) -> list[Diagram]:
     if not config.diagrams_dir.is_dir():
         return []
     return [
-        (path.name, path.stem, hashlib.sha256(path.read_bytes()).digest())
+        (path.relative_to(config.diagrams_dir).as_posix(), hashlib.sha256(path.read_bytes()).digest())
         for path in sorted(config.diagrams_dir.rglob("*"))
         if path.is_file()
     ]
@@ -114,6 +119,10 @@ class DiskRenderCache(RenderCache):
     Each file holds two pickles: the card (the view without its body, and the
     warnings), then the bodies (page HTML, feed HTML), so a card is read
     without unpickling the bodies.
+
+    The cards of the last build are also kept together, in ``cards.pickle``
+    (``save_cards``): a one-post edit of a 5000-post site would otherwise open
+    5000 files to read them back (0.4 s), where one file of 5 MB is read in 0.03 s.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -121,6 +130,9 @@ class DiskRenderCache(RenderCache):
         self.folder = folder
         # The last bodies read: a page's fingerprint and then its layout may ask for the same.
         self._last: tuple[str, tuple[str, str]] | None = None
+        self._cards: dict[str, Card] | None = None  # the last build's, by key: read at the first lookup
+        self._used: dict[str, Card] = {}  # this build's, by key: what save_cards keeps
+        self._loading = threading.Lock()  # posts with cells are looked up from threads of their own
 
     def _path(self, key: str) -> Path:
         full = hashlib.sha256(f"{renderer_fingerprint()}:{key}".encode()).hexdigest()
@@ -130,11 +142,16 @@ class DiskRenderCache(RenderCache):
         return isinstance(key, str) and self._path(key).is_file()
 
     def lookup(self, key: str, post: Post) -> RenderedPost | None:
-        try:
-            with self._path(key).open("rb") as stream:
-                card, warnings = pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return None  # missing, torn or from an incompatible build: render again
+        found = self._card_index().get(key)
+        if found is None:
+            try:
+                with self._path(key).open("rb") as stream:
+                    found = pickle.load(stream)
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                return None  # missing, torn or from an incompatible build: render again
+        assert found is not None
+        self._used[key] = found
+        card, warnings = found
         return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
     def store(self, key: str, entry: RenderedPost, post: Post) -> RenderedPost:
@@ -150,7 +167,24 @@ class DiskRenderCache(RenderCache):
             pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
+        self._used[key] = (card, warnings)
         return self._held(key, view, post), CachedBody(self, key, feed=True), warnings
+
+    def save_cards(self) -> None:
+        """Keep this build's cards together for the next one, unless they are the last build's."""
+        if self._cards is not None and self._used.keys() == self._cards.keys():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, scratch = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump((renderer_fingerprint(), self._used), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(scratch, self.folder / CARDS)
+
+    def _card_index(self) -> dict[str, Card]:
+        with self._loading:
+            if self._cards is None:
+                self._cards = _load_cards(self.folder / CARDS)
+            return self._cards
 
     def _held(self, key: str, card: PostView, post: Post) -> PostView:
         """What a build holds of a rendered post: the Post it read (the key covers all of it, so
@@ -171,6 +205,21 @@ class DiskRenderCache(RenderCache):
             raise RuntimeError(missing) from exc
         self._last = (key, found)
         return found
+
+
+def _load_cards(path: Path) -> dict[str, Card]:
+    """``cards.pickle``, if this site_gen wrote it (else nothing: each card is read from its entry)."""
+    collecting = gc.isenabled()
+    gc.disable()  # thousands of small objects and no cycle: collections would triple the time
+    try:
+        with path.open("rb") as stream:
+            renderer, cards = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return {}
+    finally:
+        if collecting:
+            gc.enable()
+    return cards if renderer == renderer_fingerprint() and isinstance(cards, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -290,3 +290,33 @@ def test_library_versions_read_from_the_dist_info_names_match_importlib_metadata
     expected = {name: metadata.version(name) for name in RENDER_LIBRARIES}
     assert {name: found[name] for name in RENDER_LIBRARIES} == expected
     assert found["no-such-library-anywhere"] == "absent"
+
+
+def test_the_post_cache_keeps_posts_without_their_bodies_and_reads_one_back_on_use(make_site):
+    from site_gen.config import load_config
+    from site_gen.post_cache import PostCache
+
+    root = make_site()
+    settle(root)
+    build_site(root)
+    config = load_config(root)
+    source = root / "content/posts/first.md"
+    assert b"Gradient of" not in (root / ".cache/posts.pickle").read_bytes(), "no post body is stored"
+    post = PostCache.load(config).get(source, root)
+    assert post is not None and "body" not in post.__dict__
+    assert post.body == content.read_post(source, config).body, "read back from the file on first use"
+    assert post == content.read_post(source, config) and post.digest == content.read_post(source, config).digest
+
+    stale = PostCache.load(config).get(source, root)
+    assert stale is not None
+    mtime = source.stat().st_mtime_ns
+    source.write_text(source.read_text().replace("Gradient of", "Slope of"))
+    os.utime(source, ns=(mtime, mtime))  # a change its signature cannot see, made after it was checked
+    with pytest.raises(content.ContentError, match="changed while the site was being built"):
+        _ = stale.body
+
+
+def test_a_cached_post_is_keyed_by_the_diagrams_it_mentions_escaped_or_not(make_site):
+    post = content.Post.__new__(content.Post)
+    object.__setattr__(post, "body", "![a](/diagrams/flow.json) ![b](diagrams\\/nested/deep.json) &#100;iagrams/e.json")
+    assert post.diagram_refs == {"flow.json", "nested/deep.json", "e.json"}

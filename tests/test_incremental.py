@@ -205,12 +205,12 @@ def test_diagram_edit_rerenders_the_posts_naming_it(site: tuple[Path, Preview]) 
     root, preview = site
     (root / "diagrams").mkdir()
     diagram = root / "diagrams/loss-curve.json"
-    diagram.write_text('{"nodes": []}', encoding="utf-8")
+    diagram.write_text('{"nodes": [{"id": "a", "title": "Loss"}]}', encoding="utf-8")
     post = root / "content/posts/p042.md"
-    edit(post, "Later prose 42.", "Later prose 42, see loss-curve.json.")
+    edit(post, "Later prose 42.", "Later prose 42.\n\n![Loss](/diagrams/loss-curve.json)\n")
     preview.rebuild([post, diagram])
     renders = len(preview.cache)
-    diagram.write_text('{"nodes": [1]}', encoding="utf-8")
+    diagram.write_text('{"nodes": [{"id": "a", "title": "Lower loss"}]}', encoding="utf-8")
     preview.rebuild([diagram])
     assert len(preview.cache) == renders + 1  # p042 rendered again; no other post was
 

@@ -33,7 +33,12 @@ _MAYBE_CELL_RE = re.compile(r"\{\s*(?:" + "|".join(EXECUTABLE_LANGS) + r")\b")
 
 def may_have_cells(post: Post) -> bool:
     """False only for a post that certainly has no executable cell: it can render before any kernel ran."""
-    return _MAYBE_CELL_RE.search(post.body) is not None
+    return post.may_have_cells
+
+
+def body_may_have_cells(body: str) -> bool:
+    """What ``Post.may_have_cells`` keeps: a fence that may open a cell of a language we run."""
+    return _MAYBE_CELL_RE.search(body) is not None
 
 
 # The last is a figure's dark render (cells.figures): stored, cached and written like the others.
