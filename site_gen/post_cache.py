@@ -66,12 +66,12 @@ class PostCache:
                 gc.enable()
         return cls(path, salt, entries if stored_salt == salt else {}, changed=stored_salt != salt)
 
-    def get(self, source: Path, root: Path) -> Post | None:
+    def get(self, source: Path | str, root: Path) -> Post | None:
         entry = self.entries.get(str(source))
         if entry is None:
             return None
         signature, post, _ = entry
-        return post if _signature(post_files(source, post, root)) == signature else None
+        return post if _signature(post_files(post.source, post, root)) == signature else None
 
     def put(self, source: Path, post: Post, root: Path) -> None:
         signature = _signature(post_files(source, post, root))

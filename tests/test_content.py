@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from site_gen import content
 from site_gen.config import load_config
 from site_gen.content import discover, read_post, slugify
 from site_gen.errors import ContentError
@@ -111,3 +113,27 @@ def test_near_miss_of_a_known_key_is_an_error_with_a_suggestion(tmp_path):
     with pytest.raises(ContentError) as caught:
         read(tmp_path, "content/posts/typo.md", "---\ntitle: A\ndate: 2026-01-01\ntag: [x]\n---\n")
     assert caught.value.hint == "did you mean 'tags'?"
+
+
+def test_discovery_walks_content_in_rglob_order_and_finds_the_same_bundles(tmp_path):
+    """``content._walk`` replaces ``sorted(rglob("*"))`` and the hidden-path test; ``near_bundle``
+    must never be False where ``_Bundles`` would find an owner."""
+    from site_gen.content import _Bundles, _is_hidden, _walk
+
+    root = tmp_path / "content"
+    for rel in [
+        "a-b/x.md", "a/x.md", "a/b/index.md", "a/b/c/deep.md", "a/b/c/notes.rst", "a.md", "A.md",
+        "_drafts/d.md", ".git/HEAD", "posts/two/index.md", "posts/two/index.qmd", "posts/two/fig.png",
+        "posts/one.md", "posts/one.rst", "posts/sub/_hidden/y.md",
+    ]:  # fmt: skip
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x")
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)
+    expected = [p for p in sorted(root.rglob("*")) if not _is_hidden(p.relative_to(root))]
+    walked = _walk(root)
+    assert [Path(entry.path) for entry, _ in walked] == expected
+    bundles = _Bundles(root)
+    for entry, near_bundle in walked:
+        path = Path(entry.path)
+        if not near_bundle:
+            assert bundles.inside(path) is False and (path.name in content.BUNDLE_INDEXES or not bundles.owner(path))
