@@ -33,7 +33,7 @@ import jinja2
 import jinja2.meta
 
 from .config import Config
-from .layout import PostView, make_environment
+from .layout import PostView, card_digest, make_environment
 from .output import OutputConflict
 from .render_cache import CachedBody
 
@@ -156,7 +156,7 @@ class IncrementalOutput:
         if type(value) in PLAIN:
             return repr(value)  # faithful
         if type(value) is PostView:
-            return self._view_digest(value, _kind(role))  # 64 hex digits, unlike any repr
+            return self._view_digest(value, _kind(role))  # a hash or a tagged text, unlike any repr
         if type(value) is CachedBody:  # a body in the render cache: its key stands for it, unread
             return f"<cached {value.key} {value.feed}>"
         if type(value) is list or type(value) is tuple:  # most often a listing's posts: views first
@@ -194,16 +194,15 @@ class IncrementalOutput:
         cached = self.memo.get((id(view), kind))
         if cached is not None and cached[0] is view:
             return cached[1]
-        if kind == "link":
-            seen: object = (view.url_path, view.title)
-        elif kind == "card":
-            post = view.post
-            seen = (post.url_path, post.title, post.date, post.updated, post.tags, view.summary_html, view.reading_time)
+        if kind == "card":
+            digest = view.card or card_digest(view)
+        elif kind == "link":
+            digest = "link " + repr((view.url_path, view.title))
         elif view.digest:  # the render key covers the post and so all that its render made of it
-            seen = (view.digest, view.notebook)
+            digest = f"full {view.digest} {view.notebook}"
         else:
             seen = (repr(view.post), view.html, view.summary_html, view.description, view.toc, view.word_count)
-        digest = hashlib.sha256(repr(seen).encode("utf-8")).hexdigest()
+            digest = hashlib.sha256(repr(seen).encode("utf-8")).hexdigest()
         self.memo[(id(view), kind)] = (view, digest)
         return digest
 

@@ -7,6 +7,7 @@ Template errors become ContentErrors naming the template file and line.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class PostView:
     word_count: int
     digest: str = ""  # a content key for the body, when it is not in memory (fingerprints use it)
     notebook: str = ""  # the post as a runnable notebook beside its page (site_gen.notebook_export), if it has cells
+    card: str = ""  # card_digest(self), once the render cache has computed and kept it
 
     @classmethod
     def build(cls, post: Post, doc: RenderedDoc, summary_html: str, description: str) -> PostView:
@@ -68,6 +70,14 @@ class PostView:
     @property
     def reading_time(self) -> int:
         return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+
+def card_digest(view: PostView) -> str:
+    """A hash of what a listing shows of a post (site_gen.fingerprints): computed once per
+    render and kept with it, as a large site's listings show every post each build."""
+    post = view.post
+    seen = (post.url_path, post.title, post.date, post.updated, post.tags, view.summary_html, view.reading_time)
+    return hashlib.sha256(repr(seen).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from .config import Config
 from .content import Post
 from .errors import ContentWarning
 from .identity import renderer_fingerprint
-from .layout import PostView, StoredBody
+from .layout import PostView, StoredBody, card_digest
 
 # Page view, feed body (or where it is kept), warnings.
 RenderedPost = tuple[PostView, str | StoredBody, list[ContentWarning]]
@@ -163,12 +163,13 @@ class DiskRenderCache(RenderCache):
         with os.fdopen(handle, "wb") as stream:
             # The card is stored without its post: a build has the post already, read or cached
             # (and unpickling a thousand Posts, Paths and all, would cost more than the rest of an edit).
-            card = replace(view, post=None, body=Markup(""))  # type: ignore[arg-type]  # _held puts it back
+            seen = card_digest(view)  # what listings show of it, hashed once per render
+            card = replace(view, post=None, body=Markup(""), card=seen)  # type: ignore[arg-type]  # _held puts it back
             pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
         self._used[key] = (card, warnings)
-        return self._held(key, view, post), CachedBody(self, key, feed=True), warnings
+        return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
     def save_cards(self) -> None:
         """Keep this build's cards together for the next one, unless they are the last build's."""
