@@ -128,6 +128,10 @@ def build_site(
             ) from None
         files, changed, made = out.count, out.changed, out.made
         out.commit()
+    # In place, the files not published are the previous build's, checked intact before it began.
+    untouched = None
+    if in_place and previous is not None:
+        untouched = {rel: previous.outputs[rel] for rel in out.written - out.published() if rel in previous.outputs}
     # A page showing stale outputs (its gateway failed) is never "up to date": the next build tries again.
     if record and not executed.stale:
         extra = sorted(
@@ -147,6 +151,8 @@ def build_site(
             extra_inputs=extra,
             warnings=rendered.warnings,
             fingerprints=fingerprints.fingerprints if fingerprints else {},
+            untouched=untouched,
+            written=out.written,
         )
     return BuildResult(
         target,

@@ -164,6 +164,8 @@ class Renderer:
                 f"template error while rendering /{page_path}: {exc.message}",
                 "the template uses a variable this page does not have",
             ) from None
+        except ContentError:  # a page's value failed for its own reason (a body gone from the render cache)
+            raise
         except Exception as exc:  # e.g. `{{ 1 / 0 }}` or a filter given the wrong type
             path, line = _last_template_location(exc)
             if path is None:  # not the template's doing: a bug of ours

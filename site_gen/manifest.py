@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +75,11 @@ def output_state(folder: Path) -> dict[str, list[int]]:
             stat = entry.stat()
             state[os.path.relpath(path, folder).replace(os.sep, "/")] = [stat.st_size, stat.st_mtime_ns]
     return state
+
+
+def _state(folder: Path, rel_path: str) -> list[int]:
+    stat = os.stat(os.path.join(folder, rel_path))
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _files_under(folder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
@@ -145,10 +150,18 @@ def save(
     extra_inputs: Iterable[Path],
     warnings: Iterable[ContentWarning],
     fingerprints: dict[str, str],
+    untouched: Mapping[str, list[int]] | None = None,
+    written: Collection[str] = (),
 ) -> None:
-    outputs = output_state(output)
-    if len(outputs) != files:  # something else is in the output folder: do not vouch for it
-        return
+    """Record the build. The state of the output is read from the folder, or for a build in
+    place (``untouched``: the files it left as they were, and their state) only for the
+    files it published: a one-post edit of 5000 posts statted 5500 files to learn of ten."""
+    if untouched is None:
+        outputs = output_state(output)
+        if len(outputs) != files:  # something else is in the output folder: do not vouch for it
+            return
+    else:
+        outputs = {rel: untouched[rel] if rel in untouched else _state(output, rel) for rel in written}
     config.cache_dir.mkdir(parents=True, exist_ok=True)
     path = config.cache_dir / MANIFEST
     scratch = path.with_suffix(".tmp")

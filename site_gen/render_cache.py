@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from .config import Config
 from .content import Post
-from .errors import ContentWarning
+from .errors import ContentError, ContentWarning
 from .identity import renderer_fingerprint
 from .layout import PostView, StoredBody, card_digest
 
@@ -139,7 +139,7 @@ class DiskRenderCache(RenderCache):
         return self.folder / full[:2] / f"{full}.pickle"
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._path(key).is_file()
+        return isinstance(key, str) and (key in self._card_index() or self._path(key).is_file())
 
     def lookup(self, key: str, post: Post) -> RenderedPost | None:
         found = self._card_index().get(key)
@@ -202,8 +202,14 @@ class DiskRenderCache(RenderCache):
                 pickle.load(stream)  # the card
                 found: tuple[str, str] = pickle.load(stream)
         except (OSError, pickle.UnpicklingError, EOFError) as exc:
-            missing = f"{self.folder}: a rendered post went missing during the build ({exc}); build again"
-            raise RuntimeError(missing) from exc
+            # cards.pickle vouched for it: the next build must not trust it again.
+            (self.folder / CARDS).unlink(missing_ok=True)
+            raise ContentError(
+                self.folder,
+                None,
+                f"a rendered post went missing from the cache during the build ({exc})",
+                "build again",
+            ) from exc
         self._last = (key, found)
         return found
 

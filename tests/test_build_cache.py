@@ -320,3 +320,36 @@ def test_a_cached_post_is_keyed_by_the_diagrams_it_mentions_escaped_or_not(make_
     post = content.Post.__new__(content.Post)
     object.__setattr__(post, "body", "![a](/diagrams/flow.json) ![b](diagrams\\/nested/deep.json) &#100;iagrams/e.json")
     assert post.diagram_refs == {"flow.json", "nested/deep.json", "e.json"}
+
+
+def test_an_edit_in_place_records_the_output_as_a_walk_of_the_folder_would(make_site):
+    from site_gen import manifest
+    from site_gen.config import load_config
+
+    root = make_site()
+    settle(root)
+    build_site(root)
+    source = root / "content/posts/first.md"
+    source.write_text(source.read_text() + "\nOne more line.\n")
+    (root / "content/posts/second.md").unlink()
+    result = build_site(root)
+    assert "posts/first/index.html" in result.changed and not (root / "public/posts/second").exists()
+    recorded = manifest.load(load_config(root))
+    assert recorded is not None and recorded.outputs == manifest.output_state(root / "public")
+    assert build_site(root).up_to_date
+
+
+def test_a_render_cache_entry_deleted_by_hand_fails_one_build_clearly_and_the_next_renders_it(make_site):
+    root = make_site()
+    build_site(root)
+    cards = root / ".cache/render/cards.pickle"
+    entries = [path for path in (root / ".cache/render").rglob("*.pickle") if path != cards]
+    for entry in entries:
+        entry.unlink()
+    write(root, "templates/post.html", "{{ post.html }}")  # every post page is laid out again: bodies are read
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root)
+    assert "went missing from the cache" in str(failed.value.errors[0])
+    assert not cards.exists(), "the index that vouched for the entries is dropped"
+    result = build_site(root)
+    assert result.rendered == {FIRST, SECOND, BUNDLE, "about/"}
