@@ -150,7 +150,7 @@ class Post:
 _DIAGRAM_MENTION = re.compile(r"diagrams/((?:[\w-]+/)*[\w.-]+\.json)")
 _MARKDOWN_ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 # A post kept without its body holds, in its __dict__, a hash of that body and the path its
-# reader was given: enough to read the body back and be sure it is the same.
+# reader was given where that is not its rel_source: enough to read the body back, the same.
 BODY_DIGEST, READER_REL = "_body_digest", "_reader_rel"
 
 
@@ -163,7 +163,7 @@ def _read_back_body(post: Post) -> str:
     reader = reader_for(post.source)
     assert reader is not None  # it was read by one
     try:
-        body = reader(post.source, post.__dict__[READER_REL]).body
+        body = reader(post.source, post.__dict__.get(READER_REL, post.rel_source)).body
     except (ContentError, OSError):
         body = None
     if body is None or body_digest(body) != post.__dict__[BODY_DIGEST]:

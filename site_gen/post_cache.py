@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config
-from .content import BODY_DIGEST, BUNDLE_INDEXES, READER_REL, Post, body_digest
+from .content import BODY_DIGEST, BUNDLE_INDEXES, READER_REL, Post, Tag, body_digest
 from .identity import renderer_fingerprint
 
 CACHE_NAME = "posts.pickle"
@@ -93,6 +93,10 @@ class PostCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, scratch = tempfile.mkstemp(prefix=".posts-", dir=self.path.parent)
+        # The same tags are named by many posts: stored once each (pickle keeps one copy of an object).
+        tags: dict[Tag, Tag] = {}
+        for _, _, kept in self.entries.values():
+            kept["tags"] = tuple(tags.setdefault(tag, tag) for tag in kept["tags"])  # type: ignore[attr-defined]
         stored = {source: (signature, kept) for source, (signature, _, kept) in self.entries.items()}
         with os.fdopen(fd, "wb") as file:
             pickle.dump((self.salt, stored), file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -104,7 +108,9 @@ def _kept(post: Post, source: Path, root: Path) -> Kept:
     _ = post.digest, post.diagram_refs, post.may_have_cells  # computed now, from the body, and kept
     kept = {name: value for name, value in post.__dict__.items() if name != "body"}
     kept[BODY_DIGEST] = body_digest(post.body)
-    kept[READER_REL] = source.relative_to(root) if source.is_relative_to(root) else source
+    rel = source.relative_to(root) if source.is_relative_to(root) else source
+    if rel != post.rel_source:  # a notebook names its cells in rel_source
+        kept[READER_REL] = rel
     return kept
 
 

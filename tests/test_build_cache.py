@@ -353,3 +353,25 @@ def test_a_render_cache_entry_deleted_by_hand_fails_one_build_clearly_and_the_ne
     assert not cards.exists(), "the index that vouched for the entries is dropped"
     result = build_site(root)
     assert result.rendered == {FIRST, SECOND, BUNDLE, "about/"}
+
+
+def test_cards_pickle_is_rewritten_only_once_it_lacks_more_than_a_few_cards(make_site, monkeypatch):
+    from site_gen import render_cache
+
+    monkeypatch.setattr(render_cache, "STALE_CARDS", 1)
+    root = make_site()
+    build_site(root)
+    cards = root / ".cache/render/cards.pickle"
+    written = cards.stat().st_mtime_ns
+    for number, name in enumerate(["first", "second"], start=1):
+        source = root / f"content/posts/{name}.md"
+        source.write_text(source.read_text() + "\nEdited.\n")
+        result = build_site(root)
+        assert (
+            result.rendered == {f"posts/{name}/"}
+            and "Edited." in (root / f"public/posts/{name}/index.html").read_text()
+        )
+        assert (cards.stat().st_mtime_ns == written) is (number == 1), (
+            "one card lacking is within the slack, two are not"
+        )
+    assert not build_site(root).rendered
