@@ -197,8 +197,13 @@ class DiskRenderCache(RenderCache):
 
     def _held(self, key: str, card: PostView, post: Post) -> PostView:
         """What a build holds of a rendered post: the Post it read (the key covers all of it, so
-        it is the one rendered) and no HTML, which the key finds on disk when a page needs it."""
-        return replace(card, post=post, body=CachedBody(self, key), digest=key)
+        it is the one rendered) and no HTML, which the key finds on disk when a page needs it.
+
+        The card's fields are copied as they are, not through ``dataclasses.replace``: that runs
+        the frozen ``__init__`` again, 12 µs a post, a tenth of a one-post edit at 5000 posts."""
+        held = PostView.__new__(PostView)
+        held.__dict__.update(card.__dict__, post=post, body=CachedBody(self, key), digest=key)
+        return held
 
     def bodies(self, key: str) -> tuple[str, str]:
         """(page HTML, feed HTML) of an entry this build stored or found."""
