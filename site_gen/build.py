@@ -25,6 +25,8 @@ from .output import OutputConflict, StagedOutput, check_output_folder
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    import jinja2
+
     from .cells.model import ExecuteReport, PostCells
     from .content import Post
     from .render import RenderedSite
@@ -90,6 +92,7 @@ def build_site(
     from .post_cache import PostCache
     from .render import available_cpus
     from .render_cache import DiskRenderCache
+    from .template_cache import TemplateCache
 
     settings = execute or ExecuteSettings()
     if settings.timeout is None:
@@ -113,13 +116,15 @@ def build_site(
     # That output is then updated in place: only new and changed files are staged.
     intact = previous is not None and manifest.output_intact(previous, target)
     trusted = previous.fingerprints if previous and intact else {}
+    templates = TemplateCache(config.cache_dir) if use_cache else None
+    refs = templates.refs() if templates is not None else {}
     fingerprints = (
-        IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs={}) if record else None
+        IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs=refs) if record else None
     )
     in_place = previous.outputs.keys() if previous and intact and trusted else ()
     with StagedOutput(target, fingerprints, in_place=in_place) as out:
         try:
-            pages = _write(config, rendered, out)
+            pages = _write(config, rendered, out, templates.bytecode() if templates is not None else None)
         except ContentError as exc:
             raise BuildFailed([exc]) from None
         except OutputConflict as exc:
@@ -128,6 +133,8 @@ def build_site(
             ) from None
         files, changed, made = out.count, out.changed, out.made
         out.commit()
+    if templates is not None:
+        templates.save_refs(refs)
     # In place, the files not published are the previous build's, checked intact before it began.
     untouched = None
     if in_place and previous is not None:
@@ -278,14 +285,14 @@ class _Background(threading.Thread):
         return self._site, self._errors
 
 
-def _write(config: Config, rendered: RenderedSite, out: StagedOutput) -> int:
+def _write(config: Config, rendered: RenderedSite, out: StagedOutput, compiled: jinja2.BytecodeCache | None) -> int:
     """The layout stage, and the search index beside it: posts are written shard by shard,
     and each shard is indexed as soon as it is complete, while the rest are written."""
     from . import search
     from .write import indexed_pages, write_site
 
     if not config.search:
-        return write_site(config, rendered, out)
+        return write_site(config, rendered, out, compiled=compiled)
     indexer = _indexer(config, out, indexed_pages(rendered))
     shard = {page: n for n, folder in enumerate(indexer.shards) for page in indexer.shards[folder]}
     try:
@@ -293,6 +300,7 @@ def _write(config: Config, rendered: RenderedSite, out: StagedOutput) -> int:
             config,
             rendered,
             _Announced(out, indexer.written),
+            compiled=compiled,
             post_order=lambda view: shard.get(view.url_path + "index.html", -1),
         )
         indexer.finish()

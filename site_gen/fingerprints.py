@@ -74,7 +74,7 @@ class IncrementalOutput:
         self.full = full
         self.folder = folder
         self.memo = memo
-        self.template_refs = template_refs  # template source -> the templates it names
+        self.template_refs = template_refs  # a hash of a template's text -> the templates it names
         self.fingerprints: dict[str, str] = {}
         self.planned: set[str] = set()
         self.written: set[str] = set()
@@ -221,12 +221,13 @@ class IncrementalOutput:
                     files[current] = "<missing>"
                     continue
                 files[current] = f"{filename}\0{source}"
-                if source not in self.template_refs:
-                    self.template_refs[source] = []
+                text = hashlib.sha256(source.encode("utf-8")).hexdigest()
+                if text not in self.template_refs:
+                    self.template_refs[text] = []
                     with contextlib.suppress(jinja2.TemplateSyntaxError):  # rendering reports it, with file and line
                         refs = jinja2.meta.find_referenced_templates(self._env.parse(source))
-                        self.template_refs[source] = [ref for ref in refs if ref]
-                pending.extend(self.template_refs[source])
+                        self.template_refs[text] = [ref for ref in refs if ref]
+                pending.extend(self.template_refs[text])
             self.template_files[name] = frozenset(value.split("\0", 1)[0] for value in files.values())
             blob = "\0\0".join(f"{key}\0{value}" for key, value in sorted(files.items()))
             self._template_digests[name] = hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -375,3 +375,20 @@ def test_cards_pickle_is_rewritten_only_once_it_lacks_more_than_a_few_cards(make
             "one card lacking is within the slack, two are not"
         )
     assert not build_site(root).rendered
+
+
+def test_templates_are_compiled_and_scanned_once_and_an_edit_to_one_still_shows(make_site):
+    root = make_site()
+    build_site(root)
+    (folder,) = (root / ".cache/templates").iterdir()
+    compiled = sorted(path.name for path in folder.glob("__jinja2_*.cache"))
+    assert compiled and (folder / "refs.json").is_file()
+    write(
+        root,
+        "templates/post.html",
+        "{% extends 'base.html' %}{% block content %}<p>Overridden {{ post.title }}</p>{% endblock %}",
+    )
+    result = build_site(root)
+    assert "Overridden First steps" in (root / "public/posts/first/index.html").read_text()
+    assert "posts/first/index.html" in result.changed and "index.html" not in result.made, "only post pages use it"
+    assert len(list(folder.glob("__jinja2_*.cache"))) == len(compiled) + 1
