@@ -270,8 +270,9 @@ def _cache(args: argparse.Namespace) -> int:
     from .cells.cache import CACHE_DIR, CellCache
 
     removed = CellCache(args.root / CACHE_DIR).clean()
-    # The render cache and the build manifest go too: the next build starts from nothing.
-    for rest in (args.root / ".cache" / "render", args.root / ".cache" / "build-manifest.json"):
+    # The build's own caches and its manifest go too: the next build starts from nothing.
+    kept = ("render", "templates", "posts.pickle", "build-manifest.json")
+    for rest in (args.root / ".cache" / name for name in kept):
         if rest.is_dir():
             shutil.rmtree(rest)
         elif rest.exists():

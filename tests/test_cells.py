@@ -217,6 +217,7 @@ print(open("data.txt").read().strip() * n)
 
     assert main(["cache", "clean", "--root", str(root)]) == 0
     assert not (root / CACHE_DIR).exists()
+    assert sorted(path.name for path in (root / ".cache").iterdir()) == [], "and every other cache of the build"
 
 
 def test_exception_fails_the_build_with_file_line_and_frames(tmp_path):
