@@ -43,6 +43,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from site_gen.fragments import recall
+
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 
@@ -258,10 +260,11 @@ def highlight(code: str, fence: Fence) -> Highlighted:
     not), for posts that repeat a snippet (a blog's usual imports or setup).
     The real posts of ``bench/memo_hits.py`` repeat none, so the memo is kept
     small, and a longer block, rarely repeated, would hold memory for nothing.
+    Every block is also recorded for the post's next render (``site_gen.fragments``).
     """
     if len(code) > MEMO_MAX_CHARS:
-        return _highlight(code, fence)
-    return highlight_cached(code, fence)
+        return recall(("code", code, fence), lambda: _highlight(code, fence))
+    return recall(("code", code, fence), lambda: highlight_cached(code, fence))
 
 
 def _highlight(code: str, fence: Fence) -> Highlighted:

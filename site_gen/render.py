@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -20,6 +20,7 @@ from .cells.model import PostCells
 from .config import Config
 from .content import Post
 from .errors import ContentError, ContentWarning, note_processing
+from .fragments import Made, remembering
 from .layout import PostView, StoredBody
 from .markdown import MarkdownRenderer, RenderedDoc, block_tokens
 from .render_cache import RenderCache, RenderedPost
@@ -74,7 +75,8 @@ def render_all(
     missing = [i for i, key in enumerate(keys) if cache is None or key not in cache]
     # Fresh renders arrive in source order while the cached ones are read in
     # between: one post's full render is in memory at a time, not the site's.
-    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs, pool))
+    offered = cache.offered if cache is not None else None
+    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs, pool, offered=offered))
     missing_set = set(missing)
     views: list[PostView] = []
     feed_html: dict[str, str | StoredBody] = {}
@@ -83,9 +85,12 @@ def render_all(
     rendered: list[str] = []
     for index, post in enumerate(sources):
         post_cells = cells.get(post.url_path)
-        outcome = (
-            next(fresh) if index in missing_set else cache.lookup(keys[index], post) if cache is not None else None
-        )
+        made: Made | None = None
+        outcome: RenderedPost | ContentError | None
+        if index in missing_set:
+            outcome, made = next(fresh)
+        else:
+            outcome = cache.lookup(keys[index], post) if cache is not None else None
         if outcome is None:  # a cache entry that could not be read back: render it here
             outcome = _render_or_error(
                 config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html), post, post_cells
@@ -97,7 +102,7 @@ def render_all(
         if index in missing_set:
             rendered.append(post.url_path)
             if cache is not None:
-                outcome = cache.store(keys[index], outcome, post)
+                outcome = cache.store(keys[index], outcome, post, made)
         view, feed_body, post_warnings = outcome
         if post_cells is not None:
             files.update((post.url_path + name, data) for name, data in post_cells.files.items())
@@ -128,12 +133,15 @@ def render_posts(
     cells: Mapping[str, PostCells],
     jobs: int,
     pool: ProcessPoolExecutor | None = None,
-) -> Iterator[RenderedPost | ContentError]:
+    offered: Callable[[Post], Mapping[Hashable, object]] | None = None,
+) -> Iterator[tuple[RenderedPost | ContentError, Made]]:
     """Render posts in order, in ``jobs`` processes when there are enough of them
     (those of ``pool`` if one is given: see ``worker_pool``).
 
     Each process builds its own MarkdownRenderer once; results come back in the
-    order of ``posts``, so the output does not depend on the number of jobs.
+    order of ``posts``, so the output does not depend on the number of jobs. Each
+    comes with what its render made of its blocks and formulas (``site_gen.fragments``),
+    and a post rendered here is ``offered`` what its last render made.
     """
     tasks = [(post, cells.get(post.url_path)) for post in posts]
     if not tasks:
@@ -146,7 +154,9 @@ def render_posts(
     if jobs <= 1 and not started:
         renderer = MarkdownRenderer(macros=config.macros, raw_html=config.raw_html)
         for post, post_cells in tasks:
-            yield _render_or_error(config, renderer, post, post_cells)
+            with remembering(offered(post) if offered is not None else {}) as made:
+                outcome = _render_or_error(config, renderer, post, post_cells)
+            yield outcome, made
         return
     chunk = max(1, min(32, len(tasks) // (jobs * 4)))
     if pool is not None:
@@ -176,10 +186,11 @@ def _start_worker(config: Config) -> None:
     _worker = (config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html))
 
 
-def _render_in_worker(task: tuple[Post, PostCells | None]) -> RenderedPost | ContentError:
+def _render_in_worker(task: tuple[Post, PostCells | None]) -> tuple[RenderedPost | ContentError, Made]:
     assert _worker is not None
     config, renderer = _worker
-    return _render_or_error(config, renderer, *task)
+    with remembering({}) as made:  # recorded for the post's next render, which this process will not see
+        return _render_or_error(config, renderer, *task), made
 
 
 def _render_or_error(

@@ -19,6 +19,7 @@ import os
 import pickle
 import tempfile
 import threading
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from markupsafe import Markup
 from .config import Config
 from .content import Post
 from .errors import ContentError, ContentWarning
+from .fragments import Made
 from .identity import renderer_fingerprint
 from .layout import PostView, StoredBody, card_digest
 
@@ -68,10 +70,16 @@ class RenderCache(dict[str, RenderedPost]):
         """A finished render of ``post``, as the build keeps it."""
         return self.get(key)
 
-    def store(self, key: str, entry: RenderedPost, post: Post) -> RenderedPost:
-        """Keep a fresh render of ``post``; returns what the build should hold of it (here: all of it)."""
+    def store(self, key: str, entry: RenderedPost, post: Post, made: Made | None = None) -> RenderedPost:
+        """Keep a fresh render of ``post``; returns what the build should hold of it (here: all of it).
+        ``made``: what the render made of its blocks and formulas (``site_gen.fragments``)."""
         self[key] = entry
         return entry
+
+    def offered(self, post: Post) -> Mapping[Hashable, object]:
+        """What the last render of ``post`` (by its URL) made of its blocks and formulas. A process
+        that keeps this cache (the preview) keeps its memos warm too: nothing to offer."""
+        return {}
 
 
 Diagram = tuple[str, bytes]  # a file of diagrams/: its path there, a hash of its bytes
@@ -132,7 +140,9 @@ class DiskRenderCache(RenderCache):
         # The last bodies read: a page's fingerprint and then its layout may ask for the same.
         self._last: tuple[str, tuple[str, str]] | None = None
         self._cards: dict[str, Card] | None = None  # the last build's, by key: read at the first lookup
+        self._latest: dict[str, str] = {}  # the last build's key of each post, by URL (read with the cards)
         self._used: dict[str, Card] = {}  # this build's, by key: what save_cards keeps
+        self._used_urls: dict[str, str] = {}  # this build's key of each post, by URL
         self._loading = threading.Lock()  # posts with cells are looked up from threads of their own
 
     def _path(self, key: str) -> Path:
@@ -152,10 +162,11 @@ class DiskRenderCache(RenderCache):
                 return None  # missing, torn or from an incompatible build: render again
         assert found is not None
         self._used[key] = found
+        self._used_urls[post.url_path] = key
         card, warnings = found
         return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
-    def store(self, key: str, entry: RenderedPost, post: Post) -> RenderedPost:
+    def store(self, key: str, entry: RenderedPost, post: Post, made: Made | None = None) -> RenderedPost:
         view, feed_html, warnings = entry
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,8 +179,10 @@ class DiskRenderCache(RenderCache):
             card = replace(view, post=None, body=Markup(""), card=seen)  # type: ignore[arg-type]  # _held puts it back
             pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(made or {}, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, path)
         self._used[key] = (card, warnings)
+        self._used_urls[post.url_path] = key
         return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
     def save_cards(self) -> None:
@@ -186,14 +199,30 @@ class DiskRenderCache(RenderCache):
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, scratch = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump((renderer_fingerprint(), self._used), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((renderer_fingerprint(), self._used, self._used_urls), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(scratch, self.folder / CARDS)
 
     def _card_index(self) -> dict[str, Card]:
         with self._loading:
             if self._cards is None:
-                self._cards = _load_cards(self.folder / CARDS)
+                self._cards, self._latest = _load_cards(self.folder / CARDS)
             return self._cards
+
+    def offered(self, post: Post) -> Mapping[Hashable, object]:
+        """The record kept with the render of ``post`` that cards.pickle last named for its URL
+        (an entry of a few renders ago at worst: fewer of its pieces are the same, no harm)."""
+        self._card_index()
+        key = self._latest.get(post.url_path)
+        if key is None:
+            return {}
+        try:
+            with self._path(key).open("rb") as stream:
+                pickle.load(stream)  # the card
+                pickle.load(stream)  # the bodies
+                made = pickle.load(stream)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        return made if isinstance(made, dict) else {}
 
     def _held(self, key: str, card: PostView, post: Post) -> PostView:
         """What a build holds of a rendered post: the Post it read (the key covers all of it, so
@@ -227,19 +256,22 @@ class DiskRenderCache(RenderCache):
         return found
 
 
-def _load_cards(path: Path) -> dict[str, Card]:
-    """``cards.pickle``, if this site_gen wrote it (else nothing: each card is read from its entry)."""
+def _load_cards(path: Path) -> tuple[dict[str, Card], dict[str, str]]:
+    """``cards.pickle``, if this site_gen wrote it (else nothing: each card is read from its entry):
+    the cards by key, and each post's key by URL."""
     collecting = gc.isenabled()
     gc.disable()  # thousands of small objects and no cycle: collections would triple the time
     try:
         with path.open("rb") as stream:
-            renderer, cards = pickle.load(stream)
+            renderer, cards, latest = pickle.load(stream)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return {}
+        return {}, {}
     finally:
         if collecting:
             gc.enable()
-    return cards if renderer == renderer_fingerprint() and isinstance(cards, dict) else {}
+    if renderer != renderer_fingerprint() or not isinstance(cards, dict) or not isinstance(latest, dict):
+        return {}, {}
+    return cards, latest
 
 
 @dataclass(frozen=True)

@@ -392,3 +392,33 @@ def test_templates_are_compiled_and_scanned_once_and_an_edit_to_one_still_shows(
     assert "Overridden First steps" in (root / "public/posts/first/index.html").read_text()
     assert "posts/first/index.html" in result.changed and "index.html" not in result.made, "only post pages use it"
     assert len(list(folder.glob("__jinja2_*.cache"))) == len(compiled) + 1
+
+
+def test_an_edited_post_is_offered_the_blocks_and_formulas_of_its_last_render(make_site, monkeypatch, tmp_path):
+    from site_gen import highlight, math
+
+    post = "---\ntitle: Kept\ndate: 2026-02-01\n---\nProse.\n\n$$e^{i\\pi} + 1 = 0$$\n\n```python\nprint(1)\n```\n"
+    root = make_site({"content/posts/kept.md": post})
+    build_site(root)
+    made: list[str] = []
+    real_code, real_math = highlight.highlight_cached, math.convert_cached
+
+    def code(*args: object) -> object:
+        made.append("code")
+        return real_code(*args)  # type: ignore[arg-type]
+
+    def formula(*args: object) -> object:
+        made.append("math")
+        return real_math(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(highlight, "highlight_cached", code)
+    monkeypatch.setattr(math, "convert_cached", formula)
+    source = root / "content/posts/kept.md"
+    source.write_text(post.replace("Prose.", "Better prose."))
+    assert build_site(root).rendered == {"posts/kept/"}
+    assert made == [], "this process's memos aside, the last render's record served both"
+    source.write_text(post.replace("print(1)", "print(2)"))
+    assert build_site(root).rendered == {"posts/kept/"}
+    assert made == ["code"], "a changed block is highlighted afresh, the formula still recalled"
+    fresh = build_site(root, output=tmp_path / "fresh", use_cache=False)
+    assert tree_digest(fresh.output) == tree_digest(root / "public")

@@ -35,8 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from latex2mathml.converter import convert_to_element
-
+from site_gen.fragments import recall
 from site_gen.math import fixes
 from site_gen.math.macros import Definitions, expand_macros, extract_definitions
 from site_gen.math.normalise import EquationTags, Tag, normalise, scan_tags
@@ -97,7 +96,9 @@ def convert(
     frozen = tuple(sorted(macros.items()))
     frozen_numbers = tuple(sorted((numbers or {}).items()))
     clean = XML_INVALID.sub("", tex)
-    result = convert_cached(clean.strip(), display, frozen, frozen_numbers)
+    # Recorded for the post's next render too (site_gen.fragments), by the same key as the memo.
+    key = ("math", clean.strip(), display, frozen, frozen_numbers)
+    result = recall(key, lambda: convert_cached(clean.strip(), display, frozen, frozen_numbers))
     if clean != tex:
         note = "removed characters XML cannot hold (control characters, U+FFFE, U+FFFF)"
         return Conversion(result.mathml, (note, *result.warnings))
@@ -138,6 +139,10 @@ def convert_cached(
     tags = normal.tags
     if not display and (tags.whole or tags.rows):
         raise TexError("\\label and \\tag only work in display math ($$ … $$)")
+    # Imported by the first formula converted, not with this module: an edit whose formulas all
+    # come from the post's last render (site_gen.fragments) never needs it (15-30 ms of imports).
+    from latex2mathml.converter import convert_to_element
+
     try:
         math = convert_to_element(join_tokens(normal.tokens), display="block" if display else "inline")
     except Exception as err:  # latex2mathml signals bad input many ways
