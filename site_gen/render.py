@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
-from . import notebook_export
 from .cells.model import PostCells
 from .config import Config
 from .content import Post
@@ -24,6 +23,9 @@ from .fragments import Made, remembering
 from .layout import PostView, StoredBody
 from .markdown import MarkdownRenderer, RenderedDoc, block_tokens
 from .render_cache import RenderCache, RenderedPost
+
+if TYPE_CHECKING:  # imported where used, as notebook_export is: a one-post edit needs neither (16 ms)
+    from concurrent.futures import ProcessPoolExecutor
 
 DESCRIPTION_LENGTH = 200
 
@@ -107,6 +109,8 @@ def render_all(
         if post_cells is not None:
             files.update((post.url_path + name, data) for name, data in post_cells.files.items())
             if post_cells.codes:  # a post with executed cells downloads as a notebook
+                from . import notebook_export
+
                 name = notebook_export.notebook_name(post)
                 files[post.url_path + name] = notebook_export.export(post, block_tokens(post.body), post_cells)
                 view = replace(view, notebook=name)
@@ -158,6 +162,8 @@ def render_posts(
                 outcome = _render_or_error(config, renderer, post, post_cells)
             yield outcome, made
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     chunk = max(1, min(32, len(tasks) // (jobs * 4)))
     if pool is not None:
         yield from pool.map(_render_in_worker, tasks, chunksize=chunk)
@@ -169,6 +175,8 @@ def render_posts(
 def worker_pool(config: Config, jobs: int) -> ProcessPoolExecutor:
     """``jobs`` render processes, started now. The build starts them before any kernel:
     forking a process while kernel threads hold locks could leave the child a held lock."""
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,))
     list(pool.map(_ready, range(jobs)))  # one task each, so every process exists before we go on
     return pool
