@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from site_gen.cells.execute import ExecuteSettings, Progress, execute_posts  # noqa: E402
 from site_gen.config import RemoteConfig, load_config  # noqa: E402
-from site_gen.content import discover  # noqa: E402
+from site_gen.discovery import discover  # noqa: E402
 
 TOKEN = "bench-token-loopback-only"
 

@@ -1,7 +1,7 @@
 """The build: read ▶ execute ▶ render ▶ lay out ▶ write, in that order and no other.
 
 ``build_site`` is the whole pipeline in one readable function. Each stage is a
-function of plain data: ``content.discover`` gives Posts, ``cells.execute``
+function of plain data: ``discovery.discover`` gives Posts, ``cells.execute``
 runs their cells, ``render.render_all`` turns them into HTML, ``write.write_site``
 lays pages out with templates, and ``StagedOutput`` makes the result appear all
 at once or not at all. First of all, the manifest says whether anything changed.
@@ -87,7 +87,7 @@ def build_site(
 
     # Only now is there work to do, so only now are the stages imported: a no-change
     # build must not pay for Jinja2, Pygments, latex2mathml and nbclient to learn that.
-    from .content import discover
+    from .discovery import discover
     from .fingerprints import IncrementalOutput
     from .post_cache import PostCache
     from .render import available_cpus

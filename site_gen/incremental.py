@@ -40,7 +40,8 @@ from .cells.execute import execute_posts
 from .cells.model import PostCells
 from .cells.settings import ExecuteSettings
 from .config import CONFIG_NAME, Config, load_config
-from .content import Post, discover, read_post
+from .content import Post, read_post
+from .discovery import discover
 from .errors import BuildFailed, ContentError, ContentWarning
 from .fingerprints import IncrementalOutput, Plan
 from .output import OutputConflict, mark_as_output, publish_in_place

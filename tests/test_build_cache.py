@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from site_gen import content
+from site_gen import content, discovery
 from site_gen.build import build_site
 from site_gen.cells.settings import ExecuteSettings
 from site_gen.errors import BuildFailed
@@ -225,7 +225,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(path.as_posix().split("/content/", 1)[1])
         return real(path, config)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(content, "read_post", counting)
+    monkeypatch.setattr(discovery, "read_post", counting)
     return seen
 
 

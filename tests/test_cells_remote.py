@@ -37,7 +37,7 @@ from site_gen.cells import freeze as freezing
 from site_gen.cells.execute import ExecuteSettings, execute_posts
 from site_gen.cli import main
 from site_gen.config import RemoteConfig, load_config
-from site_gen.content import discover
+from site_gen.discovery import discover
 from site_gen.errors import BuildFailed, ContentError
 
 from .conftest import write

@@ -10,7 +10,8 @@ import pytest
 
 from site_gen import content
 from site_gen.config import load_config
-from site_gen.content import discover, read_post, slugify
+from site_gen.content import read_post, slugify
+from site_gen.discovery import discover
 from site_gen.errors import ContentError
 
 from .conftest import write
@@ -116,9 +117,10 @@ def test_near_miss_of_a_known_key_is_an_error_with_a_suggestion(tmp_path):
 
 
 def test_discovery_walks_content_in_rglob_order_and_finds_the_same_bundles(tmp_path):
-    """``content._walk`` replaces ``sorted(rglob("*"))`` and the hidden-path test; ``near_bundle``
+    """``discovery._walk`` replaces ``sorted(rglob("*"))`` and the hidden-path test; ``near_bundle``
     must never be False where ``_Bundles`` would find an owner."""
-    from site_gen.content import _Bundles, _is_hidden, _walk
+    from site_gen.content import _is_hidden
+    from site_gen.discovery import _Bundles, _walk
 
     root = tmp_path / "content"
     for rel in [
