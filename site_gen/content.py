@@ -1,6 +1,7 @@
-"""Reading ``content/``: discovery, front matter, and the ``Post`` model.
+"""Reading one file of ``content/``: front matter, and the ``Post`` model.
 
-This is the *reader* stage of the pipeline: it turns files into plain data and
+This is the *reader* stage of the pipeline (``site_gen.discovery`` finds the
+files, one reader per format in ``site_gen.readers``): it turns files into plain data and
 knows nothing about Markdown rendering, templates or output. Everything it
 checks (required keys, dates, slugs) is checked here, once, so later stages can
 trust a ``Post``.
