@@ -162,7 +162,11 @@ class IncrementalOutput:
         if type(value) is list or type(value) is tuple:  # most often a listing's posts: views first
             kind = _kind(role)
             described = [
-                self._view_digest(item, kind) if type(item) is PostView else self._describe(item, role)
+                self._view_digest(item, kind)
+                if type(item) is PostView
+                else self._shared(item, role)
+                if type(item) is tuple
+                else self._describe(item, role)
                 for item in value
             ]
             return "[" + ",".join(described) + "]"
@@ -178,6 +182,16 @@ class IncrementalOutput:
                 + ")"
             )
         return repr(value)  # anything else
+
+    def _shared(self, value: tuple[object, ...], role: str) -> str:
+        """A tuple inside a list, described once per rebuild however many lists hold it
+        (a tag's feed link is on the page of each of its posts)."""
+        known = self._values.get((role, id(value)))
+        if known is not None and known[0] is value:
+            return known[1]
+        described = self._describe(value, role)
+        self._values[(role, id(value))] = (value, described)
+        return described
 
     def _text_digest(self, text: str) -> str:
         # Long texts (a post's HTML) are the same objects from one rebuild to the next: hash each once.

@@ -66,10 +66,15 @@ def write_site(
     numbered = list(enumerate(site.posts))
     if post_order is not None:
         numbered.sort(key=lambda pair: post_order(pair[1]))
+    # One (title, URL) per tag, shared by its posts' pages: a page's fingerprint describes each once.
+    tag_feeds: dict[Tag, tuple[str, str]] = {}
     for index, post in numbered:
         newer = site.posts[index - 1] if index > 0 else None
         older = site.posts[index + 1] if index + 1 < len(site.posts) else None
-        feeds = [main_feed] + [(f"{config.title}: {t.name}", config.abs_url(t.feed_path)) for t in post.tags]
+        for tag in post.tags:
+            if tag not in tag_feeds:
+                tag_feeds[tag] = (f"{config.title}: {tag.name}", config.abs_url(tag.feed_path))
+        feeds = [main_feed, *(tag_feeds[tag] for tag in post.tags)]
         writer.page(
             "post.html",
             post.url_path,
