@@ -138,13 +138,7 @@ class IncrementalOutput:
             return repr(value)
         if type(value) is PostView:
             return self._view_digest(value, _kind(role))
-        # Shared values (the navigation, one listing's posts) are described once per rebuild.
-        known = self._values.get((role, id(value)))
-        if known is not None and known[0] is value:
-            return known[1]
-        described = self._describe(value, role)
-        self._values[(role, id(value))] = (value, described)
-        return described
+        return self._shared(value, role)  # the navigation, one listing's posts: described once
 
     def _describe(self, value: object, role: str) -> str:
         """A text that stands for a template value: equal texts, equal values as the page
@@ -183,9 +177,9 @@ class IncrementalOutput:
             )
         return repr(value)  # anything else
 
-    def _shared(self, value: tuple[object, ...], role: str) -> str:
-        """A tuple inside a list, described once per rebuild however many lists hold it
-        (a tag's feed link is on the page of each of its posts)."""
+    def _shared(self, value: object, role: str) -> str:
+        """A value described once per rebuild however many pages, or lists, hold it (the
+        navigation is on every page, a tag's feed link on the page of each of its posts)."""
         known = self._values.get((role, id(value)))
         if known is not None and known[0] is value:
             return known[1]
