@@ -20,7 +20,8 @@ from .cells.device import cuda_available
 from .cells.settings import ExecuteSettings
 from .config import REDIRECTS_DIR, Config, load_config
 from .errors import BuildFailed, ContentError, ContentWarning
-from .output import OutputConflict, StagedOutput, check_output_folder
+from .output import OutputConflict, Placed, Spot, StagedOutput, check_output_folder
+from .page_pool import MIN_PAGES
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from .cells.model import ExecuteReport, PostCells
     from .content import Post
+    from .page_pool import PagePool
     from .render import RenderedSite
     from .render_cache import RenderCache
     from .search import ShardIndexer
@@ -104,7 +106,8 @@ def build_site(
     if posts is not None:
         posts.save()  # what was read is valid whatever the rest of the build does
     cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
-    executed, rendered = _execute_and_render(config, sources, errors, settings, cache, jobs or available_cpus())
+    jobs = jobs or available_cpus()
+    executed, rendered = _execute_and_render(config, sources, errors, settings, cache, jobs)
     if cache is not None:
         cache.save_cards()
     rendered.warnings[:0] = discovery_warnings
@@ -122,9 +125,14 @@ def build_site(
         IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs=refs) if record else None
     )
     in_place = previous.outputs.keys() if previous and intact and trusted else ()
+    # Post pages are laid out by worker processes when there are many to make: every post of a
+    # fresh output, or each post rendered afresh. Not once kernels ran in this process: forking
+    # it then could leave a child waiting on a lock a kernel client's thread held.
+    to_make = len(rendered.rendered) if trusted else len(rendered.posts)
+    apart = jobs if jobs > 1 and to_make >= MIN_PAGES and not executed.kernels_started else 0
     with StagedOutput(target, fingerprints, in_place=in_place) as out:
         try:
-            pages = _write(config, rendered, out, templates.bytecode() if templates is not None else None)
+            pages = _write(config, rendered, out, templates.bytecode() if templates is not None else None, apart)
         except ContentError as exc:
             raise BuildFailed([exc]) from None
         except OutputConflict as exc:
@@ -285,14 +293,35 @@ class _Background(threading.Thread):
         return self._site, self._errors
 
 
-def _write(config: Config, rendered: RenderedSite, out: StagedOutput, compiled: jinja2.BytecodeCache | None) -> int:
+def _write(
+    config: Config, rendered: RenderedSite, out: StagedOutput, compiled: jinja2.BytecodeCache | None, apart: int
+) -> int:
     """The layout stage, and the search index beside it: posts are written shard by shard,
-    and each shard is indexed as soon as it is complete, while the rest are written."""
+    and each shard is indexed as soon as it is complete, while the rest are written.
+    With ``apart``, that many worker processes lay out the post pages (``site_gen.page_pool``),
+    started before the indexer starts a thread."""
+    from .page_pool import PagePool
+
+    pool = PagePool(config, apart, compiled) if apart > 1 else None
+    try:
+        return _write_with(config, rendered, out, compiled, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _write_with(
+    config: Config,
+    rendered: RenderedSite,
+    out: StagedOutput,
+    compiled: jinja2.BytecodeCache | None,
+    pool: PagePool | None,
+) -> int:
     from . import search
     from .write import indexed_pages, write_site
 
     if not config.search:
-        return write_site(config, rendered, out, compiled=compiled)
+        return write_site(config, rendered, out, compiled=compiled, pool=pool)
     indexer = _indexer(config, out, indexed_pages(rendered))
     shard = {page: n for n, folder in enumerate(indexer.shards) for page in indexer.shards[folder]}
     try:
@@ -302,6 +331,7 @@ def _write(config: Config, rendered: RenderedSite, out: StagedOutput, compiled: 
             _Announced(out, indexer.written),
             compiled=compiled,
             post_order=lambda view: shard.get(view.url_path + "index.html", -1),
+            pool=pool,
         )
         indexer.finish()
     except BaseException:
@@ -339,6 +369,13 @@ class _Announced:
 
     def write(self, rel_path: str, data: bytes) -> None:
         self.out.write(rel_path, data)
+        self.written(rel_path)
+
+    def reserve(self, rel_path: str) -> Spot:
+        return self.out.reserve(rel_path)
+
+    def placed(self, rel_path: str, outcome: Placed) -> None:
+        self.out.placed(rel_path, outcome)
         self.written(rel_path)
 
     def copy(self, rel_path: str, source: Path) -> None:

@@ -9,14 +9,16 @@ and only a build that finished replaces the old folder.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import secrets
 import shutil
 import signal
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .errors import ContentError
 
@@ -35,6 +37,16 @@ class Output(Protocol):
     def write(self, rel_path: str, data: bytes) -> None: ...
 
     def copy(self, rel_path: str, source: Path) -> None: ...
+
+
+@runtime_checkable
+class Placing(Protocol):
+    """An Output whose files can be written by another process: ``reserve`` claims one and
+    says where it goes, ``place`` (anywhere) writes it there, ``placed`` records how it went."""
+
+    def reserve(self, rel_path: str) -> Spot: ...
+
+    def placed(self, rel_path: str, outcome: Placed) -> None: ...
 
 
 class Fingerprints(Protocol):
@@ -190,15 +202,29 @@ class StagedOutput:
 
     def write(self, rel_path: str, data: bytes) -> None:
         """Write one output file; ``rel_path`` is site-relative, POSIX style."""
+        self.placed(rel_path, place(data, self.reserve(rel_path)))
+
+    def reserve(self, rel_path: str) -> Spot:
+        """Claim ``rel_path`` for a file that ``place`` writes, in this process or in another
+        (the post pages of a large build: ``site_gen.page_pool``); ``placed`` then records it."""
         self._claim(rel_path)
-        previous = self.target.joinpath(rel_path)
-        if rel_path in self.previous and _holds(previous, data):
+        folder = rel_path.rpartition("/")[0]
+        return Spot(
+            previous=self.target.joinpath(rel_path),
+            destination=self.staging.joinpath(rel_path),
+            keep_if_same=rel_path in self.previous,
+            link_if_same=not self.previous,
+            make_folder=bool(folder) and folder not in self._staged_folders,
+        )
+
+    def placed(self, rel_path: str, outcome: Placed) -> None:
+        """Record how ``place`` put a file this output reserved."""
+        if outcome is Placed.KEPT:
             return
-        destination = self._stage(rel_path)
-        if not self.previous and _holds(previous, data) and _link(previous, destination):
-            return
-        destination.write_bytes(data)
-        self._changed.add(rel_path)
+        self._staged.add(rel_path)
+        self._staged_folders.add(rel_path.rpartition("/")[0])
+        if outcome is Placed.WRITTEN:
+            self._changed.add(rel_path)
 
     def copy(self, rel_path: str, source: Path) -> None:
         """Copy a file (an image of a bundle, a stylesheet) into the output."""
@@ -344,6 +370,39 @@ _DEFERRED = (signal.SIGINT, signal.SIGTERM)
 # An unchanged file is hard-linked from the previous build instead of written
 # again: it keeps its mtime (rsync, caches and `make` see it did not change),
 # and the swap still replaces the whole folder at once.
+
+
+class Placed(enum.Enum):
+    """What ``place`` did with a file's bytes."""
+
+    KEPT = "kept"  # in place, the previous build's file holds them already
+    LINKED = "linked"  # hard-linked from the previous build, which held them
+    WRITTEN = "written"  # new or different bytes
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where one reserved file goes and how (``StagedOutput.reserve``): plain paths and flags,
+    so that a worker process can write it."""
+
+    previous: Path  # the previous build's file of the same name
+    destination: Path  # in the staging folder
+    keep_if_same: bool  # a build in place whose previous output has the file: left there if the same
+    link_if_same: bool  # a swapped build: hard-linked from the previous output if the same
+    make_folder: bool  # its folder may not exist in the staging folder yet
+
+
+def place(data: bytes, spot: Spot) -> Placed:
+    """Put ``data`` where ``spot`` says, unless the previous build's file is the same already:
+    an unchanged file keeps its inode and mtime."""
+    if spot.keep_if_same and _holds(spot.previous, data):
+        return Placed.KEPT
+    if spot.make_folder:
+        spot.destination.parent.mkdir(parents=True, exist_ok=True)
+    if spot.link_if_same and _holds(spot.previous, data) and _link(spot.previous, spot.destination):
+        return Placed.LINKED
+    spot.destination.write_bytes(data)
+    return Placed.WRITTEN
 
 
 def _holds(path: Path, data: bytes) -> bool:

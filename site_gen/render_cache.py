@@ -239,21 +239,25 @@ class DiskRenderCache(RenderCache):
         last = self._last  # read once: renders on other threads may replace it
         if last is not None and last[0] == key:
             return last[1]
-        try:
-            with self._path(key).open("rb") as stream:
-                pickle.load(stream)  # the card
-                found: tuple[str, str] = pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError) as exc:
-            # cards.pickle vouched for it: the next build must not trust it again.
-            (self.folder / CARDS).unlink(missing_ok=True)
-            raise ContentError(
-                self.folder,
-                None,
-                f"a rendered post went missing from the cache during the build ({exc})",
-                "build again",
-            ) from exc
+        found = _read_bodies(self._path(key))
         self._last = (key, found)
         return found
+
+
+def _read_bodies(entry: Path) -> tuple[str, str]:
+    """(page HTML, feed HTML) of a stored entry, which must be there: the build stored or found it."""
+    try:
+        with entry.open("rb") as stream:
+            pickle.load(stream)  # the card
+            found: tuple[str, str] = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError) as exc:
+        # cards.pickle may have vouched for it: the next build must not trust it again.
+        folder = entry.parent.parent
+        (folder / CARDS).unlink(missing_ok=True)
+        raise ContentError(
+            folder, None, f"a rendered post went missing from the cache during the build ({exc})", "build again"
+        ) from exc
+    return found
 
 
 def _load_cards(path: Path) -> tuple[dict[str, Card], dict[str, str]]:
@@ -284,4 +288,20 @@ class CachedBody:
 
     def load(self) -> str:
         page, feed = self.cache.bodies(self.key)
+        return feed if self.feed else page
+
+    def __reduce__(self) -> tuple[type[EntryBody], tuple[Path, bool]]:
+        """Sent to another process (``site_gen.page_pool``) as the entry's path, not the cache."""
+        return EntryBody, (self.cache._path(self.key), self.feed)
+
+
+@dataclass(frozen=True)
+class EntryBody:
+    """A ``CachedBody`` in a process without the cache: the body read from the entry's file."""
+
+    entry: Path
+    feed: bool = False
+
+    def load(self) -> str:
+        page, feed = _read_bodies(self.entry)
         return feed if self.feed else page

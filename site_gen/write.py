@@ -20,7 +20,8 @@ from .content import Tag
 from .feed import FeedEntry, atom_feed, sitemap
 from .highlight import stylesheet
 from .layout import NavItem, Pagination, PostView, Renderer, TagView
-from .output import Output
+from .output import Output, Placing, place
+from .page_pool import MIN_PAGES, PageJob, PagePool, Pending
 from .render import RenderedSite
 from .textfile import check_inside_site
 from .theme import theme_dirs
@@ -29,18 +30,55 @@ CODE_CSS = "static/css/code.css"
 
 
 class PageWriter:
-    """Writes HTML pages through templates and remembers them for the sitemap."""
+    """Writes HTML pages through templates and remembers them for the sitemap.
 
-    def __init__(self, renderer: Renderer, out: Output) -> None:
+    With ``apart`` (an output that can reserve files for another process), the post pages
+    to make are kept in ``apart`` for the workers of a ``PagePool`` instead of made here."""
+
+    def __init__(self, renderer: Renderer, out: Output, apart: Placing | None = None) -> None:
         self.renderer = renderer
         self.out = out
         self.sitemap: list[tuple[str, datetime | None]] = []
+        self.placing = apart
+        self.apart: list[PageJob] = []
+        self.pending: Pending | None = None  # the pages of ``apart`` being laid out by the workers
 
     def page(self, template: str, path: str, title: str, lastmod: datetime | None = None, **context: object) -> None:
         self.sitemap.append((path, lastmod))
         inputs = {**self.renderer.common, "page_path": path, "page_title": title, **context}
         if self.out.needs(path + "index.html", inputs, template):
             self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
+        if self.pending is not None:
+            self.pending.collect_ready()
+
+    def post_page(self, path: str, title: str, lastmod: datetime | None, **context: object) -> None:
+        """A post's page: made here, or reserved for the workers when there is a pool."""
+        if self.placing is None:
+            self.page("post.html", path, title, lastmod, **context)
+            return
+        self.sitemap.append((path, lastmod))
+        inputs = {**self.renderer.common, "page_path": path, "page_title": title, **context}
+        if self.out.needs(path + "index.html", inputs, "post.html"):
+            self.apart.append(PageJob("post.html", path, title, context, self.placing.reserve(path + "index.html")))
+
+    def send_apart(self, pool: PagePool | None) -> None:
+        """Have the pages kept apart made: by the pool's workers when there are enough of them."""
+        if not self.apart:
+            return
+        assert self.placing is not None
+        if pool is not None and len(self.apart) >= MIN_PAGES:
+            self.pending = pool.lay_out(self.renderer.common, self.apart, self.placing.placed)
+        else:
+            for job in self.apart:
+                data = self.renderer.page(job.template, job.path, job.title, **job.context)
+                self.placing.placed(job.path + "index.html", place(data, job.spot))
+        self.apart = []
+
+    def finish(self) -> None:
+        """Wait for the workers' pages (raising the first template error among them)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.finish()
 
 
 def write_site(
@@ -50,18 +88,21 @@ def write_site(
     *,
     compiled: jinja2.BytecodeCache | None = None,
     post_order: Callable[[PostView], int] | None = None,
+    pool: PagePool | None = None,
 ) -> int:
     """Lay out and write every page, feed and asset. Returns the number of HTML pages.
 
     ``compiled`` keeps compiled templates between calls (the preview server rebuilds often);
     ``post_order`` sorts the order posts are *written* in (the search index's shards, so each
-    can be indexed while the rest are written), never what a page shows.
+    can be indexed while the rest are written), never what a page shows. With a ``pool``
+    (and an output that can reserve files), its workers make the post pages while this
+    process makes the rest (``site_gen.page_pool``).
     """
     nav = [NavItem(page.title, page.url_path) for page in site.pages]
     main_feed = ("Atom feed", config.abs_url("feed.xml"))
     renderer = Renderer(config, {"nav": nav, "feed_links": [main_feed]})
     renderer.env.bytecode_cache = compiled
-    writer = PageWriter(renderer, out)
+    writer = PageWriter(renderer, out, out if pool is not None and isinstance(out, Placing) else None)
 
     numbered = list(enumerate(site.posts))
     if post_order is not None:
@@ -75,8 +116,7 @@ def write_site(
             if tag not in tag_feeds:
                 tag_feeds[tag] = (f"{config.title}: {tag.name}", config.abs_url(tag.feed_path))
         feeds = [main_feed, *(tag_feeds[tag] for tag in post.tags)]
-        writer.page(
-            "post.html",
+        writer.post_page(
             post.url_path,
             post.title,
             post.post.last_modified,
@@ -85,6 +125,7 @@ def write_site(
             next_post=newer,
             feed_links=feeds,
         )
+    writer.send_apart(pool)
     for standalone in site.pages:
         writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
     for path, title, posts, pagination in _home_pages(config, site.posts):
@@ -95,6 +136,7 @@ def write_site(
         writer.page("search.html", "search/", "Search", bundles=search.bundles(search.deal(indexed_pages(site))))
     if out.needs("404.html", renderer.common, "404.html"):
         out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
+    writer.finish()
 
     # needs() guards what is costly to make; the preview skips what has not changed.
     entries = _feed_entries(config, site, site.posts)
