@@ -710,9 +710,6 @@ def _installed(folder: Path, version: str) -> None:
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: sg-probe-pkg\nVersion: {version}\n")
     (info / "top_level.txt").write_text("sg_probe_pkg\n")
-    from site_gen.cells import cache
-
-    cache._distributions.cache_clear()  # the build reads the installed distributions once per process
 
 
 def test_cache_key_says_where_cells_run_and_ignores_local_packages_for_remote_ones(tmp_path, gateway, monkeypatch):
@@ -731,35 +728,28 @@ print(sg_probe_pkg.VALUE * 6)
     root = site(tmp_path / "site", gateway.url, {"content/posts/p/index.md": post(body)})
     remote_toml = (root / "site.toml").read_text()
     local_toml = 'title = "Remote"\nbase_url = "https://example.org/"\n'
-    try:
-        assert build_site(root).kernels_started == 1
-        warm = build_site(root, execute=ExecuteSettings())
-        assert warm.kernels_started == 0 and warm.cells_cached == 1, "a warm build starts no remote kernel"
+    assert build_site(root).kernels_started == 1
+    warm = build_site(root, execute=ExecuteSettings())
+    assert warm.kernels_started == 0 and warm.cells_cached == 1, "a warm build starts no remote kernel"
 
-        # A local upgrade is not what the remote kernel runs: its cells stay cached.
-        _installed(packages, "2.0")
-        (root / "site.toml").write_text(remote_toml + "\n")  # a new mtime: not "up to date" by the manifest
-        assert build_site(root).kernels_started == 0
+    # A local upgrade is not what the remote kernel runs: its cells stay cached.
+    _installed(packages, "2.0")
+    (root / "site.toml").write_text(remote_toml + "\n")  # a new mtime: not "up to date" by the manifest
+    assert build_site(root).kernels_started == 0
 
-        # Here instead of there: the gateway's result is not reused, and back again neither is this one.
-        (root / "site.toml").write_text(local_toml)
-        local = build_site(root)
-        assert (
-            local.kernels_started == 1 and 'cell-badge">remote' not in (root / "public/posts/p/index.html").read_text()
-        )
-        (root / "site.toml").write_text(remote_toml)
-        assert build_site(root).kernels_started == 0, "the gateway's own result, cached before"
-        (root / "site.toml").write_text(remote_toml.replace(f'host = "{HOST}"', 'host = "other-box"'))
-        assert build_site(root).kernels_started == 1, "another host label is another machine"
+    # Here instead of there: the gateway's result is not reused, and back again neither is this one.
+    (root / "site.toml").write_text(local_toml)
+    local = build_site(root)
+    assert local.kernels_started == 1 and 'cell-badge">remote' not in (root / "public/posts/p/index.html").read_text()
+    (root / "site.toml").write_text(remote_toml)
+    assert build_site(root).kernels_started == 0, "the gateway's own result, cached before"
+    (root / "site.toml").write_text(remote_toml.replace(f'host = "{HOST}"', 'host = "other-box"'))
+    assert build_site(root).kernels_started == 1, "another host label is another machine"
 
-        # Local cells do depend on this machine's packages.
-        (root / "site.toml").write_text(local_toml)
-        assert build_site(root).kernels_started == 0
-        _installed(packages, "3.0")
-        (root / "site.toml").write_text(local_toml + "\n")
-        assert build_site(root).kernels_started == 1
-    finally:
-        from site_gen.cells import cache
-
-        cache._distributions.cache_clear()
+    # Local cells do depend on this machine's packages.
+    (root / "site.toml").write_text(local_toml)
+    assert build_site(root).kernels_started == 0
+    _installed(packages, "3.0")
+    (root / "site.toml").write_text(local_toml + "\n")
+    assert build_site(root).kernels_started == 1
     assert gateway.wait_no_kernels() == []

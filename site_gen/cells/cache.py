@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.metadata
 import json
 import os
-import platform
 import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .environment import Environment
 from .model import IMAGE_TYPES, Cell, Output, output_problem
 
 CACHE_DIR = Path(".cache") / "cells"
@@ -63,58 +61,29 @@ def imported_modules(codes: Iterable[str]) -> set[str]:
     return names
 
 
-@lru_cache(maxsize=1)
-def _distributions() -> Mapping[str, list[str]]:
-    return importlib.metadata.packages_distributions()
-
-
-def package_versions(modules: Iterable[str]) -> dict[str, str]:
-    """``{distribution: version}`` for the modules that come from installed packages.
-
-    The standard library and the post's own modules have no distribution; the
-    Python version (in the kernel part of the key) and ``inputs:`` cover them.
-    """
-    versions: dict[str, str] = {}
-    for module in modules:
-        for dist in _distributions().get(module, []):
-            try:
-                versions[dist] = importlib.metadata.version(dist)
-            except importlib.metadata.PackageNotFoundError:
-                continue
-    return versions
-
-
-def kernel_identity(name: str) -> dict[str, Any]:
-    """The kernel as far as it changes results: its spec and the Python it runs."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(name).to_dict()
-    except NoSuchKernel:
-        spec = {"missing": name}  # the kernel stage reports it
-    return {
-        "name": name,
-        "spec": {key: spec.get(key) for key in ("argv", "language", "env", "metadata", "missing")},
-        "python": platform.python_version(),
-        "ipykernel": package_versions(["ipykernel"]).get("ipykernel"),
-    }
-
-
 def cell_keys(
-    cells: Sequence[Cell], *, kernel: Mapping[str, Any], inputs: Mapping[str, str], local: bool = True
+    cells: Sequence[Cell],
+    *,
+    kernel: Mapping[str, Any],
+    inputs: Mapping[str, str],
+    local: bool = True,
+    environment: Environment | None = None,
 ) -> list[str]:
     """One key per cell; each covers the post's environment and every cell up to it.
 
-    ``local``: the cells run here, so this machine's package versions are part of it.
+    ``local``: the cells run here, so this machine's package versions (``environment``'s) are part of it.
     """
-    packages = package_versions(imported_modules(cell.code for cell in cells)) if local else {}
-    environment = {
+    if local:
+        packages = (environment or Environment()).package_versions(imported_modules(cell.code for cell in cells))
+    else:
+        packages = {}
+    runs_in = {
         "format": FORMAT,
         "kernel": kernel,
         "packages": packages,
         "inputs": dict(sorted(inputs.items())),
     }
-    chain = digest(_canonical(environment))
+    chain = digest(_canonical(runs_in))
     keys = []
     for cell in cells:
         runs = {"code": cell.code, "eval": cell.options.eval, "requires": cell.options.requires}

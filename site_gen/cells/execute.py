@@ -30,7 +30,8 @@ from site_gen.markdown import block_tokens
 
 from . import freeze as freezing
 from . import route
-from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize, kernel_identity
+from .cache import CACHE_DIR, CellCache, cell_keys, digest, externalize, imported_modules, internalize
+from .environment import ENVIRONMENT, Environment
 from .figures import DARK_PNG, SETUP_DIGEST
 from .images import image_size, min_width, on_white
 from .limit import limit_outputs
@@ -51,7 +52,6 @@ from .model import (
     may_have_cells,
 )
 from .options import DEFAULT_TIMEOUT
-from .sanitize import sanitize_svg_file
 from .settings import ExecuteSettings, Progress
 
 DEFAULT_OUTPUT_LIMIT = Config.cell_output_limit
@@ -94,18 +94,20 @@ def execute_posts(
     settings = _with_site_defaults(settings, site_root)
     report = ExecuteReport()
     cache = CellCache(site_root / CACHE_DIR)
+    environment = Environment(site_root / CACHE_DIR / ENVIRONMENT)
     cuda = freezing.cuda_available()
     remote = _remote_of(settings, site_root)
     plans: list[_Plan] = []
     for post in posts:
         try:
-            plan = _plan(post, cache, settings, cuda, remote)
+            plan = _plan(post, cache, settings, cuda, remote, environment)
         except ContentError as exc:
             report.errors.append(exc)
             continue
         if plan is not None:
             plans.append(plan)
             report.cells_cached += sum(1 for result, _ in plan.results.values() if result.status == CACHED)
+    environment.save()
 
     waiting = [plan for plan in plans if plan.to_run]
     left = [len(waiting)]
@@ -133,7 +135,7 @@ def execute_posts(
                         with lock:
                             stale[id(plan)] = warning
                 else:
-                    _run(plan, cache, settings, on_cell, stopper)
+                    _run(plan, cache, settings, on_cell, stopper, environment)
             done = assemble(plan)
             with lock:
                 assembled[id(plan)] = done
@@ -227,7 +229,12 @@ def _with_site_defaults(settings: ExecuteSettings, site_root: Path) -> ExecuteSe
 
 
 def _plan(
-    post: Post, cache: CellCache, settings: ExecuteSettings, cuda: bool, remote: RemoteConfig | None = None
+    post: Post,
+    cache: CellCache,
+    settings: ExecuteSettings,
+    cuda: bool,
+    remote: RemoteConfig | None = None,
+    environment: Environment | None = None,
 ) -> _Plan | None:
     cells = _cells_of(post)
     if not cells:
@@ -235,9 +242,10 @@ def _plan(
     remote = remote if route.runs_remote(post, cells, remote) else None
     if remote is not None:
         cuda = True  # the remote kernel says whether it has a device; until then its cuda cells are to run
-    kernel = route.remote_identity(remote, post.jupyter) if remote else kernel_identity(post.jupyter)
+    environment = environment or Environment()
+    kernel = route.remote_identity(remote, post.jupyter) if remote else environment.kernel_identity(post.jupyter)
     kernel = {**kernel, "figures": SETUP_DIGEST}  # what the kernel runs before the cells (cells.figures)
-    keys = cell_keys(cells, kernel=kernel, inputs=_input_hashes(post), local=remote is None)
+    keys = cell_keys(cells, kernel=kernel, inputs=_input_hashes(post), local=remote is None, environment=environment)
     plan = _Plan(post, cells, keys, remote=remote)
     needs_frozen = remote is not None or any(c.options.frozen for c in cells)
     frozen = freezing.load_frozen(post.source, post.rel_source) if needs_frozen else {}
@@ -325,7 +333,12 @@ def _not_run(cell: Cell, frozen: freezing.Frozen | None) -> tuple[CellResult, Fi
 
 
 def _run(
-    plan: _Plan, cache: CellCache, settings: ExecuteSettings, on_cell: Callable[[Cell], None], stopper: Stopper
+    plan: _Plan,
+    cache: CellCache,
+    settings: ExecuteSettings,
+    on_cell: Callable[[Cell], None],
+    stopper: Stopper,
+    environment: Environment,
 ) -> None:
     from .kernel import CellFailure, run_cells
 
@@ -351,7 +364,7 @@ def _run(
         if cell.options.frozen:
             modules = imported_modules(c.code for c in plan.cells[: cell.index + 1])
             frozen[cell.name] = freezing.freeze(
-                cell, internalize(outputs, files), modules, settings.today or date.today()
+                cell, internalize(outputs, files), modules, settings.today or date.today(), environment
             )
             frozen_changed = True
     if frozen_changed:
@@ -570,7 +583,11 @@ class _KernelFiles:
 
 def _page_file(content: bytes, ext: str, settings: ExecuteSettings) -> bytes:
     """An SVG opened by its own URL is a document of the site's origin: no script in it either."""
-    return sanitize_svg_file(content) if ext == "svg" and not settings.unsafe_html else content
+    if ext != "svg" or settings.unsafe_html:
+        return content
+    from .sanitize import sanitize_svg_file  # html5lib and nh3: imported by a build that has SVG figures only
+
+    return sanitize_svg_file(content)
 
 
 def _cut_warning(post: Post, cell: Cell, cut: int, limit: int) -> ContentWarning:

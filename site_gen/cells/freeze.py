@@ -21,9 +21,10 @@ from typing import Any
 
 from site_gen.errors import ContentError
 
-from .cache import digest, package_versions
+from .cache import digest
 from .device import cuda_available as cuda_available  # execute (and tests) reach it through this module
 from .device import device_name as device_name
+from .environment import Environment
 from .model import Cell, Output, image_problem, output_problem
 
 FORMAT = 1
@@ -107,9 +108,11 @@ def matches(frozen: Frozen, cell: Cell) -> bool:
     return frozen.code_sha256 == digest(cell.code)
 
 
-def freeze(cell: Cell, outputs: list[Output], modules: set[str], today: date) -> Frozen:
+def freeze(
+    cell: Cell, outputs: list[Output], modules: set[str], today: date, environment: Environment | None = None
+) -> Frozen:
     """A frozen record of a cell that just ran here."""
-    versions = package_versions(modules)
+    versions = (environment or Environment()).package_versions(modules)
     versions["python"] = platform.python_version()
     return Frozen(outputs, digest(cell.code), device_name(), today.isoformat(), versions)
 
