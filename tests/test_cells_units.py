@@ -219,14 +219,21 @@ def test_kernel_file_names_in_outputs_become_cell_references():
 
 
 def test_nbformat_is_imported_without_building_the_iri_grammars():
-    """Beside JupyterLab, jsonschema builds rfc3987-syntax's Lark grammars at import (a second):
-    site_gen's kernels import nbformat without them, and leave the package importable after."""
+    """Beside JupyterLab, jsonschema builds rfc3987-syntax's Lark grammars at import (a second) and
+    imports arrow, isoduration… for format checks no one asks of it: site_gen's kernels import
+    nbformat without them, and leave each package importable after."""
     pytest.importorskip("rfc3987_syntax")
+    from site_gen.nbformat_import import FORMAT_PACKAGES
+
     probe = (
-        "import sys\n"
+        "import importlib, importlib.util, sys\n"
         "import site_gen.cells.kernel\n"
-        "assert 'jsonschema' in sys.modules and 'rfc3987_syntax' not in sys.modules, sorted(sys.modules)\n"
-        "import rfc3987_syntax\n"
+        f"names = {list(FORMAT_PACKAGES)!r}\n"
+        "assert 'jsonschema' in sys.modules, sorted(sys.modules)\n"
+        "present = [name for name in names if importlib.util.find_spec(name) is not None]\n"
+        "assert 'rfc3987_syntax' in present and not [n for n in present if n in sys.modules], present\n"
+        "for name in present:\n"
+        "    importlib.import_module(name)\n"
         "print('ok')\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
