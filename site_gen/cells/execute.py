@@ -83,10 +83,12 @@ def execute_posts(
     *,
     site_root: Path,
     settings: ExecuteSettings,
+    starting: Callable[[], None] | None = None,
     finished: Callable[[Post, PostCells], None] | None = None,
 ) -> ExecuteReport:
     """Run (or fetch) the cells of every post; errors are collected, not raised.
 
+    ``starting`` is called once, when some cells are to run, before their kernels start.
     ``finished`` is told of each post whose cells ran, from its kernel's thread, as soon as
     they are done (with what ``report.cells`` will hold), so the post can be rendered while
     other kernels still run.
@@ -151,6 +153,8 @@ def execute_posts(
                 left[0] -= 1
 
     if waiting:
+        if starting is not None:
+            starting()
         # nbclient and its kernel machinery cost a quarter second to import:
         # only a build that actually starts a kernel pays for them.
         from .kernel import Stopped, Stopper
