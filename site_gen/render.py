@@ -172,12 +172,18 @@ def render_posts(
         yield from own.map(_render_in_worker, tasks, chunksize=chunk)
 
 
+# How much lower the render processes run while kernels run: their posts are off the critical
+# path, which is the kernels' start-up and cells (and this process starting them).
+BACKGROUND_NICENESS = 10
+
+
 def worker_pool(config: Config, jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` render processes, started now. The build starts them before any kernel:
-    forking a process while kernel threads hold locks could leave the child a held lock."""
+    """``jobs`` render processes for the posts without cells, started now and run at a lower
+    priority than the kernels. The build starts them before any kernel: forking a process
+    while kernel threads hold locks could leave the child a held lock."""
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config, BACKGROUND_NICENESS))
     list(pool.map(_ready, range(jobs)))  # one task each, so every process exists before we go on
     return pool
 
@@ -189,8 +195,10 @@ def _ready(_: int) -> None:
 _worker: tuple[Config, MarkdownRenderer] | None = None
 
 
-def _start_worker(config: Config) -> None:
+def _start_worker(config: Config, niceness: int = 0) -> None:
     global _worker  # one renderer per worker process, built once
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
     _worker = (config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html))
 
 
