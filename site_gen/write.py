@@ -32,14 +32,14 @@ CODE_CSS = "static/css/code.css"
 class PageWriter:
     """Writes HTML pages through templates and remembers them for the sitemap.
 
-    With ``apart`` (an output that can reserve files for another process), the post pages
-    to make are kept in ``apart`` for the workers of a ``PagePool`` instead of made here."""
+    With ``placing`` (the output, when it can reserve files for another process), the post
+    pages to make are kept in ``apart`` for the workers of a ``PagePool`` instead of made here."""
 
-    def __init__(self, renderer: Renderer, out: Output, apart: Placing | None = None) -> None:
+    def __init__(self, renderer: Renderer, out: Output, placing: Placing | None = None) -> None:
         self.renderer = renderer
         self.out = out
         self.sitemap: list[tuple[str, datetime | None]] = []
-        self.placing = apart
+        self.placing = placing
         self.apart: list[PageJob] = []
         self.pending: Pending | None = None  # the pages of ``apart`` being laid out by the workers
 
