@@ -21,7 +21,6 @@ from .cells.settings import ExecuteSettings
 from .config import REDIRECTS_DIR, Config, load_config
 from .errors import BuildFailed, ContentError, ContentWarning
 from .output import OutputConflict, Placed, Spot, StagedOutput, check_output_folder
-from .page_pool import MIN_PAGES
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -125,11 +124,9 @@ def build_site(
         IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs=refs) if record else None
     )
     in_place = previous.outputs.keys() if previous and intact and trusted else ()
-    # Post pages are laid out by worker processes when there are many to make: every post of a
-    # fresh output, or each post rendered afresh. Not once kernels ran in this process: forking
-    # it then could leave a child waiting on a lock a kernel client's thread held.
-    to_make = len(rendered.rendered) if trusted else len(rendered.posts)
-    apart = jobs if jobs > 1 and to_make >= MIN_PAGES and not executed.kernels_started else 0
+    # Many post pages to make are laid out by worker processes, but not once kernels ran in this
+    # process: forking it then could leave a child waiting on a lock a kernel client's thread held.
+    apart = jobs if jobs > 1 and not executed.kernels_started else 0
     with StagedOutput(target, fingerprints, in_place=in_place) as out:
         try:
             pages = _write(config, rendered, out, templates.bytecode() if templates is not None else None, apart)
@@ -315,30 +312,12 @@ def _write(
 ) -> int:
     """The layout stage, and the search index beside it: posts are written shard by shard,
     and each shard is indexed as soon as it is complete, while the rest are written.
-    With ``apart``, that many worker processes lay out the post pages (``site_gen.page_pool``),
-    started before the indexer starts a thread."""
-    from .page_pool import PagePool
-
-    pool = PagePool(config, apart, compiled) if apart > 1 else None
-    try:
-        return _write_with(config, rendered, out, compiled, pool)
-    finally:
-        if pool is not None:
-            pool.close()
-
-
-def _write_with(
-    config: Config,
-    rendered: RenderedSite,
-    out: StagedOutput,
-    compiled: jinja2.BytecodeCache | None,
-    pool: PagePool | None,
-) -> int:
+    With ``apart`` > 1, that many worker processes may lay out the post pages (``site_gen.page_pool``)."""
     from . import search
     from .write import indexed_pages, write_site
 
     if not config.search:
-        return write_site(config, rendered, out, compiled=compiled, pool=pool)
+        return write_site(config, rendered, out, compiled=compiled, page_pool=_page_pool(config, apart, compiled))
     indexer = _indexer(config, out, indexed_pages(rendered))
     shard = {page: n for n, folder in enumerate(indexer.shards) for page in indexer.shards[folder]}
     try:
@@ -348,7 +327,7 @@ def _write_with(
             _Announced(out, indexer.written),
             compiled=compiled,
             post_order=lambda view: shard.get(view.url_path + "index.html", -1),
-            pool=pool,
+            page_pool=_page_pool(config, apart, compiled, indexer),
         )
         indexer.finish()
     except BaseException:
@@ -356,6 +335,25 @@ def _write_with(
         raise
     out.adopt(search.INDEX_DIR)
     return pages
+
+
+def _page_pool(
+    config: Config, jobs: int, compiled: jinja2.BytecodeCache | None, indexer: ShardIndexer | None = None
+) -> Callable[[], PagePool | None] | None:
+    """What makes the layout's worker processes when it has enough pages for them. A process is
+    forked only while this one runs no other thread that could hold a lock the child would then
+    wait on forever: never once the search indexer has started one (nor after kernels: ``jobs`` 0)."""
+    if jobs < 2:
+        return None
+
+    def make() -> PagePool | None:
+        if indexer is not None and indexer.started:
+            return None
+        from .page_pool import PagePool
+
+        return PagePool(config, jobs, compiled)
+
+    return make
 
 
 def _indexer(config: Config, out: StagedOutput, pages: list[str]) -> ShardIndexer:

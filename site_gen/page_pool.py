@@ -51,9 +51,9 @@ class PageJob:
 
 
 class PagePool:
-    """``jobs`` worker processes, forked when the pool is made: the build makes it before the
-    search indexer starts any thread (a child forked while another thread holds a lock could
-    wait on it forever) and never after kernels ran (see ``build_site``)."""
+    """``jobs`` worker processes, forked when the pool is made: only while the build runs no
+    other thread (a child forked while another thread holds a lock could wait on it forever;
+    see ``build._page_pool``)."""
 
     def __init__(self, config: Config, jobs: int, compiled: jinja2.BytecodeCache | None) -> None:
         from concurrent.futures import ProcessPoolExecutor  # here: a no-change build imports this module

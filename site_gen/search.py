@@ -156,6 +156,11 @@ class ShardIndexer:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="site-gen-search")
         self._running: dict[str, Future[None]] = {}
 
+    @property
+    def started(self) -> bool:
+        """Whether a shard is being (or was) indexed: the indexer's threads exist from then on."""
+        return bool(self._running)
+
     def written(self, page: str) -> None:
         folder = self._shard_of.get(page)
         missing = self._missing.get(folder or "")

@@ -32,15 +32,25 @@ CODE_CSS = "static/css/code.css"
 class PageWriter:
     """Writes HTML pages through templates and remembers them for the sitemap.
 
-    With ``placing`` (the output, when it can reserve files for another process), the post
-    pages to make are kept in ``apart`` for the workers of a ``PagePool`` instead of made here."""
+    With ``placing`` (the output, when it can reserve files for another process) and
+    ``page_pool`` (which makes a ``PagePool``, or None when one cannot be made now), the
+    post pages to make are kept in ``apart`` and made by the pool's workers when there are
+    enough of them, instead of here."""
 
-    def __init__(self, renderer: Renderer, out: Output, placing: Placing | None = None) -> None:
+    def __init__(
+        self,
+        renderer: Renderer,
+        out: Output,
+        placing: Placing | None = None,
+        page_pool: Callable[[], PagePool | None] | None = None,
+    ) -> None:
         self.renderer = renderer
         self.out = out
         self.sitemap: list[tuple[str, datetime | None]] = []
-        self.placing = placing
+        self.placing = placing if page_pool is not None else None
+        self.page_pool = page_pool
         self.apart: list[PageJob] = []
+        self.pool: PagePool | None = None
         self.pending: Pending | None = None  # the pages of ``apart`` being laid out by the workers
 
     def page(self, template: str, path: str, title: str, lastmod: datetime | None = None, **context: object) -> None:
@@ -52,7 +62,7 @@ class PageWriter:
             self.pending.collect_ready()
 
     def post_page(self, path: str, title: str, lastmod: datetime | None, **context: object) -> None:
-        """A post's page: made here, or reserved for the workers when there is a pool."""
+        """A post's page: made here, or reserved for the workers."""
         if self.placing is None:
             self.page("post.html", path, title, lastmod, **context)
             return
@@ -61,13 +71,15 @@ class PageWriter:
         if self.out.needs(path + "index.html", inputs, "post.html"):
             self.apart.append(PageJob("post.html", path, title, context, self.placing.reserve(path + "index.html")))
 
-    def send_apart(self, pool: PagePool | None) -> None:
-        """Have the pages kept apart made: by the pool's workers when there are enough of them."""
+    def send_apart(self) -> None:
+        """Have the pages kept apart made: by a pool's workers when there are enough of them
+        (a one-post edit makes two or three: starting processes would cost more), else here."""
         if not self.apart:
             return
-        assert self.placing is not None
-        if pool is not None and len(self.apart) >= MIN_PAGES:
-            self.pending = pool.lay_out(self.renderer.common, self.apart, self.placing.placed)
+        assert self.placing is not None and self.page_pool is not None
+        self.pool = self.page_pool() if len(self.apart) >= MIN_PAGES else None
+        if self.pool is not None:
+            self.pending = self.pool.lay_out(self.renderer.common, self.apart, self.placing.placed)
         else:
             for job in self.apart:
                 data = self.renderer.page(job.template, job.path, job.title, **job.context)
@@ -80,6 +92,12 @@ class PageWriter:
             pending, self.pending = self.pending, None
             pending.finish()
 
+    def close(self) -> None:
+        """Stop the workers, if any (after an error too: they write into the staging folder)."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            pool.close()
+
 
 def write_site(
     config: Config,
@@ -88,55 +106,25 @@ def write_site(
     *,
     compiled: jinja2.BytecodeCache | None = None,
     post_order: Callable[[PostView], int] | None = None,
-    pool: PagePool | None = None,
+    page_pool: Callable[[], PagePool | None] | None = None,
 ) -> int:
     """Lay out and write every page, feed and asset. Returns the number of HTML pages.
 
     ``compiled`` keeps compiled templates between calls (the preview server rebuilds often);
     ``post_order`` sorts the order posts are *written* in (the search index's shards, so each
-    can be indexed while the rest are written), never what a page shows. With a ``pool``
-    (and an output that can reserve files), its workers make the post pages while this
-    process makes the rest (``site_gen.page_pool``).
+    can be indexed while the rest are written), never what a page shows. With ``page_pool``
+    (and an output that can reserve files), many post pages are made by the workers of the
+    pool it makes, while this process makes the rest (``site_gen.page_pool``).
     """
     nav = [NavItem(page.title, page.url_path) for page in site.pages]
     main_feed = ("Atom feed", config.abs_url("feed.xml"))
     renderer = Renderer(config, {"nav": nav, "feed_links": [main_feed]})
     renderer.env.bytecode_cache = compiled
-    writer = PageWriter(renderer, out, out if pool is not None and isinstance(out, Placing) else None)
-
-    numbered = list(enumerate(site.posts))
-    if post_order is not None:
-        numbered.sort(key=lambda pair: post_order(pair[1]))
-    # One (title, URL) per tag, shared by its posts' pages: a page's fingerprint describes each once.
-    tag_feeds: dict[Tag, tuple[str, str]] = {}
-    for index, post in numbered:
-        newer = site.posts[index - 1] if index > 0 else None
-        older = site.posts[index + 1] if index + 1 < len(site.posts) else None
-        for tag in post.tags:
-            if tag not in tag_feeds:
-                tag_feeds[tag] = (f"{config.title}: {tag.name}", config.abs_url(tag.feed_path))
-        feeds = [main_feed, *(tag_feeds[tag] for tag in post.tags)]
-        writer.post_page(
-            post.url_path,
-            post.title,
-            post.post.last_modified,
-            post=post,
-            prev_post=older,
-            next_post=newer,
-            feed_links=feeds,
-        )
-    writer.send_apart(pool)
-    for standalone in site.pages:
-        writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
-    for path, title, posts, pagination in _home_pages(config, site.posts):
-        writer.page("home.html", path, title, posts=posts, pagination=pagination)
-    _write_tags(config, site, writer, main_feed)
-    writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
-    if config.search:
-        writer.page("search.html", "search/", "Search", bundles=search.bundles(search.deal(indexed_pages(site))))
-    if out.needs("404.html", renderer.common, "404.html"):
-        out.write("404.html", renderer.page("404.html", "404.html", "Page not found"))
-    writer.finish()
+    writer = PageWriter(renderer, out, out if isinstance(out, Placing) else None, page_pool)
+    try:
+        _lay_out_pages(config, site, writer, main_feed, post_order)
+    finally:
+        writer.close()
 
     # needs() guards what is costly to make; the preview skips what has not changed.
     entries = _feed_entries(config, site, site.posts)
@@ -160,6 +148,49 @@ def write_site(
         for asset in view.post.assets:
             out.copy(view.url_path + asset.relative_to(view.post.source.parent).as_posix(), asset)
     return len(writer.sitemap) + 1  # + 404.html
+
+
+def _lay_out_pages(
+    config: Config,
+    site: RenderedSite,
+    writer: PageWriter,
+    main_feed: tuple[str, str],
+    post_order: Callable[[PostView], int] | None,
+) -> None:
+    """Every HTML page: the posts' (by ``writer``'s workers, when it has them), then the rest."""
+    numbered = list(enumerate(site.posts))
+    if post_order is not None:
+        numbered.sort(key=lambda pair: post_order(pair[1]))
+    # One (title, URL) per tag, shared by its posts' pages: a page's fingerprint describes each once.
+    tag_feeds: dict[Tag, tuple[str, str]] = {}
+    for index, post in numbered:
+        newer = site.posts[index - 1] if index > 0 else None
+        older = site.posts[index + 1] if index + 1 < len(site.posts) else None
+        for tag in post.tags:
+            if tag not in tag_feeds:
+                tag_feeds[tag] = (f"{config.title}: {tag.name}", config.abs_url(tag.feed_path))
+        feeds = [main_feed, *(tag_feeds[tag] for tag in post.tags)]
+        writer.post_page(
+            post.url_path,
+            post.title,
+            post.post.last_modified,
+            post=post,
+            prev_post=older,
+            next_post=newer,
+            feed_links=feeds,
+        )
+    writer.send_apart()
+    for standalone in site.pages:
+        writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
+    for path, title, posts, pagination in _home_pages(config, site.posts):
+        writer.page("home.html", path, title, posts=posts, pagination=pagination)
+    _write_tags(config, site, writer, main_feed)
+    writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
+    if config.search:
+        writer.page("search.html", "search/", "Search", bundles=search.bundles(search.deal(indexed_pages(site))))
+    if writer.out.needs("404.html", writer.renderer.common, "404.html"):
+        writer.out.write("404.html", writer.renderer.page("404.html", "404.html", "Page not found"))
+    writer.finish()
 
 
 def indexed_pages(site: RenderedSite) -> list[str]:

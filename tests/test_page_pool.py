@@ -11,6 +11,7 @@ import pytest
 from site_gen import page_pool, search
 from site_gen.build import build_site
 from site_gen.errors import BuildFailed
+from site_gen.theme import theme_dirs
 
 from .conftest import SITE_TOML, write
 from .test_build import tree_digest
@@ -107,3 +108,17 @@ def test_a_sharded_index_over_pages_made_by_workers_is_the_same(make_site, monke
     assert pools == [PAGES]
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
     assert len(list((tmp_path / "parallel" / search.INDEX_DIR).glob("[0-9]*"))) >= 4
+
+
+def test_a_template_edit_has_the_workers_lay_out_every_post_page_again(make_site, tmp_path, pools):
+    """No post renders again, yet every post page must be made: the workers make them."""
+    root = many(make_site)
+    build_site(root, jobs=2)
+    theme = theme_dirs()[0] / "templates" / "post.html"
+    edited = theme.read_text(encoding="utf-8").replace("{% block content %}", "{% block content %}<!-- edited -->", 1)
+    write(root, "templates/post.html", edited)
+    result = build_site(root, jobs=2)
+    assert result.rendered == frozenset() and pools == [PAGES, PAGES]
+    assert "<!-- edited -->" in (root / "public/posts/p001/index.html").read_text(encoding="utf-8")
+    build_site(root, output=tmp_path / "fresh", jobs=1, use_cache=False)
+    assert tree_digest(root / "public") == tree_digest(tmp_path / "fresh")
