@@ -17,6 +17,7 @@ which holds them all. The pages are byte for byte those the parent would have ma
 
 from __future__ import annotations
 
+import signal
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -107,6 +108,9 @@ _worker: dict[str, Any] = {}  # in each worker: the site's config, the compiled 
 
 
 def _start_worker(config: Config, compiled: jinja2.BytecodeCache | None) -> None:
+    # Ctrl-C reaches the whole process group: the build stops its workers itself (PagePool.close),
+    # after at most a chunk of pages, instead of each printing a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker.update(config=config, compiled=compiled, renderer=None)
 
 
