@@ -23,7 +23,7 @@ from .errors import BuildFailed, ContentError, ContentWarning
 from .output import OutputConflict, Placed, Spot, StagedOutput, check_output_folder
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     import jinja2
 
@@ -106,38 +106,45 @@ def build_site(
         posts.save()  # what was read is valid whatever the rest of the build does
     cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
     jobs = jobs or available_cpus()
-    executed, rendered = _execute_and_render(config, sources, errors, settings, cache, jobs)
-    if cache is not None:
-        cache.save_cards()
-    rendered.warnings[:0] = discovery_warnings
-    rendered.warnings.extend(executed.warnings)
-    if errors:
-        raise BuildFailed(errors)
-    # The last build's fingerprints let unchanged pages be linked rather than rendered,
-    # as long as its output is intact (options, hence the output path, are in the inputs).
-    # That output is then updated in place: only new and changed files are staged.
-    intact = previous is not None and manifest.output_intact(previous, target)
-    trusted = previous.fingerprints if previous and intact else {}
-    templates = TemplateCache(config.cache_dir) if use_cache else None
-    refs = templates.refs() if templates is not None else {}
-    fingerprints = (
-        IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs=refs) if record else None
-    )
-    in_place = previous.outputs.keys() if previous and intact and trusted else ()
-    # Many post pages to make are laid out by worker processes, but not once kernels ran in this
-    # process: forking it then could leave a child waiting on a lock a kernel client's thread held.
-    apart = jobs if jobs > 1 and not executed.kernels_started else 0
-    with StagedOutput(target, fingerprints, in_place=in_place) as out:
-        try:
-            pages = _write(config, rendered, out, templates.bytecode() if templates is not None else None, apart)
-        except ContentError as exc:
-            raise BuildFailed([exc]) from None
-        except OutputConflict as exc:
-            raise BuildFailed(
-                [ContentError(None, None, str(exc), "give one of them a different slug or name")]
-            ) from None
-        files, changed, made = out.count, out.changed, out.made
-        out.commit()
+    executed, rendered, workers = _execute_and_render(config, sources, errors, settings, cache, jobs)
+    try:
+        if cache is not None:
+            cache.save_cards()
+        rendered.warnings[:0] = discovery_warnings
+        rendered.warnings.extend(executed.warnings)
+        if errors:
+            raise BuildFailed(errors)
+        # The last build's fingerprints let unchanged pages be linked rather than rendered,
+        # as long as its output is intact (options, hence the output path, are in the inputs).
+        # That output is then updated in place: only new and changed files are staged.
+        intact = previous is not None and manifest.output_intact(previous, target)
+        trusted = previous.fingerprints if previous and intact else {}
+        templates = TemplateCache(config.cache_dir) if use_cache else None
+        refs = templates.refs() if templates is not None else {}
+        fingerprints = (
+            IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs=refs) if record else None
+        )
+        in_place = previous.outputs.keys() if previous and intact and trusted else ()
+        # Many post pages to make are laid out by worker processes: the render processes started
+        # before the kernels, or new ones, but never forked once kernels ran in this process (a
+        # child could be left waiting on a lock a kernel client's thread held).
+        apart = jobs if jobs > 1 and (workers is not None or not executed.kernels_started) else 0
+        with StagedOutput(target, fingerprints, in_place=in_place) as out:
+            try:
+                pages = _write(
+                    config, rendered, out, templates.bytecode() if templates is not None else None, apart, workers
+                )
+            except ContentError as exc:
+                raise BuildFailed([exc]) from None
+            except OutputConflict as exc:
+                raise BuildFailed(
+                    [ContentError(None, None, str(exc), "give one of them a different slug or name")]
+                ) from None
+            files, changed, made = out.count, out.changed, out.made
+            out.commit()
+    finally:
+        if workers is not None:
+            workers.shutdown()
     if templates is not None:
         templates.save_refs(refs)
     # In place, the files not published are the previous build's, checked intact before it began.
@@ -187,17 +194,19 @@ def _execute_and_render(
     settings: ExecuteSettings,
     cache: RenderCache | None,
     jobs: int,
-) -> tuple[ExecuteReport, RenderedSite]:
+) -> tuple[ExecuteReport, RenderedSite, ProcessPoolExecutor | None]:
     """Run the cells, and render every post: the posts that cannot have a cell render in the
     background while the kernels run, and each post with cells as soon as its kernel is done,
-    so start-up and execution are off the critical path (only the last post's render is on it)."""
+    so start-up and execution are off the critical path (only the last post's render is on it).
+    The render processes, started before the kernels, are handed back once kernels ran, for the
+    layout: no process is forked after kernels (the caller shuts them down)."""
     from .cells.model import ExecuteReport, may_have_cells
     from .render import RenderedSite, render_all, worker_pool
 
     with_cells = [post for post in sources if may_have_cells(post)]
     early = [post for post in sources if not may_have_cells(post)]
     if not with_cells:  # the cell machinery is not even imported
-        return ExecuteReport(), render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs)
+        return ExecuteReport(), render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs), None
     from .cells.execute import execute_posts
 
     # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
@@ -220,10 +229,11 @@ def _execute_and_render(
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         raise
-    if pool is not None:
+    if pool is not None and not executed.kernels_started:
         pool.shutdown()
+        pool = None
     errors.extend(early_errors)
-    return executed, RenderedSite.combined([early_site, *late_sites])
+    return executed, RenderedSite.combined([early_site, *late_sites]), pool
 
 
 class _AsFinished:
@@ -308,7 +318,12 @@ class _Background(threading.Thread):
 
 
 def _write(
-    config: Config, rendered: RenderedSite, out: StagedOutput, compiled: jinja2.BytecodeCache | None, apart: int
+    config: Config,
+    rendered: RenderedSite,
+    out: StagedOutput,
+    compiled: jinja2.BytecodeCache | None,
+    apart: int,
+    workers: ProcessPoolExecutor | None = None,
 ) -> int:
     """The layout stage, and the search index beside it: posts are written shard by shard,
     and each shard is indexed as soon as it is complete, while the rest are written.
@@ -317,7 +332,9 @@ def _write(
     from .write import indexed_pages, write_site
 
     if not config.search:
-        return write_site(config, rendered, out, compiled=compiled, page_pool=_page_pool(config, apart, compiled))
+        return write_site(
+            config, rendered, out, compiled=compiled, page_pool=_page_pool(config, apart, compiled, None, workers)
+        )
     indexer = _indexer(config, out, indexed_pages(rendered))
     shard = {page: n for n, folder in enumerate(indexer.shards) for page in indexer.shards[folder]}
     try:
@@ -327,7 +344,7 @@ def _write(
             _Announced(out, indexer.written),
             compiled=compiled,
             post_order=lambda view: shard.get(view.url_path + "index.html", -1),
-            page_pool=_page_pool(config, apart, compiled, indexer),
+            page_pool=_page_pool(config, apart, compiled, indexer, workers),
         )
         indexer.finish()
     except BaseException:
@@ -338,19 +355,26 @@ def _write(
 
 
 def _page_pool(
-    config: Config, jobs: int, compiled: jinja2.BytecodeCache | None, indexer: ShardIndexer | None = None
+    config: Config,
+    jobs: int,
+    compiled: jinja2.BytecodeCache | None,
+    indexer: ShardIndexer | None = None,
+    workers: ProcessPoolExecutor | None = None,
 ) -> Callable[[], PagePool | None] | None:
-    """What makes the layout's worker processes when it has enough pages for them. A process is
-    forked only while this one runs no other thread that could hold a lock the child would then
-    wait on forever: never once the search indexer has started one (nor after kernels: ``jobs`` 0)."""
+    """What gives the layout its worker processes when it has enough pages for them: ``workers``
+    (started before any kernel), or new ones. A process is forked only while this one runs no
+    other thread that could hold a lock the child would then wait on forever: never once the
+    search indexer has started one (nor after kernels: the caller gives ``workers`` or no ``jobs``)."""
     if jobs < 2:
         return None
 
     def make() -> PagePool | None:
-        if indexer is not None and indexer.started:
-            return None
         from .page_pool import PagePool
 
+        if workers is not None:
+            return PagePool(config, jobs, compiled, workers)
+        if indexer is not None and indexer.started:
+            return None
         return PagePool(config, jobs, compiled)
 
     return make

@@ -27,7 +27,7 @@ from .errors import ContentError
 from .output import Placed, Spot, place
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     import jinja2
 
@@ -56,24 +56,44 @@ class PagePool:
     other thread (a child forked while another thread holds a lock could wait on it forever;
     see ``build._page_pool``)."""
 
-    def __init__(self, config: Config, jobs: int, compiled: jinja2.BytecodeCache | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        jobs: int,
+        compiled: jinja2.BytecodeCache | None,
+        workers: ProcessPoolExecutor | None = None,
+    ) -> None:
+        """``workers``: processes started already (the build's render processes, forked before
+        any kernel), which this pool borrows and leaves running; otherwise ``jobs`` new ones."""
         from concurrent.futures import ProcessPoolExecutor  # here: a no-change build imports this module
 
-        self._executor = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config, compiled))
-        self._executor.submit(_ready)  # a fork-based pool starts all its processes at its first task
+        self.config, self.compiled = config, compiled
+        self._owned = workers is None
+        self._executor = workers or ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
+        self._submitted: list[Future[list[Placed | ContentError]]] = []
+        if self._owned:
+            self._executor.submit(_ready)  # a fork-based pool starts all its processes at its first task
 
     def lay_out(self, common: Mapping[str, Any], jobs: list[PageJob], placed: Callable[[str, Placed], None]) -> Pending:
         """Start laying out ``jobs``; ``placed`` is told of each file, in order, as ``Pending`` collects it."""
         chunks = [jobs[start : start + CHUNK] for start in range(0, len(jobs), CHUNK)]
-        futures = deque(
-            ([job.path + "index.html" for job in chunk], self._executor.submit(_lay_out, dict(common), chunk))
-            for chunk in chunks
-        )
+        futures: deque[tuple[list[str], Future[list[Placed | ContentError]]]] = deque()
+        for chunk in chunks:
+            future = self._executor.submit(_lay_out, self.config, self.compiled, dict(common), chunk)
+            self._submitted.append(future)
+            futures.append(([job.path + "index.html" for job in chunk], future))
         return Pending(futures, placed)
 
     def close(self) -> None:
         """Wait for the workers (they write into the staging folder, which a failed build removes next)."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._owned:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            return
+        from concurrent.futures import wait
+
+        for future in self._submitted:
+            future.cancel()
+        wait(self._submitted)
 
 
 class Pending:
@@ -104,24 +124,25 @@ class Pending:
             self._placed(rel_path, outcome)
 
 
-_worker: dict[str, Any] = {}  # in each worker: the site's config, the compiled templates, its Renderer
+_worker: dict[str, Any] = {}  # in each worker: its Renderer, and what it was made for
 
 
-def _start_worker(config: Config, compiled: jinja2.BytecodeCache | None) -> None:
+def _start_worker() -> None:
     # Ctrl-C reaches the whole process group: the build stops its workers itself (PagePool.close),
     # after at most a chunk of pages, instead of each printing a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker.update(config=config, compiled=compiled, renderer=None)
 
 
 def _ready() -> None:
     pass
 
 
-def _lay_out(common: dict[str, Any], jobs: list[PageJob]) -> list[Placed | ContentError]:
+def _lay_out(
+    config: Config, compiled: jinja2.BytecodeCache | None, common: dict[str, Any], jobs: list[PageJob]
+) -> list[Placed | ContentError]:
     """Lay out and write ``jobs`` in a worker, stopping at a template error (returned, not raised:
     the parent reports it as it reports its own)."""
-    renderer = _renderer(common)
+    renderer = _renderer(config, compiled, common)
     done: list[Placed | ContentError] = []
     for job in jobs:
         try:
@@ -133,13 +154,14 @@ def _lay_out(common: dict[str, Any], jobs: list[PageJob]) -> list[Placed | Conte
     return done
 
 
-def _renderer(common: dict[str, Any]) -> Renderer:
+def _renderer(config: Config, compiled: jinja2.BytecodeCache | None, common: dict[str, Any]) -> Renderer:
     """The worker's Renderer, made once for what every page of the build shares."""
     from .layout import Renderer
 
-    renderer: Renderer | None = _worker["renderer"]
-    if renderer is None or renderer.common != common:
-        renderer = Renderer(_worker["config"], common)
-        renderer.env.bytecode_cache = _worker["compiled"]
-        _worker["renderer"] = renderer
-    return renderer
+    made_for = (config, common)
+    if _worker.get("made_for") != made_for:
+        renderer = Renderer(config, common)
+        renderer.env.bytecode_cache = compiled
+        _worker.update(renderer=renderer, made_for=made_for)
+    found: Renderer = _worker["renderer"]
+    return found

@@ -122,3 +122,22 @@ def test_a_template_edit_has_the_workers_lay_out_every_post_page_again(make_site
     assert "<!-- edited -->" in (root / "public/posts/p001/index.html").read_text(encoding="utf-8")
     build_site(root, output=tmp_path / "fresh", jobs=1, use_cache=False)
     assert tree_digest(root / "public") == tree_digest(tmp_path / "fresh")
+
+
+def test_after_kernels_ran_the_render_processes_lay_out_the_pages(make_site, tmp_path, pools, monkeypatch):
+    """No process is forked once a kernel ran: the render processes, started before it, make the pages."""
+    forked: list[int] = []
+    real = page_pool.PagePool.__init__
+
+    def spy(self, config, jobs, compiled, workers=None):  # type: ignore[no-untyped-def]
+        forked.append(workers is None)
+        real(self, config, jobs, compiled, workers)
+
+    monkeypatch.setattr(page_pool.PagePool, "__init__", spy)
+    root = many(make_site)
+    write(root, "content/posts/cells.md", "---\ntitle: Cells\ndate: 2026-03-01\n---\n```{python}\nprint(6 * 7)\n```\n")
+    parallel = build_site(root, output=tmp_path / "parallel", jobs=2)
+    assert parallel.kernels_started == 1 and pools == [PAGES + 1] and forked == [False]
+    assert "42" in (tmp_path / "parallel/posts/cells/index.html").read_text(encoding="utf-8")
+    build_site(root, output=tmp_path / "serial", jobs=1, use_cache=False)
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
