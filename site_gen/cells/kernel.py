@@ -35,7 +35,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
-from traitlets import DottedObjectName, Type
+from traitlets import Type
 
 from .figures import KERNEL_SETUP
 from .model import Cell, Output
@@ -289,7 +289,6 @@ class _ReadyClient(AsyncKernelClient):
 class _Manager(AsyncKernelManager):
     """nbclient's kernel manager, handing out ``_ReadyClient``s."""
 
-    client_class = DottedObjectName("site_gen.cells.kernel._ReadyClient")
     client_factory = Type(default_value=_ReadyClient, klass=AsyncKernelClient)
 
 
