@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
     from .cells.model import ExecuteReport, PostCells
     from .content import Post
+    from .fingerprints import IncrementalOutput
     from .page_pool import PagePool
+    from .reach import SiteRecord
     from .render import RenderedSite
     from .render_cache import RenderCache
     from .search import ShardIndexer
@@ -124,6 +126,7 @@ def build_site(
         fingerprints = (
             IncrementalOutput(config, trusted, full=False, folder=None, memo={}, template_refs=refs) if record else None
         )
+        site_record = _settle(config, rendered, fingerprints, previous if trusted else None)
         in_place = previous.outputs.keys() if previous and intact and trusted else ()
         # Many post pages to make are laid out by worker processes: the render processes started
         # before the kernels, or new ones, but never forked once kernels ran in this process (a
@@ -170,6 +173,7 @@ def build_site(
             extra_inputs=extra,
             warnings=rendered.warnings,
             fingerprints=fingerprints.fingerprints if fingerprints else {},
+            site=site_record.to_json() if site_record else None,
             untouched=untouched,
             written=out.written,
         )
@@ -185,6 +189,21 @@ def build_site(
         changed=changed,
         made=made,
     )
+
+
+def _settle(
+    config: Config, rendered: RenderedSite, out: IncrementalOutput | None, previous: manifest.Manifest | None
+) -> SiteRecord | None:
+    """This build's ``SiteRecord``; with the last build's (whose fingerprints ``out`` trusts),
+    the pages an edit cannot have reached keep their fingerprints undescribed (``site_gen.reach``)."""
+    if out is None:
+        return None
+    from .reach import SiteRecord, settled
+
+    record = SiteRecord.of(config, rendered, out)
+    if previous is not None:
+        out.settled = settled(config, rendered, SiteRecord.from_json(previous.site), record, out.previous)
+    return record
 
 
 def _execute_and_render(

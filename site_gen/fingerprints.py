@@ -79,15 +79,19 @@ class IncrementalOutput:
         self.planned: set[str] = set()
         self.written: set[str] = set()
         self.template_files: dict[str, frozenset[str]] = {}  # template -> files it is made of
-        self._seed = hashlib.sha256(repr(config).encode("utf-8")).hexdigest()  # the settings, in every fingerprint
+        # Pages whose inputs are known to be the last build's (site_gen.reach): not described again.
+        self.settled: frozenset[str] = frozenset()
+        self.seed = hashlib.sha256(repr(config).encode("utf-8")).hexdigest()  # the settings, in every fingerprint
         self._env = make_environment(config)
         self._template_digests: dict[str, str] = {}
         self._values: dict[tuple[str, int], tuple[object, str]] = {}
 
     def changed(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
         """Record ``rel_path``'s fingerprint; True when it differs from the previous one."""
+        if rel_path in self.settled:
+            return self._record(rel_path, self.previous[rel_path])
         # One text, hashed once: a thousand pages make ~10,000 values, and each update() is a call.
-        parts = [self._seed, self._template_digest(template) if template is not None else ""]
+        parts = [self.seed, self.template_digest(template) if template is not None else ""]
         for name in sorted(inputs):
             parts.append(name)
             parts.append(self._value_text(name, inputs[name]))
@@ -137,7 +141,7 @@ class IncrementalOutput:
         if type(value) is str and len(value) <= LONG_TEXT:
             return repr(value)
         if type(value) is PostView:
-            return self._view_digest(value, _kind(role))
+            return self.view_digest(value, _kind(role))
         return self._shared(value, role)  # the navigation, one listing's posts: described once
 
     def _describe(self, value: object, role: str) -> str:
@@ -150,13 +154,13 @@ class IncrementalOutput:
         if type(value) in PLAIN:
             return repr(value)  # faithful
         if type(value) is PostView:
-            return self._view_digest(value, _kind(role))  # a hash or a tagged text, unlike any repr
+            return self.view_digest(value, _kind(role))  # a hash or a tagged text, unlike any repr
         if type(value) is CachedBody:  # a body in the render cache: its key stands for it, unread
             return f"<cached {value.key} {value.feed}>"
         if type(value) is list or type(value) is tuple:  # most often a listing's posts: views first
             kind = _kind(role)
             described = [
-                self._view_digest(item, kind)
+                self.view_digest(item, kind)
                 if type(item) is PostView
                 else self._shared(item, role)
                 if type(item) is tuple
@@ -196,7 +200,7 @@ class IncrementalOutput:
         self.memo[(id(text), "text")] = (text, digest)
         return digest
 
-    def _view_digest(self, view: PostView, kind: str) -> str:
+    def view_digest(self, view: PostView, kind: str) -> str:
         # Views are reused across rebuilds (the render cache), so remember their digests;
         # the memo holds the view itself, so its id cannot be recycled while cached.
         cached = self.memo.get((id(view), kind))
@@ -214,7 +218,7 @@ class IncrementalOutput:
         self.memo[(id(view), kind)] = (view, digest)
         return digest
 
-    def _template_digest(self, name: str) -> str:
+    def template_digest(self, name: str) -> str:
         """A hash of a template and of every template it extends, includes or imports."""
         if name not in self._template_digests:
             files: dict[str, str] = {}

@@ -39,6 +39,7 @@ class Manifest:
     warnings: list[list[object]]  # [path, line, message]: a no-op build repeats them
     renderer: str  # site_gen's own fingerprint: another site_gen trusts none of this
     fingerprints: dict[str, str]  # output path -> what it was made from (site_gen.fingerprints)
+    site: object  # what the pages were made of, post by post (site_gen.reach.SiteRecord.to_json)
 
 
 def warnings_of(manifest: Manifest) -> list[ContentWarning]:
@@ -108,6 +109,7 @@ def load(config: Config) -> Manifest | None:
             data["warnings"],
             data["renderer"],
             data["fingerprints"],
+            data["site"],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -150,6 +152,7 @@ def save(
     extra_inputs: Iterable[Path],
     warnings: Iterable[ContentWarning],
     fingerprints: dict[str, str],
+    site: object = None,
     untouched: Mapping[str, list[int]] | None = None,
     written: Collection[str] = (),
 ) -> None:
@@ -174,6 +177,7 @@ def save(
         "warnings": [[str(w.path) if w.path else None, w.line, w.message] for w in warnings],
         "renderer": renderer_fingerprint(),
         "fingerprints": dict(sorted(fingerprints.items())),
+        "site": site,
     }
     scratch.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(scratch, path)

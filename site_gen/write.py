@@ -182,7 +182,7 @@ def _lay_out_pages(
     writer.send_apart()
     for standalone in site.pages:
         writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
-    for path, title, posts, pagination in _home_pages(config, site.posts):
+    for path, title, posts, pagination in home_pages(config, site.posts):
         writer.page("home.html", path, title, posts=posts, pagination=pagination)
     _write_tags(config, site, writer, main_feed)
     writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
@@ -199,7 +199,7 @@ def indexed_pages(site: RenderedSite) -> list[str]:
     return [view.url_path + "index.html" for view in site.posts + site.pages]
 
 
-def _home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, str, list[PostView], Pagination]]:
+def home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, str, list[PostView], Pagination]]:
     """Home page 1 at the root, then page/2/, page/3/…"""
     size = config.posts_per_page
     total = max(1, -(-len(posts) // size))
@@ -220,10 +220,7 @@ def _home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, st
 
 def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_feed: tuple[str, str]) -> None:
     """The tag index, one page per tag, and one Atom feed per tag."""
-    by_tag: dict[Tag, list[PostView]] = defaultdict(list)
-    for post in site.posts:
-        for tag in post.tags:
-            by_tag[tag].append(post)
+    by_tag = _posts_by_tag(site.posts)
     tags = sorted((TagView(tag, len(posts)) for tag, posts in by_tag.items()), key=lambda t: (t.name.lower(), t.slug))
     writer.page("tags.html", "tags/", "Tags", tags=tags)
     for view in tags:
@@ -250,6 +247,15 @@ def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_fee
                     entries=entries,
                 ),
             )
+
+
+def _posts_by_tag(posts: list[PostView]) -> dict[Tag, list[PostView]]:
+    """Each tag's posts, newest first, as its page and feed list them."""
+    by_tag: dict[Tag, list[PostView]] = defaultdict(list)
+    for post in posts:
+        for tag in post.tags:
+            by_tag[tag].append(post)
+    return by_tag
 
 
 def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> list[FeedEntry]:
