@@ -121,3 +121,33 @@ def test_a_prose_edit_describes_only_the_pages_that_show_the_post_in_full(make_s
     # The post's page (post, its neighbours, the navigation…) and the feeds of its tags and site.
     assert "posts" not in described  # no listing was described
     assert described.count("post") == 1
+
+
+def _files(root: Path) -> dict[Path, tuple[int, int]]:
+    return {path: (path.stat().st_mtime_ns, path.stat().st_size) for path in root.rglob("*") if path.is_file()}
+
+
+def test_the_preview_settles_the_same_pages_as_a_full_description(tmp_path, monkeypatch, settled_sizes):
+    from site_gen.incremental import Preview
+
+    ours, reference = _site(tmp_path / "ours"), _site(tmp_path / "reference")
+    previews = Preview(ours, ours / "public"), Preview(reference, reference / "public")
+    previews[0].rebuild()
+    with monkeypatch.context() as patch:
+        patch.setattr(reach, "settled", lambda *args, **kwargs: frozenset())
+        previews[1].rebuild()
+    for name, edit in EDITS.items():
+        before = _files(ours)
+        edit(ours), edit(reference)
+        after = _files(ours)
+        changed = [path for path in before.keys() | after.keys() if before.get(path) != after.get(path)]
+        settled_sizes.clear()
+        made = previews[0].rebuild(changed)
+        with monkeypatch.context() as patch:
+            patch.setattr(reach, "settled", lambda *args, **kwargs: frozenset())
+            expected = previews[1].rebuild([reference / path.relative_to(ours) for path in changed])
+        assert made.plan.render == expected.plan.render, name
+        assert made.written == expected.written, name
+        assert tree_digest(ours / "public") == tree_digest(reference / "public"), name
+        if name == "prose at the end":
+            assert sum(settled_sizes) > 20
