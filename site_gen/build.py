@@ -347,13 +347,14 @@ def _write(
     """The layout stage, and the search index beside it: posts are written shard by shard,
     and each shard is indexed as soon as it is complete, while the rest are written.
     With ``apart`` > 1, that many worker processes may lay out the post pages (``site_gen.page_pool``)."""
-    from . import search
     from .write import indexed_pages, write_site
 
     if not config.search:
         return write_site(
             config, rendered, out, compiled=compiled, page_pool=_page_pool(config, apart, compiled, None, workers)
         )
+    from . import search
+
     indexer = _indexer(config, out, indexed_pages(rendered))
     shard = {page: n for n, folder in enumerate(indexer.shards) for page in indexer.shards[folder]}
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, search
+from . import __version__
 from .config import REDIRECTS_DIR, Config
 from .content import Tag
 from .feed import FeedEntry, atom_feed, sitemap
@@ -187,6 +187,8 @@ def _lay_out_pages(
     _write_tags(config, site, writer, main_feed)
     writer.page("archive.html", "archive/", "Archive", years=_by_year(site.posts))
     if config.search:
+        from . import search  # a site without search never imports the indexer
+
         writer.page("search.html", "search/", "Search", bundles=search.bundles(search.deal(indexed_pages(site))))
     if writer.out.needs("404.html", writer.renderer.common, "404.html"):
         writer.out.write("404.html", writer.renderer.page("404.html", "404.html", "Page not found"))
