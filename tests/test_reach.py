@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from site_gen import reach
+from site_gen import incremental, reach
 from site_gen.build import build_site
 from site_gen.theme import theme_dirs
 
@@ -72,13 +72,19 @@ def settled_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         sizes.append(len(found))
         return found
 
-    monkeypatch.setattr(reach, "settled", spy)
+    monkeypatch.setattr(reach, "settled", spy)  # what build_site imports when it runs
+    monkeypatch.setattr(incremental, "settled", spy)  # what the preview imported
     return sizes
+
+
+def _describing_all(patch: pytest.MonkeyPatch) -> None:
+    for module in (reach, incremental):
+        patch.setattr(module, "settled", lambda *args, **kwargs: frozenset())
 
 
 def _build_describing_all(root: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     with monkeypatch.context() as patch:
-        patch.setattr(reach, "settled", lambda *args, **kwargs: frozenset())
+        _describing_all(patch)
         return build_site(root, jobs=1)
 
 
@@ -128,13 +134,11 @@ def _files(root: Path) -> dict[Path, tuple[int, int]]:
 
 
 def test_the_preview_settles_the_same_pages_as_a_full_description(tmp_path, monkeypatch, settled_sizes):
-    from site_gen.incremental import Preview
-
     ours, reference = _site(tmp_path / "ours"), _site(tmp_path / "reference")
-    previews = Preview(ours, ours / "public"), Preview(reference, reference / "public")
+    previews = incremental.Preview(ours, ours / "public"), incremental.Preview(reference, reference / "public")
     previews[0].rebuild()
     with monkeypatch.context() as patch:
-        patch.setattr(reach, "settled", lambda *args, **kwargs: frozenset())
+        _describing_all(patch)
         previews[1].rebuild()
     for name, edit in EDITS.items():
         before = _files(ours)
@@ -144,7 +148,7 @@ def test_the_preview_settles_the_same_pages_as_a_full_description(tmp_path, monk
         settled_sizes.clear()
         made = previews[0].rebuild(changed)
         with monkeypatch.context() as patch:
-            patch.setattr(reach, "settled", lambda *args, **kwargs: frozenset())
+            _describing_all(patch)
             expected = previews[1].rebuild([reference / path.relative_to(ours) for path in changed])
         assert made.plan.render == expected.plan.render, name
         assert made.written == expected.written, name
