@@ -22,10 +22,11 @@ from .errors import ContentError, ContentWarning, note_processing
 from .fragments import Made, remembering
 from .layout import PostView, StoredBody
 from .markdown import MarkdownRenderer, RenderedDoc, block_tokens
-from .render_cache import RenderCache, RenderedPost
+from .render_cache import RenderCache, RenderedPost, Stored, write_entry
 
 if TYPE_CHECKING:  # imported where used, as notebook_export is: a one-post edit needs neither (16 ms)
     from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
 
 DESCRIPTION_LENGTH = 200
 
@@ -78,7 +79,8 @@ def render_all(
     # Fresh renders arrive in source order while the cached ones are read in
     # between: one post's full render is in memory at a time, not the site's.
     offered = cache.offered if cache is not None else None
-    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs, pool, offered=offered))
+    entries = [cache.entry_path(keys[i]) for i in missing] if cache is not None else None
+    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs, pool, offered, entries))
     missing_set = set(missing)
     views: list[PostView] = []
     feed_html: dict[str, str | StoredBody] = {}
@@ -88,7 +90,7 @@ def render_all(
     for index, post in enumerate(sources):
         post_cells = cells.get(post.url_path)
         made: Made | None = None
-        outcome: RenderedPost | ContentError | None
+        outcome: RenderedPost | ContentError | Stored | None
         if index in missing_set:
             outcome, made = next(fresh)
         else:
@@ -103,8 +105,11 @@ def render_all(
             continue
         if index in missing_set:
             rendered.append(post.url_path)
-            if cache is not None:
-                outcome = cache.store(keys[index], outcome, post, made)
+        if isinstance(outcome, Stored):  # by the worker process that rendered it
+            assert cache is not None
+            outcome = cache.adopt(keys[index], outcome.found, post)
+        elif index in missing_set and cache is not None:
+            outcome = cache.store(keys[index], outcome, post, made)
         view, feed_body, post_warnings = outcome
         if post_cells is not None:
             files.update((post.url_path + name, data) for name, data in post_cells.files.items())
@@ -138,14 +143,18 @@ def render_posts(
     jobs: int,
     pool: ProcessPoolExecutor | None = None,
     offered: Callable[[Post], Mapping[Hashable, object]] | None = None,
-) -> Iterator[tuple[RenderedPost | ContentError, Made]]:
+    entries: Sequence[Path | None] | None = None,
+) -> Iterator[tuple[RenderedPost | ContentError | Stored, Made]]:
     """Render posts in order, in ``jobs`` processes when there are enough of them
     (those of ``pool`` if one is given: see ``worker_pool``).
 
     Each process builds its own MarkdownRenderer once; results come back in the
     order of ``posts``, so the output does not depend on the number of jobs. Each
     comes with what its render made of its blocks and formulas (``site_gen.fragments``),
-    and a post rendered here is ``offered`` what its last render made.
+    and a post rendered here is ``offered`` what its last render made. A worker process
+    stores its render itself where ``entries`` says (the disk cache), and sends back only
+    its card (``Stored``): the bodies would otherwise be pickled to this process, then again
+    to the disk, by this one process while the workers wait for it to take their next post.
     """
     tasks = [(post, cells.get(post.url_path)) for post in posts]
     if not tasks:
@@ -165,11 +174,13 @@ def render_posts(
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(32, len(tasks) // (jobs * 4)))
+    where = entries if entries is not None else [None] * len(tasks)
+    stored = [(post, post_cells, entry) for (post, post_cells), entry in zip(tasks, where, strict=True)]
     if pool is not None:
-        yield from pool.map(_render_in_worker, tasks, chunksize=chunk)
+        yield from pool.map(_render_in_worker, stored, chunksize=chunk)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as own:
-        yield from own.map(_render_in_worker, tasks, chunksize=chunk)
+        yield from own.map(_render_in_worker, stored, chunksize=chunk)
 
 
 # How much lower the render processes run while kernels run: their posts are off the critical
@@ -202,11 +213,17 @@ def _start_worker(config: Config, niceness: int = 0) -> None:
     _worker = (config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html))
 
 
-def _render_in_worker(task: tuple[Post, PostCells | None]) -> tuple[RenderedPost | ContentError, Made]:
+def _render_in_worker(
+    task: tuple[Post, PostCells | None, Path | None],
+) -> tuple[RenderedPost | ContentError | Stored, Made]:
     assert _worker is not None
     config, renderer = _worker
+    post, cells, entry = task
     with remembering({}) as made:  # recorded for the post's next render, which this process will not see
-        return _render_or_error(config, renderer, *task), made
+        outcome = _render_or_error(config, renderer, post, cells)
+    if entry is None or isinstance(outcome, ContentError):
+        return outcome, made
+    return Stored(write_entry(entry, outcome, made)), {}
 
 
 def _render_or_error(

@@ -76,6 +76,13 @@ class RenderCache(dict[str, RenderedPost]):
         self[key] = entry
         return entry
 
+    def entry_path(self, key: str) -> Path | None:
+        """Where a worker process may store the render of ``key`` itself (None: kept in memory here)."""
+        return None
+
+    def adopt(self, key: str, found: Card, post: Post) -> RenderedPost:
+        raise NotImplementedError("only a cache on disk has renders stored by other processes")
+
     def offered(self, post: Post) -> Mapping[Hashable, object]:
         """What the last render of ``post`` (by its URL) made of its blocks and formulas. A process
         that keeps this cache (the preview) keeps its memos warm too: nothing to offer."""
@@ -167,22 +174,17 @@ class DiskRenderCache(RenderCache):
         return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
     def store(self, key: str, entry: RenderedPost, post: Post, made: Made | None = None) -> RenderedPost:
-        view, feed_html, warnings = entry
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write aside, then rename: a build killed mid-write leaves no torn entry.
-        handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as stream:
-            # The card is stored without its post: a build has the post already, read or cached
-            # (and unpickling a thousand Posts, Paths and all, would cost more than the rest of an edit).
-            seen = card_digest(view)  # what listings show of it, hashed once per render
-            card = replace(view, post=None, body=Markup(""), card=seen)  # type: ignore[arg-type]  # _held puts it back
-            pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(made or {}, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(scratch, path)
-        self._used[key] = (card, warnings)
+        return self.adopt(key, write_entry(self._path(key), entry, made), post)
+
+    def entry_path(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def adopt(self, key: str, found: Card, post: Post) -> RenderedPost:
+        """What the build holds of a render stored at ``key`` (by ``store``, or by the worker
+        process that made it: ``site_gen.render``)."""
+        self._used[key] = found
         self._used_urls[post.url_path] = key
+        card, warnings = found
         return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
 
     def save_cards(self) -> None:
@@ -242,6 +244,33 @@ class DiskRenderCache(RenderCache):
         found = _read_bodies(self._path(key))
         self._last = (key, found)
         return found
+
+
+def write_entry(path: Path, entry: RenderedPost, made: Made | None) -> Card:
+    """Store one render at ``path``, in this process or a worker's; returns its card.
+
+    Written aside, then renamed: a build killed mid-write leaves no torn entry. The card
+    is stored without its post: a build has the post already, read or cached (and
+    unpickling a thousand Posts, Paths and all, would cost more than the rest of an edit)."""
+    view, feed_html, warnings = entry
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(handle, "wb") as stream:
+        seen = card_digest(view)  # what listings show of it, hashed once per render
+        card = replace(view, post=None, body=Markup(""), card=seen)  # type: ignore[arg-type]  # _held puts it back
+        pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(made or {}, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(scratch, path)
+    return card, warnings
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A render that the worker process which made it stored itself: only the card comes back
+    (the page and feed bodies, most of a render, are not sent to the parent to be written)."""
+
+    found: Card
 
 
 def _read_bodies(entry: Path) -> tuple[str, str]:
