@@ -101,14 +101,20 @@ def build_site(
     if settings.timeout is None:
         settings = replace(settings, timeout=config.cell_timeout)
 
-    discovery_warnings: list[ContentWarning] = []
-    posts = PostCache.load(config) if use_cache else None
-    sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts)
-    if posts is not None:
-        posts.save()  # what was read is valid whatever the rest of the build does
-    cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
     jobs = jobs or available_cpus()
-    executed, rendered, workers = _execute_and_render(config, sources, errors, settings, cache, jobs)
+    ready = _ready_workers(config, jobs, use_cache)
+    try:
+        discovery_warnings: list[ContentWarning] = []
+        posts = PostCache.load(config) if use_cache else None
+        sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts)
+        if posts is not None:
+            posts.save()  # what was read is valid whatever the rest of the build does
+        cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
+        executed, rendered, workers = _execute_and_render(config, sources, errors, settings, cache, jobs, ready)
+    except BaseException:
+        if ready is not None:
+            ready.shutdown(wait=False, cancel_futures=True)
+        raise
     try:
         if cache is not None:
             cache.save_cards()
@@ -206,6 +212,19 @@ def _settle(
     return record
 
 
+def _ready_workers(config: Config, jobs: int, use_cache: bool) -> ProcessPoolExecutor | None:
+    """For a build that will render every post (no render cache yet, or not used), the render
+    processes, started now: they get ready (imports, a lexer compiled) while this process
+    discovers the posts, instead of after it, and they lay out the pages later on."""
+    from .render_cache import CARDS
+
+    if jobs < 2 or (use_cache and (config.cache_dir / "render" / CARDS).is_file()):
+        return None
+    from .render import worker_pool
+
+    return worker_pool(config, jobs, wait=False)
+
+
 def _execute_and_render(
     config: Config,
     sources: list[Post],
@@ -213,24 +232,26 @@ def _execute_and_render(
     settings: ExecuteSettings,
     cache: RenderCache | None,
     jobs: int,
+    ready: ProcessPoolExecutor | None = None,
 ) -> tuple[ExecuteReport, RenderedSite, ProcessPoolExecutor | None]:
     """Run the cells, and render every post: the posts that cannot have a cell render in the
     background while the kernels run, and each post with cells as soon as its kernel is done,
     so start-up and execution are off the critical path (only the last post's render is on it).
-    The render processes, started before the kernels, are handed back once kernels ran, for the
-    layout: no process is forked after kernels (the caller shuts them down)."""
+    The render processes (``ready``, or started before the kernels) are handed back for the
+    layout once kernels ran, or when they were ``ready``: no process is forked after kernels
+    (the caller shuts them down)."""
     from .cells.model import ExecuteReport, may_have_cells
     from .render import RenderedSite, render_all, worker_pool
 
     with_cells = [post for post in sources if may_have_cells(post)]
     early = [post for post in sources if not may_have_cells(post)]
     if not with_cells:  # the cell machinery is not even imported
-        return ExecuteReport(), render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs), None
+        return ExecuteReport(), render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs, pool=ready), ready
     from .cells.execute import execute_posts
 
     # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
     # Even a few posts render there, not on a thread competing with the kernels' clients.
-    pool = worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 else None
+    pool = ready or (worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 else None)
     late = _AsFinished(config, cache)
     try:
         background = _Background(render_all, config, early, cache=cache, cells={}, jobs=jobs, pool=pool)
@@ -248,7 +269,7 @@ def _execute_and_render(
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         raise
-    if pool is not None and not executed.kernels_started:
+    if pool is not None and not executed.kernels_started and pool is not ready:
         pool.shutdown()
         pool = None
     errors.extend(early_errors)

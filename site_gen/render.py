@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cells.model import PostCells
@@ -26,7 +28,6 @@ from .render_cache import RenderCache, RenderedPost, Stored, write_entry
 
 if TYPE_CHECKING:  # imported where used, as notebook_export is: a one-post edit needs neither (16 ms)
     from concurrent.futures import ProcessPoolExecutor
-    from pathlib import Path
 
 DESCRIPTION_LENGTH = 200
 
@@ -179,8 +180,13 @@ def render_posts(
     if pool is not None:
         yield from pool.map(_render_in_worker, stored, chunksize=chunk)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,)) as own:
+    own = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config,))
+    try:
         yield from own.map(_render_in_worker, stored, chunksize=chunk)
+    except BaseException:  # Ctrl-C (which the workers ignore), or an error here: drop the posts left
+        own.shutdown(wait=False, cancel_futures=True)
+        raise
+    own.shutdown()
 
 
 # How much lower the render processes run while kernels run: their posts are off the critical
@@ -188,19 +194,30 @@ def render_posts(
 BACKGROUND_NICENESS = 10
 
 
-def worker_pool(config: Config, jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` render processes for the posts without cells, started now and run at a lower
-    priority than the kernels. The build starts them before any kernel: forking a process
-    while kernel threads hold locks could leave the child a held lock."""
+def worker_pool(config: Config, jobs: int, *, wait: bool = True) -> ProcessPoolExecutor:
+    """``jobs`` render processes, started now and run at a lower priority than this one
+    and the kernels. The build starts them before any kernel (forking a process while
+    kernel threads hold locks could leave the child a held lock), and before discovery
+    for a build that will render every post: they get ready while the posts are read.
+    With ``wait``, every process exists when this returns."""
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(config, BACKGROUND_NICENESS))
-    list(pool.map(_ready, range(jobs)))  # one task each, so every process exists before we go on
+    started = [pool.submit(_ready) for _ in range(jobs)]  # one task each starts every process
+    if wait:
+        for future in started:
+            future.result()
     return pool
 
 
-def _ready(_: int) -> None:
-    pass
+# What the first render in a process pays for, once: latex2mathml's import and the
+# Python lexer's rules compiled (~65 ms), done by a process that has nothing else to do yet.
+WARM_UP = "$x^2$\n\n```python\nx = 1\n```\n"
+
+
+def _ready() -> None:
+    assert _worker is not None
+    _worker[1].render(WARM_UP, path=Path("warm-up.md"))
 
 
 _worker: tuple[Config, MarkdownRenderer] | None = None
@@ -208,6 +225,9 @@ _worker: tuple[Config, MarkdownRenderer] | None = None
 
 def _start_worker(config: Config, niceness: int = 0) -> None:
     global _worker  # one renderer per worker process, built once
+    # Ctrl-C reaches the whole process group: the build stops its workers itself, after at most
+    # a chunk of posts, instead of each printing a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness and hasattr(os, "nice"):
         os.nice(niceness)
     _worker = (config, MarkdownRenderer(macros=config.macros, raw_html=config.raw_html))
