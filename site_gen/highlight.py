@@ -36,14 +36,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from html import escape
-
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.util import ClassNotFound
+from typing import TYPE_CHECKING
 
 from site_gen.fragments import recall
+
+if TYPE_CHECKING:  # Pygments is imported by the first block highlighted: an edit whose blocks all
+    # come from the post's last render (site_gen.fragments) never needs it (7 ms of imports)
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
@@ -212,38 +212,48 @@ def get_lexer(name: str) -> Lexer | None:
 
     Keep newlines exactly as written: the block must copy-paste back verbatim.
     """
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(name.lower(), stripnl=False, ensurenl=False)
     except ClassNotFound:
         return None
 
 
-class _CodeFormatter(HtmlFormatter):  # type: ignore[misc]  # Pygments is untyped
-    """``<pre><code class="language-x">`` like CommonMark, inside Pygments' div.
+@lru_cache(maxsize=1)
+def _code_formatter() -> type[HtmlFormatter]:
+    """Pygments' HtmlFormatter with our wrapper, made with Pygments' first import."""
+    from pygments.formatters import HtmlFormatter
 
-    The class on ``<code>`` keeps the language visible to CSS and scripts.
-    """
+    class CodeFormatter(HtmlFormatter):  # type: ignore[misc]  # Pygments is untyped
+        """``<pre><code class="language-x">`` like CommonMark, inside Pygments' div.
 
-    def __init__(self, code_class: str, **options: object) -> None:
-        super().__init__(**options)
-        self.code_class = code_class
-
-    def wrap(self, source: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-        """Pygments' documented hook for replacing its <pre> wrapper.
-
-        A long line scrolls the block sideways; ``tabindex="0"`` lets a keyboard
-        reach it to scroll (which lines overflow depends on the reader's screen).
+        The class on ``<code>`` keeps the language visible to CSS and scripts.
         """
-        attr = f' class="{escape(self.code_class)}"' if self.code_class else ""
-        yield 0, f'<pre tabindex="0"><code{attr}>'
-        yield from source
-        yield 0, "</code></pre>"
+
+        def __init__(self, code_class: str, **options: object) -> None:
+            super().__init__(**options)
+            self.code_class = code_class
+
+        def wrap(self, source: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+            """Pygments' documented hook for replacing its <pre> wrapper.
+
+            A long line scrolls the block sideways; ``tabindex="0"`` lets a keyboard
+            reach it to scroll (which lines overflow depends on the reader's screen).
+            """
+            attr = f' class="{escape(self.code_class)}"' if self.code_class else ""
+            yield 0, f'<pre tabindex="0"><code{attr}>'
+            yield from source
+            yield 0, "</code></pre>"
+
+    return CodeFormatter
 
 
 @lru_cache(maxsize=256)
 def get_formatter(code_class: str, options: FenceOptions) -> HtmlFormatter:
     """A formatter per distinct option set; formatting does not mutate it."""
-    return _CodeFormatter(
+    return _code_formatter()(
         code_class,
         cssclass="highlight",
         linenos="inline" if options.linenos else False,
@@ -268,6 +278,8 @@ def highlight(code: str, fence: Fence) -> Highlighted:
 
 
 def _highlight(code: str, fence: Fence) -> Highlighted:
+    from pygments import highlight as pygments_highlight
+
     lexer, warning = _choose_lexer(fence.lang)
     code_class = f"language-{fence.lang}" if fence.lang else ""
     body = pygments_highlight(code, lexer, get_formatter(code_class, fence.options))
@@ -285,6 +297,8 @@ highlight_cached = lru_cache(maxsize=512)(_highlight)
 
 
 def _choose_lexer(lang: str) -> tuple[Lexer, str | None]:
+    from pygments.lexers import TextLexer
+
     if not lang or lang in RESERVED_PLAIN:
         return TextLexer(stripnl=False, ensurenl=False), None
     lexer = get_lexer(lang)
@@ -305,6 +319,8 @@ def stylesheet() -> str:
     (``--muted``, ``--hll``), chosen for WCAG AA contrast in both themes:
     the styles' own (github-dark's grey ``.hll`` under white text) fall short.
     """
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style=LIGHT_STYLE)
     dark = HtmlFormatter(style=DARK_STYLE)
     scope = ".highlight"

@@ -30,17 +30,19 @@ Conversions are pure, so they are memoised with ``lru_cache``.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from site_gen.fragments import recall
-from site_gen.math import fixes
 from site_gen.math.macros import Definitions, expand_macros, extract_definitions
 from site_gen.math.normalise import EquationTags, Tag, normalise, scan_tags
 from site_gen.math.tex import TexError, join_tokens, read_argument, read_optional, skip_spaces, tokenize
 from site_gen.textfile import XML_INVALID
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 __all__ = [
     "Conversion",
@@ -140,8 +142,12 @@ def convert_cached(
     if not display and (tags.whole or tags.rows):
         raise TexError("\\label and \\tag only work in display math ($$ … $$)")
     # Imported by the first formula converted, not with this module: an edit whose formulas all
-    # come from the post's last render (site_gen.fragments) never needs it (15-30 ms of imports).
+    # come from the post's last render (site_gen.fragments) never needs them (20-35 ms of imports).
+    import xml.etree.ElementTree as ET
+
     from latex2mathml.converter import convert_to_element
+
+    from site_gen.math import fixes
 
     try:
         math = convert_to_element(join_tokens(normal.tokens), display="block" if display else "inline")
@@ -198,6 +204,8 @@ def _describe(err: Exception) -> str:
 
 def _annotate(math: ET.Element, tex: str) -> None:
     """Wrap the content in <semantics> with the TeX, and set alttext."""
+    import xml.etree.ElementTree as ET
+
     children = list(math)
     for child in children:
         math.remove(child)
