@@ -60,6 +60,17 @@ class PostView:
     def html(self) -> Markup:
         return self.body if isinstance(self.body, Markup) else Markup(self.body.load())
 
+    def __getattr__(self, name: str) -> Any:
+        """Called only for an attribute the instance lacks: the table of contents of a view
+        held from the render cache, kept as rows until a page shows it (most builds show no
+        unchanged post's page; see ``render_cache.CardFields``)."""
+        rows = self.__dict__.get("_toc_rows")
+        if name != "toc" or rows is None:
+            raise AttributeError(name)
+        toc = tuple(TocEntry(*row) for row in rows)
+        object.__setattr__(self, "toc", toc)
+        return toc
+
     # The Post's fields, so templates write post.title rather than post.post.title.
     title = property(lambda self: self.post.title)
     url_path = property(lambda self: self.post.url_path)
