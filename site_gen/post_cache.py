@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config
-from .content import BODY_DIGEST, BUNDLE_INDEXES, READER_REL, Post, Tag, body_digest
+from .content import BODY_DIGEST, BUNDLE_INDEXES, PATH_TEXT, READER_REL, Post, Tag, body_digest
 from .identity import renderer_fingerprint
 
 CACHE_NAME = "posts.pickle"
@@ -71,6 +71,8 @@ class PostCache:
         if entry is None:
             return None
         signature, post, _ = entry
+        if _lone_file(signature, post):  # read from its own file only: stat it by name, no Path made
+            return post if _signature([signature[0][0]]) == signature else None
         return post if _signature(post_files(post.source, post, root)) == signature else None
 
     def put(self, source: Path, post: Post, root: Path) -> None:
@@ -106,7 +108,8 @@ class PostCache:
 def _kept(post: Post, source: Path, root: Path) -> Kept:
     """What the cache stores of a post just read: all but its body, with what reads it back."""
     _ = post.digest, post.diagram_refs, post.may_have_cells  # computed now, from the body, and kept
-    kept = {name: value for name, value in post.__dict__.items() if name != "body"}
+    kept = {name: value for name, value in post.__dict__.items() if name != "body" and name not in PATH_TEXT}
+    kept.update((text, str(post.__dict__[name])) for name, text in PATH_TEXT.items())
     kept[BODY_DIGEST] = body_digest(post.body)
     rel = source.relative_to(root) if source.is_relative_to(root) else source
     if rel != post.rel_source:  # a notebook names its cells in rel_source
@@ -132,17 +135,23 @@ def post_files(source: Path, post: Post, root: Path) -> list[Path]:
     return files
 
 
+def _lone_file(signature: Signature, post: Post) -> bool:
+    """Whether ``post_files`` names only the post's own file, as it was when ``signature`` was taken."""
+    name = os.path.basename(signature[0][0]) if len(signature) == 1 else ""
+    return bool(name) and name not in BUNDLE_INDEXES and not post.bibliography and not (post.csl and post.csl.xml)
+
+
 def cacheable(source: Path) -> bool:
     """Whether ``post_files`` names every file a post's reader read. A Quarto post may paste in
     any file with ``{{< include >}}``, which the Post does not record: it is always read afresh."""
     return source.suffix.lower() != ".qmd"
 
 
-def _signature(files: list[Path]) -> Signature:
+def _signature(files: list[Path] | list[str]) -> Signature:
     signature = []
     for path in files:
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             signature.append((str(path), -1, -1))
             continue

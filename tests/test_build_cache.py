@@ -422,3 +422,28 @@ def test_an_edited_post_is_offered_the_blocks_and_formulas_of_its_last_render(ma
     assert made == ["code"], "a changed block is highlighted afresh, the formula still recalled"
     fresh = build_site(root, output=tmp_path / "fresh", use_cache=False)
     assert tree_digest(fresh.output) == tree_digest(root / "public")
+
+
+def test_the_post_cache_keeps_paths_as_text_and_still_sees_a_file_added_to_a_bundle(make_site, monkeypatch):
+    from site_gen.config import load_config
+    from site_gen.post_cache import PostCache
+
+    root = make_site({"content/posts/lone/index.md": "---\ntitle: Lone\ndate: 2026-05-01\n---\nNo files yet.\n"})
+    settle(root)
+    build_site(root)
+    config = load_config(root)
+    source = root / "content/posts/first.md"
+    post = PostCache.load(config).get(source, root)
+    assert post is not None and "source" not in post.__dict__ and "rel_source" not in post.__dict__
+    fresh = content.read_post(source, config)
+    assert (post.source, post.rel_source) == (fresh.source, fresh.rel_source)
+    assert isinstance(post.source, Path) and post == fresh
+
+    # A bundle whose folder held only its index: a file added beside it is seen (and copied).
+    seen = reads(monkeypatch)
+    added = root / "content/posts/lone/plot.svg"
+    added.write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    age(added, seconds=60)
+    build_site(root)
+    assert seen == ["posts/lone/index.md"]
+    assert (root / "public/posts/lone/plot.svg").is_file()
