@@ -1,5 +1,5 @@
 """``python -m site_gen`` is ``site-gen``."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+run()

@@ -8,24 +8,44 @@ means a bug in site_gen, never a mistake in the site.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .errors import BuildFailed, ContentError, processing_of
 
 if TYPE_CHECKING:
     from .cells.settings import Progress
+
+
+def run() -> NoReturn:
+    """The ``site-gen`` command: ``main``, then out without the interpreter's teardown.
+
+    Freeing every module and object one by one takes 30 ms after a one-post edit of a
+    1000-post site, a seventh of the command, for memory the process gives back anyway.
+    What is registered to run at exit still runs first (the process pools' joins,
+    temporary folders), and the output streams are flushed. While any other thread is
+    alive, the exit is the usual one, which waits for it."""
+    code = main()
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe: nothing to save
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
