@@ -200,16 +200,12 @@ def build_site(
 def _settle(
     config: Config, rendered: RenderedSite, out: IncrementalOutput | None, previous: manifest.Manifest | None
 ) -> SiteRecord | None:
-    """This build's ``SiteRecord``; with the last build's (whose fingerprints ``out`` trusts),
-    the pages an edit cannot have reached keep their fingerprints undescribed (``site_gen.reach``)."""
+    """This build's ``SiteRecord``, the pages it cannot have changed settled (``site_gen.reach``)."""
     if out is None:
         return None
-    from .reach import SiteRecord, settled
+    from .reach import SiteRecord, settle
 
-    record = SiteRecord.of(config, rendered, out)
-    if previous is not None:
-        out.settled = settled(config, rendered, SiteRecord.from_json(previous.site), record, out.previous)
-    return record
+    return settle(config, rendered, out, SiteRecord.from_json(previous.site) if previous is not None else None)
 
 
 def _ready_workers(config: Config, jobs: int, use_cache: bool) -> ProcessPoolExecutor | None:

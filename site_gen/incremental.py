@@ -36,6 +36,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.meta
 
+from . import reach
 from .cells.execute import execute_posts
 from .cells.model import PostCells
 from .cells.settings import ExecuteSettings
@@ -45,7 +46,6 @@ from .discovery import discover
 from .errors import BuildFailed, ContentError, ContentWarning
 from .fingerprints import IncrementalOutput, Plan
 from .output import OutputConflict, mark_as_output, publish_in_place
-from .reach import SiteRecord, settled
 from .render import RenderedSite, render_all
 from .render_cache import RenderCache
 from .write import indexed_pages, write_site
@@ -76,7 +76,7 @@ class Preview:
         self._compiled = CompiledTemplates()
         self._cells: dict[str, PostCells] = {}  # executed cells of the last good build, by URL
         self._pending_cells: dict[str, PostCells] = {}
-        self._record: SiteRecord | None = None  # what the last good build's pages were made of (site_gen.reach)
+        self._record: reach.SiteRecord | None = None  # what the last good build's pages were made of (site_gen.reach)
 
     def plan(self, changed: Iterable[Path] = ()) -> Plan:
         """The output files a rebuild for ``changed`` source files would remake; writes nothing."""
@@ -84,7 +84,7 @@ class Preview:
         out = IncrementalOutput(
             config, self.fingerprints, full=full, folder=None, memo=self._memo, template_refs=self._template_refs
         )
-        self._settle(config, rendered, out)
+        reach.settle(config, rendered, out, self._record)
         _layout(config, rendered, out, self._compiled)
         return out.plan()
 
@@ -104,7 +104,7 @@ class Preview:
                 memo=self._memo,
                 template_refs=self._template_refs,
             )
-            record = self._settle(config, rendered, out)
+            record = reach.settle(config, rendered, out, self._record)
             _layout(config, rendered, out, self._compiled)
             plan = out.plan()
             publish_in_place(staging, self.output, out.written, plan.delete)
@@ -121,13 +121,6 @@ class Preview:
         }
         self._memo = {key: value for key, value in self._memo.items() if key[0] in live}
         return Rebuild(plan, frozenset(out.written | plan.delete), rendered.warnings)
-
-    def _settle(self, config: Config, rendered: RenderedSite, out: IncrementalOutput) -> SiteRecord:
-        """This rebuild's record; the pages it cannot have changed keep their fingerprints."""
-        record = SiteRecord.of(config, rendered, out)
-        if not out.full:
-            out.settled = settled(config, rendered, self._record, record, self.fingerprints)
-        return record
 
     def watched_files(self) -> set[Path]:
         """The bibliographies and styles the posts of the last good build read."""

@@ -96,6 +96,15 @@ def _entry(view: PostView, out: IncrementalOutput) -> tuple[str, str, str, str]:
     return full, card, repr((post.url_path, post.title)), post.last_modified.isoformat()
 
 
+def settle(config: Config, site: RenderedSite, out: IncrementalOutput, before: SiteRecord | None) -> SiteRecord:
+    """This build's record; with the record ``before`` of the build whose fingerprints ``out``
+    holds as its previous ones, the pages this build cannot have changed are settled in ``out``."""
+    now = SiteRecord.of(config, site, out)
+    if before is not None and not out.full:
+        out.settled = settled(config, site, before, now, out.previous)
+    return now
+
+
 def settled(
     config: Config, site: RenderedSite, before: SiteRecord | None, now: SiteRecord, known: Collection[str]
 ) -> frozenset[str]:

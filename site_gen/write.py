@@ -222,7 +222,10 @@ def home_pages(config: Config, posts: list[PostView]) -> Iterable[tuple[str, str
 
 def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_feed: tuple[str, str]) -> None:
     """The tag index, one page per tag, and one Atom feed per tag."""
-    by_tag = _posts_by_tag(site.posts)
+    by_tag: dict[Tag, list[PostView]] = defaultdict(list)
+    for post in site.posts:
+        for tag in post.tags:
+            by_tag[tag].append(post)
     tags = sorted((TagView(tag, len(posts)) for tag, posts in by_tag.items()), key=lambda t: (t.name.lower(), t.slug))
     writer.page("tags.html", "tags/", "Tags", tags=tags)
     for view in tags:
@@ -249,15 +252,6 @@ def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_fee
                     entries=entries,
                 ),
             )
-
-
-def _posts_by_tag(posts: list[PostView]) -> dict[Tag, list[PostView]]:
-    """Each tag's posts, newest first, as its page and feed list them."""
-    by_tag: dict[Tag, list[PostView]] = defaultdict(list)
-    for post in posts:
-        for tag in post.tags:
-            by_tag[tag].append(post)
-    return by_tag
 
 
 def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> list[FeedEntry]:

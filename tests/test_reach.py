@@ -72,14 +72,12 @@ def settled_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         sizes.append(len(found))
         return found
 
-    monkeypatch.setattr(reach, "settled", spy)  # what build_site imports when it runs
-    monkeypatch.setattr(incremental, "settled", spy)  # what the preview imported
+    monkeypatch.setattr(reach, "settled", spy)
     return sizes
 
 
 def _describing_all(patch: pytest.MonkeyPatch) -> None:
-    for module in (reach, incremental):
-        patch.setattr(module, "settled", lambda *args, **kwargs: frozenset())
+    patch.setattr(reach, "settled", lambda *args, **kwargs: frozenset())
 
 
 def _build_describing_all(root: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
