@@ -30,19 +30,16 @@ Conversions are pure, so they are memoised with ``lru_cache``.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from site_gen.fragments import recall
 from site_gen.math.macros import Definitions, expand_macros, extract_definitions
 from site_gen.math.normalise import EquationTags, Tag, normalise, scan_tags
 from site_gen.math.tex import TexError, join_tokens, read_argument, read_optional, skip_spaces, tokenize
 from site_gen.textfile import XML_INVALID
-
-if TYPE_CHECKING:
-    import xml.etree.ElementTree as ET
 
 __all__ = [
     "Conversion",
@@ -143,8 +140,6 @@ def convert_cached(
         raise TexError("\\label and \\tag only work in display math ($$ … $$)")
     # Imported by the first formula converted, not with this module: an edit whose formulas all
     # come from the post's last render (site_gen.fragments) never needs them (20-35 ms of imports).
-    import xml.etree.ElementTree as ET
-
     from latex2mathml.converter import convert_to_element
 
     from site_gen.math import fixes
@@ -204,7 +199,6 @@ def _describe(err: Exception) -> str:
 
 def _annotate(math: ET.Element, tex: str) -> None:
     """Wrap the content in <semantics> with the TeX, and set alttext."""
-    import xml.etree.ElementTree as ET
 
     children = list(math)
     for child in children:
