@@ -35,6 +35,22 @@ def test_a_burst_is_one_batch_and_a_late_save_is_one_more() -> None:
     assert queue.take() is None
 
 
+def test_a_completed_save_waits_less_than_a_bare_modification() -> None:
+    """A file closed after writing (or renamed into place) ends the wait after ``settle``;
+    one only "modified" so far, as a save half-written, gets the whole ``debounce``."""
+    queue = ChangeQueue(debounce=0.5, settle=0.01)
+    started = time.monotonic()
+    queue.add(Path("content/posts/a.md"))
+    queue.add(Path("content/posts/a.md"), completed=True)
+    assert queue.take() == {Path("content/posts/a.md")}
+    assert time.monotonic() - started < 0.4
+    started = time.monotonic()
+    queue.add(Path("content/posts/a.md"), completed=True)
+    queue.add(Path("content/posts/a.md"))  # written again after the close: not done yet
+    assert queue.take() == {Path("content/posts/a.md")}
+    assert time.monotonic() - started >= 0.5
+
+
 def test_a_never_ending_burst_still_rebuilds() -> None:
     queue = ChangeQueue(debounce=0.05, max_delay=0.2)
     stop = threading.Event()

@@ -5,6 +5,13 @@ rename it over the original, vim adds swap files and a ``4913`` probe, and
 "save all" touches many files at once. ``ChangeQueue`` collects the paths and
 hands them out only once the folder has been quiet for ``debounce`` seconds;
 a save that lands while a rebuild runs is queued for exactly one more.
+
+The quiet time is shorter once the last event *completed* a file: it was
+closed after writing, renamed into place, or deleted. Every editor's save
+ends with one of those (an in-place save closes the file, an atomic one
+renames onto it), so waiting the full debounce after it would only delay the
+rebuild; a half-written file, whose last event is a bare "modified", still
+gets the full wait.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from ..config import CONFIG_NAME
 WATCHED_DIRS = ("content", "diagrams", "templates", "static")
 SIGNAL_SLICE_S = 0.25
 DEBOUNCE_S = 0.01  # quiet time that ends a burst of saves (editors save within a few ms)
+SETTLE_S = 0.002  # the quiet time after a file was completed (closed, renamed, deleted): see above
+COMPLETING = frozenset({"closed", "moved", "deleted"})  # watchdog's event types that end a save
 MAX_DELAY_S = 0.5  # a never-ending burst still rebuilds this often
 IGNORED_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", "~", ".crdownload", ".part")
 IGNORED_NAMES = {"4913", ".DS_Store"}
@@ -36,21 +45,25 @@ def ignored(path: Path) -> bool:
 class ChangeQueue:
     """Changed paths, waiting for a quiet moment."""
 
-    def __init__(self, debounce: float = DEBOUNCE_S, max_delay: float = MAX_DELAY_S) -> None:
+    def __init__(self, debounce: float = DEBOUNCE_S, max_delay: float = MAX_DELAY_S, settle: float = SETTLE_S) -> None:
         self.debounce = debounce
         self.max_delay = max_delay
+        self.settle = min(settle, debounce)
         self._pending: set[Path] = set()
         self._first = self._last = 0.0
+        self._quiet = debounce  # how long the folder must now stay quiet
         self._cond = threading.Condition()
         self._closed = False
 
-    def add(self, path: Path) -> None:
+    def add(self, path: Path, *, completed: bool = False) -> None:
+        """A changed path; ``completed`` when the event ended a save (see the module docstring)."""
         with self._cond:
             now = time.monotonic()
             if not self._pending:
                 self._first = now
             self._pending.add(path)
             self._last = now
+            self._quiet = self.settle if completed else self.debounce
             self._cond.notify_all()
 
     def take(self) -> set[Path] | None:
@@ -62,7 +75,7 @@ class ChangeQueue:
                 pass
             while not self._closed:
                 now = time.monotonic()
-                wait = min(self._last + self.debounce, self._first + self.max_delay) - now
+                wait = min(self._last + self._quiet, self._first + self.max_delay) - now
                 if wait <= 0:
                     break
                 self._cond.wait(wait)
@@ -87,13 +100,14 @@ class _Handler(FileSystemEventHandler):
         if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
             return
         # A rename is both an old path gone and a new one there (atomic saves rename onto the file).
+        completed = event.event_type in COMPLETING
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if not raw:
                 continue
             path = Path(raw if isinstance(raw, str) else raw.decode())
             if ignored(path) or not self._relevant(path):
                 continue
-            self.queue.add(path)
+            self.queue.add(path, completed=completed)
 
     def _relevant(self, path: Path) -> bool:
         if path in self.files:
