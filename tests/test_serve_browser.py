@@ -87,7 +87,9 @@ def test_an_edit_to_the_open_page_is_swapped_in_without_a_reload(site: tuple[Pat
     page.goto(server.url + "posts/long/")
     connected(page)
     page.evaluate("() => { window.notReloaded = true; window.scrollTo(0, 1500) }")
-    page.evaluate("() => document.addEventListener('site-gen:swapped', () => { window.swaps = (window.swaps || 0) + 1 })")
+    page.evaluate(
+        "() => document.addEventListener('site-gen:swapped', () => { window.swaps = (window.swaps || 0) + 1 })"
+    )
     edit(root / "content/posts/long.md", "title: A long read", "title: A longer read")
     expect(page).to_have_title("A longer read — Fixture Notebook")  # the head's title and meta tags follow
     expect(page.locator("h1")).to_have_text("A longer read")

@@ -58,6 +58,8 @@ CONTENT_TYPES = {
 }
 FALLBACK_404 = b"<!DOCTYPE html>\n<html><head><title>Not found</title></head><body><h1>Not found</h1></body></html>\n"
 KEEPALIVE_S = 15.0
+# A build event carries the new HTML of the page that listens (saving it a fetch) up to this size.
+PUSHED_PAGE_MAX = 1 << 20
 REQUEST_TIMEOUT_S = 20.0  # for the whole request line and headers; a page's event stream is not limited
 MAX_URL = 4096  # characters; browsers send far less, and file names cannot be longer anyway
 MAX_CONNECTIONS = 256  # open at once (each open page holds one); more are closed unanswered
@@ -231,7 +233,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _respond(self, *, body: bool) -> None:
         url = urlsplit(self.path)
         if url.path == EVENTS_PATH and body:
-            return self._events(parse_qs(url.query).get("since", [""])[0])
+            query = parse_qs(url.query)
+            return self._events(query.get("since", [""])[0], self._shown_page(query.get("page", [""])[0]))
         if url.path == STATUS_PATH:
             events = self.server.events
             report = {"generation": events.generation, "builds": events.builds, "errors": list(events.errors)}
@@ -309,8 +312,24 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(data)
 
-    def _events(self, since: str) -> None:
-        """A Server-Sent Events stream: one ``build`` event per finished build, until shutdown."""
+    def _shown_page(self, raw_path: str) -> tuple[str, Path] | None:
+        """The page an event stream's browser shows: its URL path as builds name their changed
+        files, and its file, found as a request for it would be (None: not a page of the site)."""
+        try:
+            decoded = _decode(raw_path)
+        except BadRequest:
+            return None
+        if not decoded.startswith("/") or len(decoded) > MAX_URL:
+            return None
+        status, target = self._locate(raw_path, decoded)
+        if status is not HTTPStatus.OK or not target.endswith(".html"):
+            return None
+        return decoded + ("index.html" if decoded.endswith("/") else ""), Path(target)
+
+    def _events(self, since: str, page: tuple[str, Path] | None) -> None:
+        """A Server-Sent Events stream: one ``build`` event per finished build, until shutdown.
+        An event for a build that changed ``page`` carries its new HTML, so that the browser
+        can show it without fetching it (``reload.SCRIPT``)."""
         events = self.server.events
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
@@ -318,10 +337,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         generation, missed = events.since(self.headers.get("Last-Event-ID") or since)
         try:
-            self._event(generation, missed)
+            self._event(generation, _with_page(missed, page))
             while True:
                 generation, message = events.wait(generation, KEEPALIVE_S)
-                self._event(generation, message)
+                self._event(generation, _with_page(message, page))
         except (EOFError, ConnectionError, TimeoutError):
             return  # server stopping, or the page went away
 
@@ -332,6 +351,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
             event_id = f"{self.server.events.instance}.{generation}"
             self.wfile.write(f"id: {event_id}\nevent: build\ndata: {json.dumps(message)}\n\n".encode())
         self.wfile.flush()
+
+
+def _with_page(message: dict[str, Any] | None, page: tuple[str, Path] | None) -> dict[str, Any] | None:
+    """``message``, with the HTML of ``page`` when the build it tells of changed that page."""
+    if message is None or page is None or not message.get("ok") or page[0] not in message.get("changed", ()):
+        return message
+    try:
+        data = page[1].read_bytes()
+    except OSError:  # gone since: the browser will find out by asking for it
+        return message
+    if len(data) > PUSHED_PAGE_MAX:
+        return message
+    return {**message, "page": data.decode("utf-8", errors="replace")}
 
 
 def _decode(path: str) -> str:

@@ -6,14 +6,16 @@ and is sent what happened after that, then every new build as it finishes.
 So a build that lands between loading a page and connecting is never missed,
 and a restarted server (a new instance id) makes the page reload.
 
-When the page itself changed, the script fetches it again and swaps the new
-``<body>`` (and ``<title>`` and ``<meta>`` tags) into the open document instead
-of reloading it: no stylesheet, font or image is fetched again, and the scroll
-position and the page's JavaScript state stay as they were. That is about 10 ms
-against 60–70 for a reload of a post at 1000 posts (``bench/serve_bench.py``). It
-falls back to a reload whenever a swap could differ from one: a page with a script
-of its own (it would not run again) or ``<noscript>``, a head that changed in
-anything but its title and meta tags (a stylesheet, a feed link), a fetch that fails.
+When the page itself changed, the script swaps the new ``<body>`` (and
+``<title>`` and ``<meta>`` tags) into the open document instead of reloading
+it: no stylesheet, font or image is fetched again, and the scroll position and
+the page's JavaScript state stay as they were. The build event carries the new
+HTML of the page that listens (``http._with_page``), so it is not even fetched.
+That is about 10 ms against 60–70 for a reload of a post at 1000 posts
+(``bench/serve_bench.py``). It falls back to a reload whenever a swap could
+differ from one: a page with a script of its own (it would not run again) or
+``<noscript>``, a head that changed in anything but its title and meta tags (a
+stylesheet, a feed link), a failed fetch.
 
 The script is injected into HTML responses by the preview server only; the
 files on disk, and every ``site-gen build``, stay free of it.
@@ -159,14 +161,18 @@ SCRIPT = """
   const swappable = ownScripts(document).length === 0;
 
   // This page, fetched again and swapped in; a reload whenever a swap could show something else.
-  async function refresh() {
+  // ``html``: the page as the build event carried it; fetched if the event did not.
+  async function refresh(html) {
     if (!swappable) return reload();
     let fresh;
     try {
-      const response = await fetch(location.href, { cache: "no-store" });
-      const type = response.headers.get("content-type") || "";
-      if (!response.ok || !type.startsWith("text/html")) return reload();
-      fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (typeof html !== "string") {
+        const response = await fetch(location.href, { cache: "no-store" });
+        const type = response.headers.get("content-type") || "";
+        if (!response.ok || !type.startsWith("text/html")) return reload();
+        html = await response.text();
+      }
+      fresh = new DOMParser().parseFromString(html, "text/html");
     } catch (error) {
       return reload();
     }
@@ -245,11 +251,12 @@ SCRIPT = """
     const other = changed.filter((p) => !/\\.(html|css|xml|txt)$/.test(p));
     if (other.length) return reload();
     if (styles.length) swapStylesheets(styles);
-    if (pages.includes(thisPage())) queue = queue.then(refresh);  // one swap at a time, in build order
+    if (pages.includes(thisPage())) queue = queue.then(() => refresh(build.page));  // one at a time, in order
   }
   let queue = Promise.resolve();
 
-  const source = new EventSource(config.url + "?since=" + encodeURIComponent(config.since));
+  const query = "?since=" + encodeURIComponent(config.since) + "&page=" + encodeURIComponent(location.pathname);
+  const source = new EventSource(config.url + query);
   // On a reconnect the browser sends the last event's id (Last-Event-ID), so nothing is missed.
   source.addEventListener("build", (event) => onBuild(JSON.parse(event.data)));
   source.addEventListener("open", () => { me.dataset.state = "open"; });  // tests and the benchmark wait for it
