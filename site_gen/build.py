@@ -20,7 +20,7 @@ from .cells.device import cuda_available
 from .cells.settings import ExecuteSettings
 from .config import REDIRECTS_DIR, Config, load_config
 from .errors import BuildFailed, ContentError, ContentWarning
-from .output import OutputConflict, Placed, Spot, StagedOutput, check_output_folder
+from .output import Inputs, OutputConflict, Placed, Spot, StagedOutput, check_output_folder
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -437,7 +437,7 @@ class _Announced:
     def __init__(self, out: StagedOutput, written: Callable[[str], None]) -> None:
         self.out, self.written = out, written
 
-    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
+    def needs(self, rel_path: str, inputs: Inputs, template: str | None = None) -> bool:
         made = self.out.needs(rel_path, inputs, template)
         if not made:  # linked from the previous build: in place already
             self.written(rel_path)

@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import jinja2
 import jinja2.meta
 
 from .config import Config
 from .layout import PostView, card_digest, make_environment
-from .output import OutputConflict
+from .output import Inputs, OutputConflict
 from .render_cache import CachedBody
 
 # Roles in a template's context that show only a link to a post, or the whole post.
@@ -42,6 +43,10 @@ LINK_ROLES = frozenset({"prev_post", "next_post"})
 FULL_ROLES = frozenset({"post", "page"})
 PLAIN = frozenset({int, float, bool, type(None), datetime})
 LONG_TEXT = 512  # characters; longer strings are fingerprinted once and remembered
+# What was worked out of an object, by its id and a kind ("card", "text", "record"…). Each
+# value holds the object itself, so that its id cannot be recycled while it is remembered;
+# the preview keeps one across rebuilds (its views and bodies are the same objects).
+Memo = dict[tuple[int, str], tuple[object, Any]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class IncrementalOutput:
         *,
         full: bool,
         folder: Path | None,
-        memo: dict[tuple[int, str], tuple[object, str]],
+        memo: Memo,
         template_refs: dict[str, list[str]],
     ) -> None:
         self.config = config
@@ -86,10 +91,15 @@ class IncrementalOutput:
         self._template_digests: dict[str, str] = {}
         self._values: dict[tuple[str, int], tuple[object, str]] = {}
 
-    def changed(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
+    def changed(self, rel_path: str, inputs: Inputs, template: str | None = None) -> bool:
         """Record ``rel_path``'s fingerprint; True when it differs from the previous one."""
-        if rel_path in self.settled:
-            return self._record(rel_path, self.previous[rel_path])
+        if rel_path in self.settled and rel_path not in self.fingerprints:
+            # _record's work, inline: this runs for nearly every page of a rebuild after an edit, and a
+            # settled page is unchanged (settle() settles nothing in a full rebuild).
+            self.fingerprints[rel_path] = self.previous[rel_path]
+            return False
+        if callable(inputs):
+            inputs = inputs()
         # One text, hashed once: a thousand pages make ~10,000 values, and each update() is a call.
         parts = [self.seed, self.template_digest(template) if template is not None else ""]
         for name in sorted(inputs):
@@ -97,7 +107,7 @@ class IncrementalOutput:
             parts.append(self._value_text(name, inputs[name]))
         return self._record(rel_path, hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest())
 
-    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
+    def needs(self, rel_path: str, inputs: Inputs, template: str | None = None) -> bool:
         return self.changed(rel_path, inputs, template) and self.folder is not None
 
     def write(self, rel_path: str, data: bytes) -> None:
@@ -195,7 +205,8 @@ class IncrementalOutput:
         # Long texts (a post's HTML) are the same objects from one rebuild to the next: hash each once.
         cached = self.memo.get((id(text), "text"))
         if cached is not None and cached[0] is text:
-            return cached[1]
+            known: str = cached[1]
+            return known
         digest = "#" + hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.memo[(id(text), "text")] = (text, digest)
         return digest
@@ -205,7 +216,8 @@ class IncrementalOutput:
         # the memo holds the view itself, so its id cannot be recycled while cached.
         cached = self.memo.get((id(view), kind))
         if cached is not None and cached[0] is view:
-            return cached[1]
+            known: str = cached[1]
+            return known
         if kind == "card":
             digest = view.card or card_digest(view)
         elif kind == "link":

@@ -44,7 +44,7 @@ from .config import CONFIG_NAME, Config, load_config
 from .content import Post, read_post
 from .discovery import discover
 from .errors import BuildFailed, ContentError, ContentWarning
-from .fingerprints import IncrementalOutput, Plan
+from .fingerprints import IncrementalOutput, Memo, Plan
 from .output import OutputConflict, mark_as_output, publish_in_place
 from .render import RenderedSite, render_all
 from .render_cache import RenderCache
@@ -71,7 +71,7 @@ class Preview:
         self.config: Config | None = None  # of the last good build
         self._posts: list[Post] | None = None
         self.indexed: list[str] = []  # the last good build's pages that the search index holds
-        self._memo: dict[tuple[int, str], tuple[object, str]] = {}
+        self._memo: Memo = {}
         self._template_refs: dict[str, list[str]] = {}
         self._compiled = CompiledTemplates()
         self._cells: dict[str, PostCells] = {}  # executed cells of the last good build, by URL

@@ -28,11 +28,16 @@ MARKER = ".site-gen-output"
 MARKER_TEXT = b"This folder is written by site_gen; a build replaces it whole.\n"
 
 
+# What a page's template sees, or how to get it: an output that knows the page is unchanged
+# without describing it (``site_gen.reach``) never builds the inputs.
+Inputs = Mapping[str, object] | Callable[[], Mapping[str, object]]
+
+
 class Output(Protocol):
     """Where ``write.write_site`` puts files: a StagedOutput for ``build``, or the
     preview's incremental output, which writes only what changed."""
 
-    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool: ...
+    def needs(self, rel_path: str, inputs: Inputs, template: str | None = None) -> bool: ...
 
     def write(self, rel_path: str, data: bytes) -> None: ...
 
@@ -54,7 +59,7 @@ class Fingerprints(Protocol):
 
     fingerprints: dict[str, str]
 
-    def changed(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool: ...
+    def changed(self, rel_path: str, inputs: Inputs, template: str | None = None) -> bool: ...
 
 
 def check_output_folder(
@@ -185,7 +190,7 @@ class StagedOutput:
         folder = self.staging if rel_path in self._staged else self.target
         return folder.joinpath(*PurePosixPath(rel_path).parts)
 
-    def needs(self, rel_path: str, inputs: Mapping[str, object], template: str | None = None) -> bool:
+    def needs(self, rel_path: str, inputs: Inputs, template: str | None = None) -> bool:
         """Whether ``rel_path`` must be made. With the last build's fingerprints, a page
         whose inputs did not change is kept (in place) or hard-linked from the previous
         output instead of rendered again; without them (or when linking fails) everything is made."""

@@ -54,17 +54,20 @@ class RenderCache(dict[str, RenderedPost]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._keys: dict[int, tuple[Post, Config, str]] = {}
+        self._keys: dict[int, tuple[Post, str, str]] = {}  # the post, its settings' digest, its key
         self._settings: tuple[Config, str, list[Diagram]] | None = None
 
     def key(self, config: Config, post: Post) -> str:
+        settings = self._settings
+        if settings is None or (settings[0] is not config and settings[0] != config):
+            settings = self._settings = (config, _config_digest(config), diagram_files(config))
+        elif settings[0] is not config:  # settings equal to the last: compared once, not once per post
+            settings = self._settings = (config, settings[1], settings[2])
         known = self._keys.get(id(post))
-        if known is not None and known[0] is post and known[1] == config:
+        if known is not None and known[0] is post and known[1] == settings[1]:
             return known[2]
-        if self._settings is None or (self._settings[0] is not config and self._settings[0] != config):
-            self._settings = (config, _config_digest(config), diagram_files(config))
-        key = render_key(self._settings[1], post, self._settings[2])
-        self._keys[id(post)] = (post, config, key)
+        key = render_key(settings[1], post, settings[2])
+        self._keys[id(post)] = (post, settings[1], key)
         return key
 
     def forget_keys(self) -> None:

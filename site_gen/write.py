@@ -7,6 +7,7 @@ not change since the last build.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -55,21 +56,34 @@ class PageWriter:
 
     def page(self, template: str, path: str, title: str, lastmod: datetime | None = None, **context: object) -> None:
         self.sitemap.append((path, lastmod))
-        inputs = {**self.renderer.common, "page_path": path, "page_title": title, **context}
-        if self.out.needs(path + "index.html", inputs, template):
+        if self.out.needs(path + "index.html", lambda: self._inputs(path, title, context), template):
             self.out.write(path + "index.html", self.renderer.page(template, path, title, **context))
         if self.pending is not None:
             self.pending.collect_ready()
 
-    def post_page(self, path: str, title: str, lastmod: datetime | None, **context: object) -> None:
-        """A post's page: made here, or reserved for the workers."""
-        if self.placing is None:
-            self.page("post.html", path, title, lastmod, **context)
+    def post_page(self, post: PostView, context: Callable[[], dict[str, object]]) -> None:
+        """A post's page: made here, or reserved for the workers. ``context`` (its neighbours,
+        its feeds) is worked out only if the page is described or made: a rebuild after an
+        edit settles nearly every post page (``site_gen.reach``)."""
+        path, title = post.url_path, post.title
+        self.sitemap.append((path, post.post.last_modified))
+        made: dict[str, object] = {}
+
+        def inputs() -> dict[str, object]:
+            made.update(context())
+            return self._inputs(path, title, made)
+
+        if not self.out.needs(path + "index.html", inputs, "post.html"):
             return
-        self.sitemap.append((path, lastmod))
-        inputs = {**self.renderer.common, "page_path": path, "page_title": title, **context}
-        if self.out.needs(path + "index.html", inputs, "post.html"):
-            self.apart.append(PageJob("post.html", path, title, context, self.placing.reserve(path + "index.html")))
+        made = made or context()
+        if self.placing is None:
+            self.out.write(path + "index.html", self.renderer.page("post.html", path, title, **made))
+        else:
+            self.apart.append(PageJob("post.html", path, title, made, self.placing.reserve(path + "index.html")))
+
+    def _inputs(self, path: str, title: str, context: dict[str, object]) -> dict[str, object]:
+        """What the page's template sees: asked for only when the page is not settled (``site_gen.reach``)."""
+        return {**self.renderer.common, "page_path": path, "page_title": title, **context}
 
     def send_apart(self) -> None:
         """Have the pages kept apart made: by a pool's workers when there are enough of them
@@ -127,12 +141,12 @@ def write_site(
         writer.close()
 
     # needs() guards what is costly to make; the preview skips what has not changed.
-    entries = _feed_entries(config, site, site.posts)
-    if out.needs("feed.xml", {"entries": entries}):
+    entries = functools.cache(functools.partial(_feed_entries, config, site, site.posts))
+    if out.needs("feed.xml", functools.partial(_entries_inputs, entries)):
         out.write(
             "feed.xml",
             atom_feed(
-                config, title=config.title, feed_path="feed.xml", page_path="", entries=entries, version=__version__
+                config, title=config.title, feed_path="feed.xml", page_path="", entries=entries(), version=__version__
             ),
         )
     if out.needs("sitemap.xml", {"pages": writer.sitemap}):
@@ -163,22 +177,21 @@ def _lay_out_pages(
         numbered.sort(key=lambda pair: post_order(pair[1]))
     # One (title, URL) per tag, shared by its posts' pages: a page's fingerprint describes each once.
     tag_feeds: dict[Tag, tuple[str, str]] = {}
-    for index, post in numbered:
-        newer = site.posts[index - 1] if index > 0 else None
-        older = site.posts[index + 1] if index + 1 < len(site.posts) else None
+
+    def context(index: int) -> dict[str, object]:
+        post = site.posts[index]
         for tag in post.tags:
             if tag not in tag_feeds:
                 tag_feeds[tag] = (f"{config.title}: {tag.name}", config.abs_url(tag.feed_path))
-        feeds = [main_feed, *(tag_feeds[tag] for tag in post.tags)]
-        writer.post_page(
-            post.url_path,
-            post.title,
-            post.post.last_modified,
-            post=post,
-            prev_post=older,
-            next_post=newer,
-            feed_links=feeds,
-        )
+        return {
+            "post": post,
+            "prev_post": site.posts[index + 1] if index + 1 < len(site.posts) else None,  # older
+            "next_post": site.posts[index - 1] if index > 0 else None,  # newer
+            "feed_links": [main_feed, *(tag_feeds[tag] for tag in post.tags)],
+        }
+
+    for index, post in numbered:
+        writer.post_page(post, functools.partial(context, index))
     writer.send_apart()
     for standalone in site.pages:
         writer.page("page.html", standalone.url_path, standalone.title, standalone.post.last_modified, page=standalone)
@@ -239,8 +252,8 @@ def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_fee
             posts=posts,
             feed_links=[main_feed, (feed_title, config.abs_url(view.feed_path))],
         )
-        entries = _feed_entries(config, site, posts)
-        if writer.out.needs(view.feed_path, {"entries": entries}):
+        entries = functools.cache(functools.partial(_feed_entries, config, site, posts))
+        if writer.out.needs(view.feed_path, functools.partial(_entries_inputs, entries)):
             writer.out.write(
                 view.feed_path,
                 atom_feed(
@@ -249,7 +262,7 @@ def _write_tags(config: Config, site: RenderedSite, writer: PageWriter, main_fee
                     feed_path=view.feed_path,
                     page_path=view.url_path,
                     version=__version__,
-                    entries=entries,
+                    entries=entries(),
                 ),
             )
 
@@ -267,6 +280,11 @@ def _feed_entries(config: Config, site: RenderedSite, posts: list[PostView]) -> 
         )
         for post in posts[: config.feed_size]
     ]
+
+
+def _entries_inputs(entries: Callable[[], list[FeedEntry]]) -> dict[str, object]:
+    """A feed's inputs, its entries made only if the feed is described (not settled)."""
+    return {"entries": entries()}
 
 
 def _by_year(posts: list[PostView]) -> list[tuple[int, list[PostView]]]:
