@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -434,6 +436,41 @@ def test_the_event_stream_outlives_the_request_timeout(in_process: PreviewServer
             chunk = connection.recv(4096)
             assert chunk, "the event stream was closed"
             received += chunk
+
+
+def test_a_build_event_carries_the_page_that_listens_when_it_changed(in_process: PreviewServer) -> None:
+    """The open page is sent its new HTML with the event (no fetch); other pages' events,
+    and pages outside the folder, carry none."""
+    port = in_process.server_address[1]
+    post = in_process.folder / "posts/x/index.html"
+    post.parent.mkdir(parents=True)
+    post.write_text("<html><body>new</body></html>", encoding="utf-8")
+
+    def event_for(page: str, changed: str) -> dict[str, Any]:
+        """What a page at ``page`` hears of the next build, which changed ``changed``."""
+        token = f"{in_process.events.instance}.{in_process.events.generation}"
+        request = f"GET /__site_gen/events?since={token}&page={page} HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(request.encode())
+            received = b""
+            while b"keep-alive" not in received:  # connected, nothing missed
+                received += connection.recv(4096)
+            in_process.events.publish(ok=True, changed=(changed,))
+            while b"event: build" not in received or not received.endswith(b"\n\n"):
+                chunk = connection.recv(65536)
+                assert chunk, "the event stream was closed"
+                received += chunk
+        (data,) = [line[6:] for line in received.split(b"\n") if line.startswith(b"data: ")]
+        event: dict[str, Any] = json.loads(data)
+        assert event["changed"] == [changed]
+        return event
+
+    shown = event_for("/posts/x/", "/posts/x/index.html")
+    assert shown["page"] == "<html><body>new</body></html>"  # as on disk: no live-reload script in it
+    assert "page" not in event_for("/posts/x/", "/posts/y/index.html")
+    assert "page" in event_for("/posts/x/index.html", "/posts/x/index.html")
+    for outside in ("/../out/posts/x/", "/%2e%2e/etc/passwd", "relative", "/posts/x/%00", "/posts/"):
+        assert "page" not in event_for(outside, "/posts/x/index.html"), outside
 
 
 def test_a_bug_while_answering_is_a_500_and_one_line(
