@@ -81,8 +81,9 @@ def build_site(
     rerun = execute is not None and (execute.rerun or execute.freeze)
     record = record and use_cache
     options = (drafts, str(target), cuda_available())
+    stats: dict[str, tuple[int, int]] = {}
     inputs = manifest.input_digest(
-        config, options=options, extra_inputs=map(Path, previous.extra_inputs if previous else [])
+        config, options=options, extra_inputs=map(Path, previous.extra_inputs if previous else []), stats=stats
     )
     if record and not rerun and manifest.up_to_date(previous, inputs, target):
         assert previous is not None
@@ -105,7 +106,7 @@ def build_site(
     ready = _ready_workers(config, jobs, use_cache)
     try:
         discovery_warnings: list[ContentWarning] = []
-        posts = PostCache.load(config) if use_cache else None
+        posts = PostCache.load(config, stats) if use_cache else None
         sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts)
         if posts is not None:
             posts.save()  # what was read is valid whatever the rest of the build does

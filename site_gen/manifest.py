@@ -51,8 +51,12 @@ def warnings_of(manifest: Manifest) -> list[ContentWarning]:
     return warnings
 
 
-def input_digest(config: Config, *, options: object, extra_inputs: Iterable[Path]) -> str:
-    """Size and mtime of every file a build reads, the build's options, and site_gen itself."""
+def input_digest(
+    config: Config, *, options: object, extra_inputs: Iterable[Path], stats: dict[str, tuple[int, int]] | None = None
+) -> str:
+    """Size and mtime of every file a build reads, the build's options, and site_gen itself.
+    ``stats`` is given each file's (size, mtime_ns), so that the post cache need not stat the
+    posts again (``PostCache.stats``)."""
     digest = hashlib.sha256(f"{renderer_fingerprint()}\0{options!r}".encode())
     roots = [config.root / name for name in WATCHED] + [base / name for base in theme_dirs() for name in WATCHED]
     files = {str(config.root / CONFIG_NAME), *map(str, extra_inputs)}
@@ -65,6 +69,8 @@ def input_digest(config: Config, *, options: object, extra_inputs: Iterable[Path
             digest.update(f"{path}\0missing\n".encode())
             continue
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        if stats is not None:
+            stats[path] = (stat.st_size, stat.st_mtime_ns)
     return digest.hexdigest()
 
 
