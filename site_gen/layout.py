@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import pickle
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from .markdown import RenderedDoc, TocEntry
 from .theme import theme_dirs
 
 WORDS_PER_MINUTE = 220
+_CARD_FIELDS = frozenset({"summary_html", "description", "toc", "word_count"})  # see PostView.__getattr__
 
 
 class StoredBody(Protocol):
@@ -61,15 +63,17 @@ class PostView:
         return self.body if isinstance(self.body, Markup) else Markup(self.body.load())
 
     def __getattr__(self, name: str) -> Any:
-        """Called only for an attribute the instance lacks: the table of contents of a view
-        held from the render cache, kept as rows until a page shows it (most builds show no
-        unchanged post's page; see ``render_cache.CardFields``)."""
-        rows = self.__dict__.get("_toc_rows")
-        if name != "toc" or rows is None:
-            raise AttributeError(name)
-        toc = tuple(TocEntry(*row) for row in rows)
-        object.__setattr__(self, "toc", toc)
-        return toc
+        """Called only for an attribute the instance lacks, in a view held from the render cache
+        (``render_cache.Card``): what a listing shows stays pickled until a page asks for it,
+        and the table of contents is made into entries only if a page shows it."""
+        fields = self.__dict__.get("_card_fields")
+        if fields is not None and name in _CARD_FIELDS:
+            summary, description, rows, words = pickle.loads(fields)
+            self.__dict__.update(summary_html=Markup(summary), description=description, word_count=words)
+            self.__dict__["toc"] = tuple(TocEntry(*row) for row in rows)
+            self.__dict__.pop("_card_fields", None)  # another thread may have loaded them too
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     # The Post's fields, so templates write post.title rather than post.post.title.
     title = property(lambda self: self.post.title)

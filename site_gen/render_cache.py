@@ -23,8 +23,6 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
-
 from .config import Config
 from .content import Post
 from .errors import ContentError, ContentWarning
@@ -34,12 +32,14 @@ from .layout import PostView, StoredBody, card_digest
 
 # Page view, feed body (or where it is kept), warnings.
 RenderedPost = tuple[PostView, str | StoredBody, list[ContentWarning]]
-# What a listing and a page's fingerprint need of a render, as plain values: summary HTML,
-# description, table-of-contents rows (level, id, title), word count, notebook, card digest.
-# Plain, so that cards.pickle loads fast (5000 views and their 30,000 TocEntry objects: 34 ms
-# to unpickle; these tuples: 9 ms). ``_held`` makes the view of a post from them.
-CardFields = tuple[str, str, tuple[tuple[int, str, str], ...], int, str, str]
-Card = tuple[CardFields, list[ContentWarning]]  # and the render's warnings
+# What a listing shows of a render, as plain values: summary HTML, description,
+# table-of-contents rows (level, id, title), word count.
+CardFields = tuple[str, str, tuple[tuple[int, str, str], ...], int]
+# A render's card: its notebook, the digest of its CardFields (``layout.card_digest``), the
+# CardFields pickled, and the render's warnings. The fields stay pickled until a page shows
+# them (``layout.PostView.__getattr__``): a one-post edit settles nearly every page that
+# would, and unpickling 5000 of them was 16 ms, most of reading cards.pickle.
+Card = tuple[str, str, bytes, list[ContentWarning]]
 CARDS = "cards.pickle"
 STALE_CARDS = 32  # cards.pickle is rewritten once it lacks (or no longer needs) more than this many
 
@@ -178,8 +178,7 @@ class DiskRenderCache(RenderCache):
         assert found is not None
         self._used[key] = found
         self._used_urls[post.url_path] = key
-        card, warnings = found
-        return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
+        return self._held(key, found, post), CachedBody(self, key, feed=True), found[3]
 
     def store(self, key: str, entry: RenderedPost, post: Post, made: Made | None = None) -> RenderedPost:
         return self.adopt(key, write_entry(self._path(key), entry, made), post)
@@ -192,8 +191,7 @@ class DiskRenderCache(RenderCache):
         process that made it: ``site_gen.render``)."""
         self._used[key] = found
         self._used_urls[post.url_path] = key
-        card, warnings = found
-        return self._held(key, card, post), CachedBody(self, key, feed=True), warnings
+        return self._held(key, found, post), CachedBody(self, key, feed=True), found[3]
 
     def save_cards(self) -> None:
         """Keep this build's cards together for the next one, unless the last build's serve it
@@ -234,25 +232,17 @@ class DiskRenderCache(RenderCache):
             return {}
         return made if isinstance(made, dict) else {}
 
-    def _held(self, key: str, card: CardFields, post: Post) -> PostView:
+    def _held(self, key: str, card: Card, post: Post) -> PostView:
         """What a build holds of a rendered post: the Post it read (the key covers all of it, so
         it is the one rendered) and no HTML, which the key finds on disk when a page needs it.
 
         The fields are set as they are, not through ``PostView.__init__`` (frozen: 12 µs a post,
-        a tenth of a one-post edit at 5000 posts). The table of contents is kept as rows, made
-        into entries only if a page shows it (``PostView.__getattr__``)."""
-        summary, description, toc, words, notebook, digest = card
+        a tenth of a one-post edit at 5000 posts). What a listing shows stays pickled until a
+        page asks for it (``PostView.__getattr__``)."""
+        notebook, digest, fields, _ = card
         held = PostView.__new__(PostView)
         held.__dict__.update(
-            post=post,
-            body=CachedBody(self, key),
-            summary_html=Markup(summary),
-            description=description,
-            word_count=words,
-            digest=key,
-            notebook=notebook,
-            card=digest,
-            _toc_rows=toc,
+            post=post, body=CachedBody(self, key), digest=key, notebook=notebook, card=digest, _card_fields=fields
         )
         return held
 
@@ -276,19 +266,24 @@ def write_entry(path: Path, entry: RenderedPost, made: Made | None) -> Card:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(handle, "wb") as stream:
-        card: CardFields = (
+        fields: CardFields = (
             str(view.summary_html),
             view.description,
             tuple((entry.level, entry.id, entry.title) for entry in view.toc),
             view.word_count,
-            view.notebook,
-            card_digest(view),  # what listings show of it, hashed once per render
         )
-        pickle.dump((card, warnings), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        # card_digest: what listings show of it, hashed once per render
+        card: Card = (
+            view.notebook,
+            card_digest(view),
+            pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL),
+            warnings,
+        )
+        pickle.dump(card, stream, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump((str(view.html), feed_html), stream, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(made or {}, stream, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(scratch, path)
-    return card, warnings
+    return card
 
 
 @dataclass(frozen=True)
