@@ -447,3 +447,29 @@ def test_the_post_cache_keeps_paths_as_text_and_still_sees_a_file_added_to_a_bun
     build_site(root)
     assert seen == ["posts/lone/index.md"]
     assert (root / "public/posts/lone/plot.svg").is_file()
+
+
+def test_the_renderer_fingerprint_follows_every_source_file_of_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit to any module, in a subpackage too, makes a new fingerprint (so every cached
+    render is made again); compiled files and other files do not count."""
+    from site_gen import identity
+
+    package = tmp_path / "site_gen"
+    write(package, "identity.py", "# this module")
+    write(package, "math/fixes.py", "def fix(): pass")
+    write(package, "__pycache__/identity.cpython-311.py", "compiled")
+    write(package, "theme/site.css", "body {}")
+    monkeypatch.setattr(identity, "__file__", str(package / "identity.py"))
+
+    def fingerprint() -> str:
+        return identity.renderer_fingerprint.__wrapped__()
+
+    first = fingerprint()
+    assert fingerprint() == first  # deterministic
+    write(package, "__pycache__/identity.cpython-311.py", "compiled again")
+    write(package, "theme/site.css", "body { margin: 0 }")
+    assert fingerprint() == first
+    write(package, "math/fixes.py", "def fix(): return 1")
+    assert fingerprint() != first
