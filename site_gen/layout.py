@@ -64,8 +64,8 @@ class PostView:
 
     def __getattr__(self, name: str) -> Any:
         """Called only for an attribute the instance lacks, in a view held from the render cache
-        (``render_cache.Card``): what a listing shows stays pickled until a page asks for it,
-        and the table of contents is made into entries only if a page shows it."""
+        (``render_cache.Card``): what a listing shows (summary, description, table of contents,
+        word count) stays pickled until a page asks for any of it, then all of it is unpickled."""
         fields = self.__dict__.get("_card_fields")
         if fields is not None and name in _CARD_FIELDS:
             summary, description, rows, words = pickle.loads(fields)

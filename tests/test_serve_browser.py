@@ -113,7 +113,8 @@ def test_a_page_with_a_script_of_its_own_is_reloaded(site: tuple[Path, Served], 
     script = "<script>window.runs = (window.runs || 0) + 1</script>\n" + article
     (root / "templates").mkdir(exist_ok=True)
     (root / "templates/post.html").write_text(post_template.replace(article, script), encoding="utf-8")
-    server.wait_for(lambda: server.status()["builds"] >= 2, what="the rebuild for the new template")
+    served = server.folder / "posts/long/index.html"
+    server.wait_for(lambda: b"window.runs" in served.read_bytes(), what="the rebuild for the new template")
     page.goto(server.url + "posts/long/")
     connected(page)
     page.evaluate("() => { window.notReloaded = true }")

@@ -319,7 +319,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             decoded = _decode(raw_path)
         except BadRequest:
             return None
-        if not decoded.startswith("/") or len(decoded) > MAX_URL:
+        if not decoded.startswith("/"):  # its length is within MAX_URL: _check saw the whole request's
             return None
         status, target = self._locate(raw_path, decoded)
         if status is not HTTPStatus.OK or not target.endswith(".html"):

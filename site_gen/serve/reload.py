@@ -160,8 +160,8 @@ SCRIPT = """
   const ownScripts = (doc) => [...doc.querySelectorAll("script, noscript")].filter((el) => el.id !== me.id);
   const swappable = ownScripts(document).length === 0;
 
-  // This page, fetched again and swapped in; a reload whenever a swap could show something else.
-  // ``html``: the page as the build event carried it; fetched if the event did not.
+  // This page swapped in anew: ``html`` as the build event carried it, or fetched if the event did
+  // not; a reload whenever a swap could show something else.
   async function refresh(html) {
     if (!swappable) return reload();
     let fresh;
