@@ -41,6 +41,7 @@ CardFields = tuple[str, str, tuple[tuple[int, str, str], ...], int]
 # would, and unpickling 5000 of them was 16 ms, most of reading cards.pickle.
 Card = tuple[str, str, bytes, list[ContentWarning]]
 CARDS = "cards.pickle"
+ENTRIES = "entries"  # the folder of the entries, beside CARDS
 STALE_CARDS = 32  # cards.pickle is rewritten once it lacks (or no longer needs) more than this many
 
 
@@ -161,8 +162,11 @@ class DiskRenderCache(RenderCache):
         self._loading = threading.Lock()  # posts with cells are looked up from threads of their own
 
     def _path(self, key: str) -> Path:
+        """One folder for all entries, not a folder per hash prefix: a cold build then makes one
+        folder, not 256 (on this machine's ext4 a new folder cost ~1 ms, as much as a render's
+        math). A directory of ext4, APFS or NTFS finds a name among 100,000 by its index."""
         full = hashlib.sha256(f"{renderer_fingerprint()}:{key}".encode()).hexdigest()
-        return self.folder / full[:2] / f"{full}.pickle"
+        return self.folder / ENTRIES / f"{full}.pickle"
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and (key in self._card_index() or self._path(key).is_file())
@@ -263,9 +267,15 @@ def write_entry(path: Path, entry: RenderedPost, made: Made | None) -> Card:
     is stored without its post: a build has the post already, read or cached (and
     unpickling a thousand Posts, Paths and all, would cost more than the rest of an edit)."""
     view, feed_html, warnings = entry
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(handle, "wb") as stream:
+    # Named by process and thread, which alone write it (no need for mkstemp's random names, and
+    # the folder is made only when the first write finds it missing, not checked per entry).
+    scratch = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
+    try:
+        stream = scratch.open("wb")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stream = scratch.open("wb")
+    with stream:
         fields: CardFields = (
             str(view.summary_html),
             view.description,

@@ -6,6 +6,7 @@ Correctness only; speed lives in bench/run.py.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -128,6 +129,20 @@ def test_diagram_file_edit_re_renders_only_the_post_that_draws_it(make_site):
     result = build_site(root)
     assert result.rendered == {"posts/drawn/"}
     assert "Network" in (root / "public/posts/drawn/index.html").read_text()
+
+
+def test_render_entries_share_one_folder_and_leave_no_scratch_files(make_site):
+    root = make_site()
+    build_site(root, jobs=2)
+    cache = root / ".cache/render"
+    entries = sorted(path.name for path in (cache / "entries").iterdir())
+    assert len(entries) == 4 and all(name.endswith(".pickle") for name in entries), entries
+    assert sorted(path.name for path in cache.iterdir()) == ["cards.pickle", "entries"], "no folder per hash prefix"
+    shutil.rmtree(cache)  # removed between builds: the next one renders again and makes the folder
+    toml = root / "site.toml"
+    toml.write_text(toml.read_text() + "\n")
+    assert build_site(root).rendered == {FIRST, SECOND, BUNDLE, "about/"}
+    assert len(list((cache / "entries").iterdir())) == 4
 
 
 def test_corrupt_cache_entry_is_rendered_again(make_site):
