@@ -83,7 +83,7 @@ def decode_entities(math: ET.Element) -> None:
     only the numeric references, then letting ElementTree escape, is safe.
     """
     for el in math.iter():
-        if el.text:
+        if el.text and "&#x" in el.text:
             el.text = _ENTITY_RE.sub(lambda m: chr(int(m.group(1), 16)), el.text)
 
 
@@ -210,11 +210,13 @@ def function_application(math: ET.Element) -> None:
     sides, which is wrong: it becomes ``<mi>``). Operators with limits (``\\max``,
     ``\\det``, ``\\operatorname*``) stay ``<mo>`` and get TeX's thin space after.
     """
-    parents = _parents(math)
+    parents: dict[ET.Element, ET.Element] | None = None  # made for the first name: most formulas have none
     for el in list(math.iter()):
         text = el.text or ""
-        if el.tag not in ("mi", "mo") or len(el) or not _is_name(text):
+        if el.tag not in ("mi", "mo") or len(el) or len(text) < 2 or not _is_name(text):
             continue
+        if parents is None:
+            parents = _parents(math)
         if el.tag == "mo":
             if el.get("movablelimits") == "true" and el.get("class") == "mathop":  # \mathop{...}: thin spaces
                 el.set("lspace", THIN_SPACE)
@@ -433,10 +435,12 @@ def extensible_arrows(math: ET.Element) -> None:
     """``\\xrightarrow{f}``: latex2mathml's arrow sits in an ``<mstyle>``, so it
     cannot stretch under its label; make it a stretchy operator at least 3.5em
     long, with the label padded, as Temml does."""
-    parents = _parents(math)
+    parents: dict[ET.Element, ET.Element] | None = None  # made for the first arrow: most formulas have none
     for el in list(math.iter()):
         if el.tag not in ("mover", "munder", "munderover") or not len(el) or el[0].tag != "mstyle":
             continue
+        if parents is None:
+            parents = _parents(math)
         inner = list(el[0])
         if len(inner) != 1 or inner[0].tag != "mo":
             continue

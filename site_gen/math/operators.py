@@ -117,7 +117,7 @@ def ordinary_symbols(math: ET.Element) -> None:
 def punctuation(math: ET.Element) -> None:
     """``;`` is punctuation (a thin space after), ``:`` a relation, and
     ``\\implies`` a relation with thick spaces; latex2mathml writes them as letters."""
-    parents = _parents(math)
+    parents: dict[ET.Element, ET.Element] | None = None  # made for the first long arrow, if any
     for el in list(math.iter("mi")):
         text = _text(el)
         if text == ";":
@@ -126,7 +126,7 @@ def punctuation(math: ET.Element) -> None:
         elif text == ":":
             el.tag = "mo"
             el.attrib.update({"lspace": "0.2222em", "rspace": "0.2222em"})
-        elif text in SPACED_RELATIONS and el in parents:
+        elif text in SPACED_RELATIONS and el in (parents := parents or _parents(math)):
             parent = parents[el]
             index = list(parent).index(el)
             el.tag = "mo"
@@ -174,6 +174,8 @@ def full_size_braces(math: ET.Element) -> None:
 def fenced_tables(math: ET.Element) -> None:
     """``\\begin{bmatrix}``: each matrix is its own row, so its brackets fit it,
     not the tallest thing beside it."""
+    if next(math.iter("mtable"), None) is None:
+        return
     for row in list(math.iter()):
         children = list(row)
         if len(children) <= 3:
@@ -192,6 +194,8 @@ def upright_words(math: ET.Element) -> None:
     """``\\mathrm{Tr}``: latex2mathml writes one upright ``<mi>`` per letter; one
     ``<mi>`` for the word (upright, being longer than a letter) is the same text."""
     for parent in math.iter():
+        if len(parent) < 2:  # a token, mostly: no pair of siblings
+            continue
         children = list(parent)
         i = 0
         while i < len(children) - 1:
@@ -235,6 +239,8 @@ def big_delimiters(math: ET.Element) -> None:
     """``\\big(``, ``\\Big\\vert``: TeX's sizes, and a delimiter that stretches to
     them (a ``minsize`` only applies to a stretchy operator)."""
     for row in list(math.iter()):  # \binom: parentheses that fit the fraction, not a fixed \bigg
+        if len(row) < 3:
+            continue
         children = list(row)
         for i in range(len(children) - 2):
             opening, fraction, closing = children[i : i + 3]
@@ -306,6 +312,8 @@ def _is_operator(el: ET.Element) -> bool:
 def dots_before_closings(math: ET.Element) -> None:
     """``\\cdots,`` and ``\\cdots)``: amsmath puts a thin space after the dots
     when punctuation or a closing delimiter follows."""
+    if not any(_text(el) == "⋯" for el in math.iter("mo")):
+        return
     for parent in math.iter():
         children = list(parent)
         for i in range(len(children) - 1, 0, -1):
@@ -402,6 +410,8 @@ def lone_operators(math: ET.Element) -> None:
             if end.tag == "mo" and (not end.get("lspace") or _text(end) == ":") and not fence:
                 end.attrib.update({"lspace": ZERO, "rspace": ZERO})
     for parent in math.iter():  # (\cdot): alone between parentheses
+        if len(parent) < 3:
+            continue
         children = list(parent)
         for a, b, c in zip(children, children[1:], children[2:], strict=False):
             if (
@@ -424,8 +434,9 @@ def _is_group(row: ET.Element, parent: ET.Element) -> bool:
 def adjacent_relations(math: ET.Element) -> None:
     """``:=``: TeX puts no space between two relations."""
     for parent in math.iter():
-        children = list(parent)
-        for a, b in itertools.pairwise(children):
+        if len(parent) < 2:
+            continue
+        for a, b in itertools.pairwise(parent):
             if _is_relation(a) and _is_relation(b):
                 a.set("rspace", ZERO)
                 b.set("lspace", ZERO)
@@ -505,6 +516,8 @@ def number_groups(math: ET.Element) -> None:
     """``30,000``: the comma between digit groups is part of the number, not
     punctuation (``normalise.digit_groups`` makes it ``\\text{,}`` to tell)."""
     for parent in math.iter():
+        if len(parent) < 2:
+            continue
         children = list(parent)
         for i in range(len(children) - 1, 0, -1):
             mark = children[i]
