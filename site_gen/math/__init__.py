@@ -38,6 +38,7 @@ from functools import lru_cache
 from site_gen.fragments import recall
 from site_gen.math.macros import Definitions, expand_macros, extract_definitions
 from site_gen.math.normalise import EquationTags, Tag, normalise, scan_tags
+from site_gen.math.serialise import mathml_text
 from site_gen.math.tex import TexError, join_tokens, read_argument, read_optional, skip_spaces, tokenize
 from site_gen.textfile import XML_INVALID
 
@@ -153,7 +154,7 @@ def convert_cached(
     fixes.enclosures(math, normal.enclosures)
     fixes.row_numbers(math, tags.rows, dict(numbers))
     _annotate(math, expanded)
-    mathml = ET.tostring(math, encoding="unicode", short_empty_elements=False)
+    mathml = mathml_text(math)
     return Conversion(mathml, (*defined.warnings, *normal.warnings))
 
 
