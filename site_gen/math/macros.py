@@ -32,6 +32,7 @@ MAX_EXPANSIONS = 10_000
 _NEWCOMMANDS = {"\\newcommand", "\\renewcommand", "\\providecommand"}
 # Definitions that change nothing MathML can show; dropped with a warning.
 _IGNORED = {"\\definecolor": 3}
+_DEFINING = {*_NEWCOMMANDS, "\\def", "\\DeclareMathOperator", *_IGNORED}  # a formula without any defines nothing
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def extract_definitions(tex: str) -> Definitions:
     tokens = tokenize(tex)
     check_braces(tokens)
     found = Definitions(tex)
-    if not any(t in _NEWCOMMANDS or t in ("\\def", "\\DeclareMathOperator") or t in _IGNORED for t in tokens):
+    if _DEFINING.isdisjoint(tokens):
         return found
     rest: list[str] = []
     i = 0

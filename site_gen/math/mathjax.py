@@ -93,6 +93,8 @@ def _comments(tokens: list[str]) -> list[str]:
 
 def _require(tokens: list[str]) -> list[str]:
     """``\\require{cancel}`` loads a MathJax extension: everything is loaded here."""
+    if "\\require" not in tokens:
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -109,6 +111,8 @@ def _require(tokens: list[str]) -> list[str]:
 
 def _placements(tokens: list[str]) -> list[str]:
     """``\\begin{aligned}[t]``: the vertical placement option is dropped."""
+    if "\\begin" not in tokens:
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):

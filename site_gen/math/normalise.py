@@ -108,6 +108,8 @@ def environments(tokens: list[str]) -> list[str]:
     Anything else is an error naming the environment, because latex2mathml
     would turn it into a row with the ``&`` showing.
     """
+    if "\\begin" not in tokens and "\\end" not in tokens:  # each step first looks for what it changes
+        return tokens
     out: list[str] = []
     stack: list[str | None] = []
     i = 0
@@ -273,6 +275,8 @@ def scan_tags(tokens: list[str]) -> EquationTags:
 def operator_names(tokens: list[str]) -> list[str]:
     """``\\arg`` and friends become ``\\operatorname{...}`` (``\\arg\\max_x``: the
     limit goes under max only, as in TeX)."""
+    if UNKNOWN_OPERATORS.keys().isdisjoint(tokens):
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -290,6 +294,8 @@ def display_limits(tokens: list[str]) -> list[str]:
 
     latex2mathml puts them beside (``msub``). ``\\nolimits`` is respected.
     """
+    if LIMIT_OPERATORS.isdisjoint(tokens):
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -313,12 +319,16 @@ def display_limits(tokens: list[str]) -> list[str]:
 def bold_symbols(tokens: list[str]) -> list[str]:
     """``\\bm`` is ``\\boldsymbol`` (bold italic letters); ``\\pmb`` is drawn heavier
     by ``mathjax``, as Temml does."""
+    if "\\bm" not in tokens:
+        return tokens
     return ["\\boldsymbol" if t == "\\bm" else t for t in tokens]
 
 
 def upright_letters(tokens: list[str]) -> list[str]:
     """``\\mathrm{d}`` must stay upright; latex2mathml drops its variant for a
     single letter in braces (a one-letter ``<mi>`` is italic), not for ``\\mathrm d``."""
+    if "\\mathrm" not in tokens:
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -342,6 +352,8 @@ def math_in_text(tokens: list[str]) -> list[str]:
     latex2mathml keeps it as literal text (``\\geq`` would show); split the
     text around it so the math is converted.
     """
+    if _TEXT_COMMANDS.isdisjoint(tokens):
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -372,6 +384,8 @@ _DIMENSION = re.compile(r"\s*-?[0-9.]+\s*(pt|em|ex|mm|cm|in|mu|px|bp|pc|dd|sp)\s
 def row_spacing(tokens: list[str]) -> list[str]:
     """``\\\\[10pt]``: extra space under a row. latex2mathml shows "[10pt]" as
     text; MathML Core has no row spacing to give it, so it is dropped."""
+    if "\\\\" not in tokens:
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -414,6 +428,8 @@ def primes(tokens: list[str]) -> list[str]:
 def digit_groups(tokens: list[str]) -> list[str]:
     """``30,000``: a comma between digits, with no space, groups digits (Temml
     sets it as one number). ``\\text{,}`` tells ``operators.number_groups``."""
+    if "," not in tokens:
+        return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -432,6 +448,8 @@ def digit_groups(tokens: list[str]) -> list[str]:
 def escaped_braces(tokens: list[str]) -> list[str]:
     """Inline math has no line breaks, so ``\\\\{`` there is a Markdown-escaped
     ``\\{`` (kramdown posts write ``$\\\\{1, 2\\\\}$`` for the set {1, 2})."""
+    if "\\\\" not in tokens:
+        return tokens
     out: list[str] = []
     for i, tok in enumerate(tokens):
         if tok == "\\\\" and i + 1 < len(tokens) and tokens[i + 1] in ("{", "}"):
@@ -446,6 +464,8 @@ def escaped_braces(tokens: list[str]) -> list[str]:
 def drop_middle(tokens: list[str]) -> list[str]:
     """``\\middle|`` outside ``\\left … \\right``: latex2mathml rejects it; a plain
     ``|`` there is what the author sees in TeX. Inside, latex2mathml stretches it."""
+    if "\\middle" not in tokens:
+        return tokens
     out: list[str] = []
     depth = 0
     for tok in tokens:
