@@ -423,8 +423,29 @@ def _shut_down(manager: _Manager) -> None:
     if client is not None and client.channel_socket is not None and not client._channels_stopped:
         with contextlib.suppress(Exception):  # half-open already: closing is all that was left to do
             client.stop_channels()
+    url = getattr(manager, "kernel_url", None)  # set once a kernel was started
     if manager.has_kernel:
         run_sync(manager.shutdown_kernel)(now=True)  # errors suppressed there: the gateway may be gone
+    if url:
+        run_sync(_deleted)(url)
+
+
+# Seconds between the checks that a deleted kernel is gone (and deleting it again if not).
+DELETE_CHECKS = (0.25, 0.5, 1.0, 2.0)
+
+
+async def _deleted(kernel_url: str) -> None:
+    """Make sure the gateway no longer lists the kernel. A kernel that died is restarted by the
+    gateway, and a deletion that meets it mid-restart can fail, or be undone by the restart
+    (seen under load: the build ended and an idle kernel stayed). Ask, and delete again."""
+    for delay in DELETE_CHECKS:
+        try:
+            await gateway_request(kernel_url, method="GET")
+        except (web.HTTPError, OSError):  # 404: gone; anything else: the gateway cannot be asked
+            return
+        await asyncio.sleep(delay)
+        with contextlib.suppress(web.HTTPError, OSError):
+            await gateway_request(kernel_url, method="DELETE")
 
 
 # --- hidden cells: what the remote kernel runs before the post's own ---------------------------
