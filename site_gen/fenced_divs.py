@@ -164,6 +164,8 @@ def balance_fences(body: str) -> str:
     """Pandoc's nesting rule for ``:::`` divs, line for line: a bare ``:::`` closes the innermost div,
     however many colons each has. Our parser closes a div at the first ``:::`` as long as its own,
     so each div that holds others is given more colons than they have."""
+    if ":::" not in body:  # no div at all: most posts
+        return body
     lines = body.split("\n")
     stack: list[list[int]] = []  # [opening line, depth of the divs inside]
     code = ""

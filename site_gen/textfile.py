@@ -19,6 +19,8 @@ from .errors import ContentError, ContentWarning
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 on,
 # except the surrogates and U+FFFE/U+FFFF.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The C0 controls among them, as bytes: in UTF-8 these bytes stand only for themselves.
+_C0_INVALID = bytes(code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D))
 
 _BOMS = {
     b"\xff\xfe\x00\x00": "UTF-32",
@@ -69,7 +71,7 @@ def read_text(path: Path, rel: Path) -> SourceText:
 
 def clean_text(text: str, rel: Path | None, first_line: int = 1) -> SourceText:
     """``text`` without XML-invalid characters, and a warning for each line that had some."""
-    if not XML_INVALID.search(text):
+    if not has_xml_invalid(text):
         return SourceText(text)
     warnings = []
     for number, line in enumerate(text.split("\n"), start=first_line):  # splitlines() would split at a form feed
@@ -82,7 +84,20 @@ def clean_text(text: str, rel: Path | None, first_line: int = 1) -> SourceText:
 
 def xml_safe(text: str) -> str:
     """The last line of defence for text bound for XML: invalid characters dropped silently."""
-    return XML_INVALID.sub("", text)
+    return XML_INVALID.sub("", text) if has_xml_invalid(text) else text
+
+
+def has_xml_invalid(text: str) -> bool:
+    """Whether ``text`` holds a character XML cannot, as ``XML_INVALID.search`` says, in a
+    fraction of its time: the regex looks at every character in Python's matcher (~110 µs for
+    a 14 KB post, 3.8 ms for a 500 KB feed), where ``bytes.translate`` runs at memory speed."""
+    try:
+        data = text.encode("ascii" if text.isascii() else "utf-8")
+    except UnicodeEncodeError:  # only a lone surrogate cannot be encoded
+        return True
+    if len(data.translate(None, _C0_INVALID)) != len(data):
+        return True
+    return not text.isascii() and ("\ufffe" in text or "\uffff" in text)
 
 
 def check_inside_site(path: Path, root: Path, rel: Path, folders: dict[Path, Path] | None = None) -> None:

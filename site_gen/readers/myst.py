@@ -71,7 +71,10 @@ def looks_like_myst(source: Source) -> bool:
     """MyST front matter (``kernelspec``, ``jupytext``) or a directive that is not one of our fences."""
     if any(key in source.meta for key in ("kernelspec", "jupytext", "myst")):
         return True
-    return any(_is_directive(line) for line in source.body.split("\n"))
+    body = source.body
+    if "`{" not in body and ":{" not in body:  # what every directive's opening line holds: most posts
+        return False
+    return any(_is_directive(line) for line in body.split("\n"))
 
 
 def _is_directive(line: str) -> bool:
