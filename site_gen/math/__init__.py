@@ -141,12 +141,11 @@ def convert_cached(
         raise TexError("\\label and \\tag only work in display math ($$ … $$)")
     # Imported by the first formula converted, not with this module: an edit whose formulas all
     # come from the post's last render (site_gen.fragments) never needs them (20-35 ms of imports).
-    from latex2mathml.converter import convert_to_element
-
     from site_gen.math import fixes
+    from site_gen.math.latex2mathml_input import convert_to_element
 
     try:
-        math = convert_to_element(join_tokens(normal.tokens), display="block" if display else "inline")
+        math = convert_to_element(join_tokens(normal.tokens), "block" if display else "inline")
     except Exception as err:  # latex2mathml signals bad input many ways
         raise TexError(_describe(err)) from None
     for fix in fixes.FIXES:
