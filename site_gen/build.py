@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .fingerprints import IncrementalOutput
     from .page_pool import PagePool
     from .reach import SiteRecord
-    from .render import RenderedSite
+    from .render import RenderAhead, RenderedSite
     from .render_cache import RenderCache
     from .search import ShardIndexer
 
@@ -94,7 +94,7 @@ def build_site(
     from .discovery import discover
     from .fingerprints import IncrementalOutput
     from .post_cache import PostCache
-    from .render import available_cpus
+    from .render import RenderAhead, available_cpus
     from .render_cache import DiskRenderCache
     from .template_cache import TemplateCache
 
@@ -107,11 +107,13 @@ def build_site(
     try:
         discovery_warnings: list[ContentWarning] = []
         posts = PostCache.load(config, stats) if use_cache else None
-        sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts)
+        cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
+        ahead = RenderAhead(config, cache, ready) if cache is not None and ready is not None else None
+        found = ahead.offer if ahead is not None else None
+        sources, errors = discover(config, drafts=drafts, warnings=discovery_warnings, cache=posts, found=found)
         if posts is not None:
             posts.save()  # what was read is valid whatever the rest of the build does
-        cache = DiskRenderCache(config.cache_dir / "render") if use_cache else None
-        executed, rendered, workers = _execute_and_render(config, sources, errors, settings, cache, jobs, ready)
+        executed, rendered, workers = _execute_and_render(config, sources, errors, settings, cache, jobs, ready, ahead)
     except BaseException:
         if ready is not None:
             ready.shutdown(wait=False, cancel_futures=True)
@@ -230,6 +232,7 @@ def _execute_and_render(
     cache: RenderCache | None,
     jobs: int,
     ready: ProcessPoolExecutor | None = None,
+    ahead: RenderAhead | None = None,
 ) -> tuple[ExecuteReport, RenderedSite, ProcessPoolExecutor | None]:
     """Run the cells, and render every post: the posts that cannot have a cell render in the
     background while the kernels run, and each post with cells as soon as its kernel is done,
@@ -243,7 +246,8 @@ def _execute_and_render(
     with_cells = [post for post in sources if may_have_cells(post)]
     early = [post for post in sources if not may_have_cells(post)]
     if not with_cells:  # the cell machinery is not even imported
-        return ExecuteReport(), render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs, pool=ready), ready
+        site = render_all(config, sources, errors, cache=cache, cells={}, jobs=jobs, pool=ready, ahead=ahead)
+        return ExecuteReport(), site, ready
     from .cells.execute import execute_posts
 
     # Started before any kernel: forking while kernel threads hold locks could leave a child stuck.
@@ -251,7 +255,7 @@ def _execute_and_render(
     pool = ready or (worker_pool(config, jobs) if jobs > 1 and len(early) >= 2 else None)
     late = _AsFinished(config, cache)
     try:
-        background = _Background(render_all, config, early, cache=cache, cells={}, jobs=jobs, pool=pool)
+        background = _Background(render_all, config, early, cache=cache, cells={}, jobs=jobs, pool=pool, ahead=ahead)
         # On Ctrl-C, execute_posts stops its kernels and re-raises; the render threads die with the process.
         executed = execute_posts(
             with_cells, site_root=config.root, settings=settings, starting=late.starting, finished=late.submit

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ def discover(
     drafts: bool = False,
     warnings: list[ContentWarning] | None = None,
     cache: PostCache | None = None,
+    found: Callable[[Post], None] | None = None,
 ) -> tuple[list[Post], list[ContentError]]:
     """Every post and page under ``content/``, sorted by URL, and the errors met.
 
@@ -43,7 +45,8 @@ def discover(
     file at once, the way a compiler lists all its errors. Files that are not
     read (other markup, Markdown inside a bundle) are added to ``warnings``.
     ``cache`` holds the posts of the last build, reused while their files are
-    unchanged (see ``site_gen.post_cache``).
+    unchanged (see ``site_gen.post_cache``). ``found`` is told of each post kept, as
+    soon as it is read (``render.RenderAhead`` starts rendering it).
     """
     posts: list[Post] = []
     errors: list[ContentError] = []
@@ -102,6 +105,8 @@ def discover(
         if post.draft and not drafts:
             continue
         posts.append(post)
+        if found is not None:
+            found(post)
     errors.extend(_duplicate_urls(posts))
     posts.sort(key=lambda p: p.url_path)
     if cache is not None:

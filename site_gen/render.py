@@ -8,6 +8,7 @@ does not depend on the number of jobs; a post the cache holds is not rendered.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import signal
@@ -17,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cells.model import PostCells
+from .cells.model import PostCells, may_have_cells
 from .config import Config
 from .content import Post
 from .errors import ContentError, ContentWarning, note_processing
@@ -27,7 +28,7 @@ from .markdown import MarkdownRenderer, RenderedDoc, block_tokens
 from .render_cache import RenderCache, RenderedPost, Stored, write_entry
 
 if TYPE_CHECKING:  # imported where used, as notebook_export is: a one-post edit needs neither (16 ms)
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 DESCRIPTION_LENGTH = 200
 
@@ -66,22 +67,26 @@ def render_all(
     cells: Mapping[str, PostCells] | None = None,
     jobs: int = 1,
     pool: ProcessPoolExecutor | None = None,
+    ahead: RenderAhead | None = None,
 ) -> RenderedSite:
     """Render every source, collecting errors instead of stopping at the first.
 
     ``cache`` maps ``render_key`` to a finished render, so an unchanged post is
     not rendered again (the preview server keeps one in memory, ``build`` one on
     disk). ``cells`` holds the executed cells of each post, by URL (see
-    ``site_gen.cells``). Posts the cache lacks are rendered by ``jobs`` processes.
+    ``site_gen.cells``). Posts the cache lacks are rendered by ``jobs`` processes;
+    those ``ahead`` started rendering while the posts were discovered are taken from it.
     """
     cells = cells or {}
     keys = [_render_key(cache, config, post, cells.get(post.url_path)) for post in sources]
-    missing = [i for i, key in enumerate(keys) if cache is None or key not in cache]
+    started = ahead.started(sources, keys) if ahead is not None else {}
+    missing = [i for i, key in enumerate(keys) if i in started or cache is None or key not in cache]
     # Fresh renders arrive in source order while the cached ones are read in
     # between: one post's full render is in memory at a time, not the site's.
     offered = cache.offered if cache is not None else None
-    entries = [cache.entry_path(keys[i]) for i in missing] if cache is not None else None
-    fresh = iter(render_posts(config, [sources[i] for i in missing], cells, jobs, pool, offered, entries))
+    rest = [i for i in missing if i not in started]
+    entries = [cache.entry_path(keys[i]) for i in rest] if cache is not None else None
+    fresh = iter(render_posts(config, [sources[i] for i in rest], cells, jobs, pool, offered, entries))
     missing_set = set(missing)
     views: list[PostView] = []
     feed_html: dict[str, str | StoredBody] = {}
@@ -92,7 +97,9 @@ def render_all(
         post_cells = cells.get(post.url_path)
         made: Made | None = None
         outcome: RenderedPost | ContentError | Stored | None
-        if index in missing_set:
+        if index in started:
+            outcome, made = started[index]()
+        elif index in missing_set:
             outcome, made = next(fresh)
         else:
             outcome = cache.lookup(keys[index], post) if cache is not None else None
@@ -244,6 +251,63 @@ def _render_in_worker(
     if entry is None or isinstance(outcome, ContentError):
         return outcome, made
     return Stored(write_entry(entry, outcome, made)), {}
+
+
+Rendered = tuple[RenderedPost | ContentError | Stored, Made]  # what a worker sends back of a post
+
+
+def _render_many(tasks: Sequence[tuple[Post, PostCells | None, Path | None]]) -> list[Rendered]:
+    return [_render_in_worker(task) for task in tasks]
+
+
+class RenderAhead:
+    """Posts sent to the render processes as discovery reads them, so that the processes
+    render while this one reads the rest of ``content/`` (at 1000 posts, 0.6-1 s with one
+    core idle) instead of waiting for the last file.
+
+    Only for a build with a disk cache (each worker stores its render there and sends back
+    its card, so nothing large waits in memory) and only posts that cannot have a cell
+    (``may_have_cells``): a post with cells renders with their outputs, after its kernel.
+    ``render_all`` takes each render back (``started``) only for the same post object and the
+    same render key; anything else it renders as it always did."""
+
+    def __init__(self, config: Config, cache: RenderCache, pool: ProcessPoolExecutor, chunk: int = 16) -> None:
+        self.config, self.cache, self.pool, self.chunk = config, cache, pool, chunk
+        self._waiting: list[tuple[Post, str]] = []  # (post, render key), not yet sent
+        self._sent: dict[int, tuple[Post, str, Future[list[Rendered]], int]] = {}  # id(post) -> where its render is
+
+    def offer(self, post: Post) -> None:
+        """Discovery found ``post``: send it once a chunk is full."""
+        if may_have_cells(post):
+            return
+        self._waiting.append((post, _render_key(self.cache, self.config, post, None)))
+        if len(self._waiting) >= self.chunk:
+            self.send()
+
+    def send(self) -> None:
+        """Send the posts waiting, a chunk or less (the last, from ``started``)."""
+        if not self._waiting:
+            return
+        tasks = [(post, None, self.cache.entry_path(key)) for post, key in self._waiting]
+        future = self.pool.submit(_render_many, tasks)
+        for position, (post, key) in enumerate(self._waiting):
+            self._sent[id(post)] = (post, key, future, position)
+        self._waiting = []
+
+    def started(self, sources: Sequence[Post], keys: Sequence[str]) -> dict[int, Callable[[], Rendered]]:
+        """For each index of ``sources`` sent ahead under the key it has now, what gives its render."""
+        self.send()
+        found: dict[int, Callable[[], Rendered]] = {}
+        for index, (post, key) in enumerate(zip(sources, keys, strict=True)):
+            sent = self._sent.get(id(post))
+            if sent is not None and sent[0] is post and sent[1] == key:
+                future, position = sent[2], sent[3]
+                found[index] = functools.partial(_nth_result, future, position)
+        return found
+
+
+def _nth_result(future: Future[list[Rendered]], position: int) -> Rendered:
+    return future.result()[position]
 
 
 def _render_or_error(

@@ -169,6 +169,39 @@ def test_parallel_and_serial_builds_are_byte_identical(make_site, tmp_path):
     assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "parallel")
 
 
+def test_posts_rendered_during_discovery_give_the_same_bytes(make_site, tmp_path, monkeypatch):
+    """A cold build sends each post to the render processes as discovery reads it
+    (``render.RenderAhead``): every post is then taken from there, drafts are not rendered,
+    the site is byte for byte the serial one, and an error there is reported at its line."""
+    from site_gen import render
+
+    posts = {
+        f"content/posts/p{i:03d}.md": f"---\ntitle: Post {i}\ndate: 2026-01-{1 + i % 28:02d}\n---\n$z_{{{i}}}$\n"
+        for i in range(40)
+    }
+    posts["content/posts/draft.md"] = "---\ntitle: Draft\ndate: 2026-01-01\ndraft: true\n---\nNot yet.\n"
+    root = make_site(posts)
+    taken: list[int] = []
+    started = render.RenderAhead.started
+
+    def counted(self, sources, keys):
+        found = started(self, sources, keys)
+        taken.append(len(found))
+        return found
+
+    monkeypatch.setattr(render.RenderAhead, "started", counted)
+    serial = build_site(root, output=tmp_path / "serial", jobs=1, use_cache=False)
+    ahead = build_site(root, output=tmp_path / "ahead", jobs=2)
+    assert taken == [len(ahead.rendered)] and len(ahead.rendered) == len(serial.rendered) == 44
+    assert tree_digest(tmp_path / "serial") == tree_digest(tmp_path / "ahead")
+    write(root, "content/posts/p005.md", "---\ntitle: Bad\ndate: 2026-01-01\n---\n\n$\\frac{1}{$\n")
+    shutil.rmtree(root / ".cache")
+    with pytest.raises(BuildFailed) as failed:
+        build_site(root, jobs=2)
+    assert [(str(e.path), e.line) for e in failed.value.errors] == [("content/posts/p005.md", 6)]
+    assert taken[-1] == 44
+
+
 def test_posts_rendered_while_kernels_run_give_the_same_bytes(make_site, tmp_path):
     """Posts without cells render in the background while a kernel runs; with one job or two,
     cached or not, the site is the same, and an error in either group is reported."""
