@@ -145,6 +145,9 @@ def test_tables_and_strikethrough() -> None:
 def test_linkify_only_scheme_urls() -> None:
     doc = parse("See https://example.com/x and model.py and a@b.com.")
     assert doc.xpath("//a/@href") == ["https://example.com/x"]
+    doc = parse("Step 1: write to MAILTO:me@example.org, or see //cdn.example.org/x and ftp://f.org/y.")
+    assert doc.xpath("//a/@href") == ["MAILTO:me@example.org", "//cdn.example.org/x", "ftp://f.org/y"]
+    assert not parse("Note: a colon, http: without slashes, and ratio 1:2.").xpath("//a")
 
 
 # -- URLs ---------------------------------------------------------------------------

@@ -130,3 +130,16 @@ def test_any_document_renders_or_fails_with_our_error(renderers, source: str, ra
             assert parse_errors(html) == []
             assert "<script" not in html.lower()
             islands_are_xml(html)
+
+
+@given(st.lists(st.sampled_from(["a", " ", "\n", "\r", "\0", "\r\n", "é"]), max_size=30).map("".join))
+def test_line_ends_are_normalised_as_markdown_it_does(source: str) -> None:
+    from markdown_it.rules_core.normalize import normalize
+    from markdown_it.rules_core.state_core import StateCore
+
+    from site_gen.markdown import build_parser, normalize_line_ends
+
+    theirs, ours = StateCore(source, build_parser(), {}), StateCore(source, build_parser(), {})
+    normalize(theirs)
+    normalize_line_ends(ours)
+    assert ours.src == theirs.src
