@@ -175,9 +175,12 @@ def _styled(char: str, variant: str) -> str:
 def relations(math: ET.Element) -> None:
     """``\\sim`` comes out as ``<mi>~</mi>``, a tilde letter with no spacing;
     it is the relation ∼ (U+223C)."""
+    tildes = [el for tag in ("mi", "mo") for el in math.iter(tag) if (el.text or "").strip() in ("~", "\u223c")]
+    if not tildes:
+        return
     accents = {el[1] for el in math.iter() if el.tag in ("mover", "munder") and len(el) == 2}
-    for el in math.iter():
-        if el.tag in ("mi", "mo") and (el.text or "").strip() in ("~", "\u223c") and el not in accents:
+    for el in tildes:
+        if el not in accents:
             el.tag = "mo"
             el.text = "\u223c"
 

@@ -58,6 +58,12 @@ def _parents(math: ET.Element) -> dict[ET.Element, ET.Element]:
     return {child: parent for parent in math.iter() for child in parent}
 
 
+def _holds(math: ET.Element, *tags: str) -> bool:
+    """Whether an element of one of ``tags`` is in the tree: ElementTree's own search, in C,
+    so a fix can pass over a formula without what it mends for a fraction of a walk in Python."""
+    return any(next(math.iter(tag), None) is not None for tag in tags)
+
+
 def characters(math: ET.Element) -> None:
     """``\\cdot`` is ⋅ (U+22C5), ``*`` is ∗, ``\\mid`` is a ``|`` relation;
     ``\\left<`` means ⟨. latex2mathml writes ·, *, ∣ and <."""
@@ -79,18 +85,20 @@ def characters(math: ET.Element) -> None:
 def ordinary_symbols(math: ET.Element) -> None:
     """``∂``, ``∞``, ``.``, ``/``, ``|`` (not ``\\left|``), ``\\|`` and primes are
     ordinary symbols in TeX: no space around them."""
-    parents = _parents(math)
+    parents: dict[ET.Element, ET.Element] | None = None  # made for the first symbol that needs it
     for el in list(math.iter("mo")):
         text = _text(el)
+        if parents is None and (text in ORDINARY or text in ("|", "‖")):
+            parents = _parents(math)  # the loop changes tags and attributes, never the tree's shape
         plain_bar = text in ("|", "‖") and el.get("stretchy") == "false" and el.get("lspace") is None
-        if (text in ORDINARY or plain_bar) and not _is_accent(el, parents):
+        if (text in ORDINARY or plain_bar) and not _is_accent(el, parents or {}):
             el.tag = "mi"
             el.attrib.clear()
             if text in ("′", "″", "‴"):  # a prime is a superscript operator of no width around it
                 el.tag = "mo"
                 el.attrib.update({"lspace": ZERO, "rspace": ZERO})
         elif text in ("|", "‖") and el.get("stretchy") is None and el.get("minsize") is None:  # \lvert, \rvert
-            parent = parents.get(el)
+            parent = (parents or {}).get(el)
             index = list(parent).index(el) if parent is not None else 0
             neighbours = list(parent)[max(index - 1, 0) : index + 2] if parent is not None else []
             el.set("fence", "true")
@@ -193,6 +201,8 @@ def fenced_tables(math: ET.Element) -> None:
 def upright_words(math: ET.Element) -> None:
     """``\\mathrm{Tr}``: latex2mathml writes one upright ``<mi>`` per letter; one
     ``<mi>`` for the word (upright, being longer than a letter) is the same text."""
+    if sum(el.get("mathvariant") == "normal" for el in math.iter("mi")) < 2:
+        return
     for parent in math.iter():
         if len(parent) < 2:  # a token, mostly: no pair of siblings
             continue
@@ -232,12 +242,15 @@ def _script_level(el: ET.Element, level: int) -> None:
             child_level = min(level + 1, 3) if level > 0 else 1
         elif el.tag == "mstyle" and el.get("displaystyle") == "true":
             child_level = 0
-        _script_level(child, child_level)
+        if len(child):  # a token has no children to set
+            _script_level(child, child_level)
 
 
 def big_delimiters(math: ET.Element) -> None:
     """``\\big(``, ``\\Big\\vert``: TeX's sizes, and a delimiter that stretches to
     them (a ``minsize`` only applies to a stretchy operator)."""
+    if all(el.get("minsize") is None for el in math.iter("mo")):  # each change below needs a sized delimiter
+        return
     for row in list(math.iter()):  # \binom: parentheses that fit the fraction, not a fixed \bigg
         if len(row) < 3:
             continue
@@ -275,6 +288,8 @@ def big_delimiters(math: ET.Element) -> None:
 def unary_operators(math: ET.Element) -> None:
     """A sign with nothing to its left, or after an operator, a fence or a
     comma is unary: ``form="prefix"`` (no space), as TeX does."""
+    if not any(_text(el) in BINARY for el in math.iter("mo")):
+        return
     for parent in math.iter():
         if parent.tag not in CONTAINERS and parent.tag not in SCRIPTS:
             continue
@@ -364,6 +379,8 @@ def italic_correction(math: ET.Element) -> None:
 def delimited_bases(math: ET.Element) -> None:
     """``(X^\\top X)^{-1}``: the script belongs to the whole parenthesised group
     (placed by its height), not to the closing parenthesis alone."""
+    if not _holds(math, "msub", "msup", "msubsup") or not any(_text(el) in ")]}⟩" for el in math.iter("mo")):
+        return  # (an empty <mo> counts too: "" is in every string, as in the test below)
     for parent in list(math.iter()):
         if parent.tag not in CONTAINERS:
             continue
@@ -433,6 +450,8 @@ def _is_group(row: ET.Element, parent: ET.Element) -> bool:
 
 def adjacent_relations(math: ET.Element) -> None:
     """``:=``: TeX puts no space between two relations."""
+    if sum(_is_relation(el) for el in math.iter("mo")) < 2:
+        return
     for parent in math.iter():
         if len(parent) < 2:
             continue
@@ -453,6 +472,8 @@ def large_operators(math: ET.Element) -> None:
     """``\\sum\\limits`` in inline math keeps its limits under: ``movablelimits``
     off, as Temml writes it. In display style, ``\\sum_i`` inside a group (an
     ``\\underbrace``, say) takes its limits under too, not beside."""
+    if not _holds(math, "munder", "mover", "munderover") and not any(_text(el) in LARGE for el in math.iter("mo")):
+        return  # what _limits changes: a script on a large operator, or limits under or over a name
     display = math.get("display") == "block"
     _limits(math, display, display)
 
@@ -479,7 +500,8 @@ def _limits(el: ET.Element, display: bool, block: bool) -> None:
             if base.tag == "mi" and len(_text(base)) > 1 and _text(base).replace("\u2009", "").isalpha():
                 # normalise.display_limits put \max's limits under; in a fraction they go beside
                 child.tag = {"munder": "msub", "mover": "msup", "munderover": "msubsup"}[child.tag]
-        _limits(child, child_display, block)
+        if len(child):  # a token has no children to change
+            _limits(child, child_display, block)
 
 
 def font_sizes(math: ET.Element) -> None:
@@ -515,6 +537,8 @@ def negative_space(math: ET.Element) -> None:
 def number_groups(math: ET.Element) -> None:
     """``30,000``: the comma between digit groups is part of the number, not
     punctuation (``normalise.digit_groups`` makes it ``\\text{,}`` to tell)."""
+    if not any(el.text == "." for el in math.iter("mi")) and not any(el.text == "," for el in math.iter("mtext")):
+        return
     for parent in math.iter():
         if len(parent) < 2:
             continue
