@@ -30,6 +30,7 @@ from mdit_py_plugins.amsmath import amsmath_block
 
 from site_gen.errors import ContentWarning
 from site_gen.math import TexError, convert, equation_tags, extract_definitions
+from site_gen.math.macros import may_define
 
 if TYPE_CHECKING:
     from site_gen.markdown import _DocState
@@ -266,7 +267,8 @@ def _convert_one(doc: _DocState, token: Token, line: int | None) -> None:
     display = MATH_TYPES[token.type]
     try:
         # \newcommand and \def apply from here to the end of the post.
-        doc.macros.update(extract_definitions(token.content).macros)
+        if may_define(token.content):  # most formulas define nothing (convert checks their braces)
+            doc.macros.update(extract_definitions(token.content).macros)
         result = convert(token.content, display=display, macros=doc.macros, numbers=(token.meta or {}).get("numbers"))
     except TexError as err:
         raise doc.error(

@@ -79,3 +79,22 @@ def test_markdown_math_fails_only_with_content_error(source: str) -> None:
     for mathml in re.findall(r"<math\b.*?</math>", doc.html, flags=re.DOTALL):
         _check_mathml(mathml)
     assert not re.search(r"href=[\"']\s*(javascript|data|vbscript):", doc.html, flags=re.IGNORECASE)
+
+
+_DEFINING_PIECES = st.sampled_from(
+    ["x", "{", "}", " ", "\\de", "f", "\\def", "\\newcommand", "command", "\\definecolor", "\\DeclareMathOperator",
+     "\\R", "#1", "[1]", "red", "\\frac", "\\provide", "\\renewcommand"]
+)  # fmt: skip
+
+
+@given(st.lists(_DEFINING_PIECES, max_size=10).map("".join))
+def test_a_formula_may_define_only_what_its_text_names(tex: str) -> None:
+    """``may_define`` lets a formula skip ``extract_definitions``: only when it would find nothing."""
+    from site_gen.math.macros import extract_definitions, may_define
+
+    try:
+        found = extract_definitions(tex)
+    except TexError:
+        return  # convert raises the same error for the formula
+    if not may_define(tex):
+        assert (found.tex, found.macros, found.warnings) == (tex, {}, [])

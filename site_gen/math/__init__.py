@@ -128,12 +128,17 @@ def convert_cached(
     Real posts repeat about a third of their formulas (``bench/memo_hits.py``).
     """
     defined = extract_definitions(tex)
-    expanded = expand_macros(defined.tex, {**dict(macros), **defined.macros}).strip()
+    merged = {**dict(macros), **defined.macros}
+    tokens = None
+    if not merged and defined.tokens is not None and tex == tex.strip():
+        expanded, tokens = tex, defined.tokens  # nothing defined, nothing to expand: the tokens read already
+    else:
+        expanded = expand_macros(defined.tex, merged).strip()
     if not expanded:
         if defined.macros:  # a formula that only defines macros shows nothing
             return Conversion("", tuple(defined.warnings))
         raise TexError("empty formula")
-    tokens = tokenize(expanded)
+    tokens = tokens if tokens is not None else tokenize(expanded)
     check_arity(tokens)
     normal = normalise(tokens, display=display)
     tags = normal.tags

@@ -51,6 +51,7 @@ class Definitions:
     tex: str
     macros: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    tokens: list[str] | None = None  # the tokens of ``tex``, braces checked, when nothing was taken out of it
 
 
 def _is_param(tok: str) -> bool:
@@ -152,9 +153,9 @@ def extract_definitions(tex: str) -> Definitions:
     """
     tokens = tokenize(tex)
     check_braces(tokens)
-    found = Definitions(tex)
     if _DEFINING.isdisjoint(tokens):
-        return found
+        return Definitions(tex, tokens=tokens)
+    found = Definitions(tex)
     rest: list[str] = []
     i = 0
     while i < len(tokens):
@@ -173,6 +174,12 @@ def extract_definitions(tex: str) -> Definitions:
             i += 1
     found.tex = join_tokens(rest)
     return found
+
+
+def may_define(tex: str) -> bool:
+    """False when ``tex`` certainly defines no macro: none of the defining commands' names is in
+    its text (``\\def`` covers ``\\definecolor``), so ``extract_definitions`` would find none."""
+    return "\\def" in tex or "command" in tex or "\\DeclareMathOperator" in tex
 
 
 def _macro_name(tokens: list[str], i: int, command: str) -> tuple[str, int]:
