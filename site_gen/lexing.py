@@ -48,14 +48,23 @@ class _Unknown(Exception):
     """The first character of a match cannot be told from this pattern: always try the rule."""
 
 
+# Working out a state's tests parses each of its regexes (the Python lexer's 437 take ~110 ms,
+# ~30 ms for the states a block enters). A process lexes this much text of a language the
+# plain way first, so an edit that highlights a block or two never pays for them.
+PLAIN_CHARACTERS = 20_000
+
+
 def accelerated(lexer: Lexer) -> Lexer:
     """``lexer``, made to try at each position only the rules its character can start (same tokens)."""
     if type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
         return lexer
-    states = _states(type(lexer))
+    language = _language(type(lexer))
 
     def get_tokens_unprocessed(text: str, stack: tuple[str, ...] = ("root",)) -> Iterator[tuple[int, Any, str]]:
-        return _tokens(lexer, states, text, stack)
+        if language.plain_left > 0:
+            language.plain_left -= len(text)
+            return RegexLexer.get_tokens_unprocessed(lexer, text, stack)  # type: ignore[no-any-return]
+        return _tokens(lexer, language.states, text, stack)
 
     lexer.get_tokens_unprocessed = get_tokens_unprocessed
     return lexer
@@ -66,26 +75,36 @@ class _State:
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.tests = [_first_character_test(match) for match, _, _ in rules]
+        self._tests: list[Callable[[str], Any] | None] | None = None  # made when the state is first entered
         self._by_character: dict[str, list[Rule]] = {}
 
     def rules_for(self, character: str) -> list[Rule]:
         found = self._by_character.get(character)
         if found is None:
+            if self._tests is None:  # the Python lexer has 49 states; a block enters a few
+                self._tests = [_first_character_test(match) for match, _, _ in self.rules]
             found = self._by_character[character] = [
-                rule for rule, test in zip(self.rules, self.tests, strict=True) if test is None or test(character)
+                rule for rule, test in zip(self.rules, self._tests, strict=True) if test is None or test(character)
             ]
         return found
 
 
-_STATES: dict[type, dict[str, _State]] = {}  # by lexer class: a few languages a site
+class _Language:
+    """A lexer class's states (its rules processed by Pygments at its first instance), and how
+    much text is still to be lexed the plain way in this process."""
+
+    def __init__(self, cls: type[RegexLexer]) -> None:
+        self.states = {name: _State(rules) for name, rules in cls._tokens.items()}
+        self.plain_left = PLAIN_CHARACTERS
 
 
-def _states(cls: type[RegexLexer]) -> dict[str, _State]:
-    """The lexer class's states (its rules processed by Pygments at its first instance)."""
-    found = _STATES.get(cls)
+_LANGUAGES: dict[type, _Language] = {}  # by lexer class: a few a site
+
+
+def _language(cls: type[RegexLexer]) -> _Language:
+    found = _LANGUAGES.get(cls)
     if found is None:
-        found = _STATES[cls] = {name: _State(rules) for name, rules in cls._tokens.items()}
+        found = _LANGUAGES[cls] = _Language(cls)
     return found
 
 

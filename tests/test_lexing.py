@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pygments.lexers import get_lexer_by_name
 
+from site_gen import lexing
 from site_gen.lexing import _first_character_test, accelerated
 
 from .conftest import SHARED, SHARED_MISSING
@@ -26,6 +27,24 @@ SNIPPETS = [
     "",
     "\n\n  \n",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _accelerated_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every text through the accelerated path (a process lexes its first 20,000 characters the plain way)."""
+    monkeypatch.setattr(lexing, "PLAIN_CHARACTERS", 0)
+    monkeypatch.setattr(lexing, "_LANGUAGES", {})
+
+
+def test_a_process_lexes_its_first_characters_the_plain_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lexing, "PLAIN_CHARACTERS", 30)
+    lexer = accelerated(get_lexer_by_name("python", stripnl=False, ensurenl=False))
+    states = lexing._language(type(lexer)).states
+    list(lexer.get_tokens("x = 1\n" * 5))  # 30 characters: plain, no test worked out
+    assert all(state._tests is None for state in states.values())
+    list(lexer.get_tokens("y = 2\n"))
+    assert states["root"]._tests is not None
+    assert sum(state._tests is not None for state in states.values()) < len(states) / 2  # only those entered
 
 
 def _same(lang: str, code: str) -> None:
