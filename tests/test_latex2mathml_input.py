@@ -82,3 +82,22 @@ def test_tokens_agree_on_the_latex_corpus() -> None:
     assert len(expressions) > 1000
     for tex in expressions:
         _same_tokens(tex)
+
+
+def test_table_copies_are_deep_copies() -> None:
+    """latex2mathml's converter copies its tables' entries through ``_TableCopies``: each copy
+    equals ``copy.deepcopy``'s and shares nothing mutable with the table."""
+    import copy
+
+    from latex2mathml import commands, converter
+
+    from site_gen.math.latex2mathml_input import _TableCopies
+
+    assert converter.copy is _TableCopies
+    for table in (commands.CONVERSION_MAP, commands.DIACRITICS):
+        for entry in table.values():
+            copied = _TableCopies.deepcopy(entry)
+            assert copied == copy.deepcopy(entry)
+            assert copied[1] is not entry[1]
+    nested = ("mi", {"a": ["list"]})  # not a table's shape: the real deep copy
+    assert _TableCopies.deepcopy(nested)[1]["a"] is not nested[1]["a"]
