@@ -137,9 +137,9 @@ def test_line_ends_are_normalised_as_markdown_it_does(source: str) -> None:
     from markdown_it.rules_core.normalize import normalize
     from markdown_it.rules_core.state_core import StateCore
 
-    from site_gen.markdown import build_parser, normalize_line_ends
+    from site_gen.markdown import _block_parser, normalize_line_ends
 
-    theirs, ours = StateCore(source, build_parser(), {}), StateCore(source, build_parser(), {})
+    theirs, ours = StateCore(source, _block_parser(), {}), StateCore(source, _block_parser(), {})
     normalize(theirs)
     normalize_line_ends(ours)
     assert ours.src == theirs.src

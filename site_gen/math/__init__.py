@@ -129,16 +129,14 @@ def convert_cached(
     """
     defined = extract_definitions(tex)
     merged = {**dict(macros), **defined.macros}
-    tokens = None
-    if not merged and defined.tokens is not None and tex == tex.strip():
-        expanded, tokens = tex, defined.tokens  # nothing defined, nothing to expand: the tokens read already
-    else:
-        expanded = expand_macros(defined.tex, merged).strip()
+    # Nothing defined and nothing to expand: the TeX is as given, and its tokens were read already.
+    unchanged = not merged and defined.tokens is not None and tex == tex.strip()
+    expanded = tex if unchanged else expand_macros(defined.tex, merged).strip()
     if not expanded:
         if defined.macros:  # a formula that only defines macros shows nothing
             return Conversion("", tuple(defined.warnings))
         raise TexError("empty formula")
-    tokens = tokens if tokens is not None else tokenize(expanded)
+    tokens = defined.tokens if unchanged and defined.tokens is not None else tokenize(expanded)
     check_arity(tokens)
     normal = normalise(tokens, display=display)
     tags = normal.tags

@@ -63,11 +63,11 @@ converter.copy = _TableCopies  # type: ignore[assignment,attr-defined]
 
 def convert_to_element(tex: str, display: str) -> ET.Element:
     """``latex2mathml.converter.convert_to_element(tex, display=display)``, sooner."""
-    converter = Converter(xmlns=MATHML_NS, display=display)
+    writer = Converter(xmlns=MATHML_NS, display=display)
     math = ET.Element("math", {"xmlns": MATHML_NS, "display": display})
     row = ET.SubElement(math, "mrow")
-    nodes = walker._walk(tokens(tex), block=display == "block", macros=converter.macros)
-    converter._convert_group(iter(nodes), row)
+    nodes = walker._walk(tokens(tex), block=display == "block", macros=writer.macros)
+    writer._convert_group(iter(nodes), row)
     return math
 
 

@@ -88,17 +88,19 @@ def ordinary_symbols(math: ET.Element) -> None:
     parents: dict[ET.Element, ET.Element] | None = None  # made for the first symbol that needs it
     for el in list(math.iter("mo")):
         text = _text(el)
-        if parents is None and (text in ORDINARY or text in ("|", "‖")):
+        if text not in ORDINARY and text not in ("|", "‖"):
+            continue  # neither change below applies
+        if parents is None:
             parents = _parents(math)  # the loop changes tags and attributes, never the tree's shape
         plain_bar = text in ("|", "‖") and el.get("stretchy") == "false" and el.get("lspace") is None
-        if (text in ORDINARY or plain_bar) and not _is_accent(el, parents or {}):
+        if (text in ORDINARY or plain_bar) and not _is_accent(el, parents):
             el.tag = "mi"
             el.attrib.clear()
             if text in ("′", "″", "‴"):  # a prime is a superscript operator of no width around it
                 el.tag = "mo"
                 el.attrib.update({"lspace": ZERO, "rspace": ZERO})
         elif text in ("|", "‖") and el.get("stretchy") is None and el.get("minsize") is None:  # \lvert, \rvert
-            parent = (parents or {}).get(el)
+            parent = parents.get(el)
             index = list(parent).index(el) if parent is not None else 0
             neighbours = list(parent)[max(index - 1, 0) : index + 2] if parent is not None else []
             el.set("fence", "true")
